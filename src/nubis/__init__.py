@@ -1,0 +1,1 @@
+"""Nubis: a self-hosted function platform that behaves like AWS Lambda."""

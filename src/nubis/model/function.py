@@ -1,0 +1,111 @@
+"""Functions and invocations as plain data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+LATEST = "$LATEST"
+
+
+@dataclass(frozen=True)
+class FunctionConfig:
+    """One function's configuration as stored; `$LATEST` for now (versions come later)."""
+
+    name: str
+    runtime: str
+    handler: str
+    role: str
+    code_sha256: str  # hex digest of the zip; the blob store's key
+    code_size: int
+    memory_size: int
+    timeout: int
+    ephemeral_storage: int
+    environment: Mapping[str, str]
+    description: str
+    architectures: tuple[str, ...]
+    last_modified: str  # Lambda's format: 2024-01-01T00:00:00.000+0000
+    revision_id: str
+    version: str = LATEST
+    state: str = "Active"
+    last_update_status: str = "Successful"
+    package_type: str = "Zip"
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "runtime": self.runtime,
+            "handler": self.handler,
+            "role": self.role,
+            "code_sha256": self.code_sha256,
+            "code_size": self.code_size,
+            "memory_size": self.memory_size,
+            "timeout": self.timeout,
+            "ephemeral_storage": self.ephemeral_storage,
+            "environment": dict(self.environment),
+            "description": self.description,
+            "architectures": list(self.architectures),
+            "last_modified": self.last_modified,
+            "revision_id": self.revision_id,
+            "version": self.version,
+            "state": self.state,
+            "last_update_status": self.last_update_status,
+            "package_type": self.package_type,
+            "tags": dict(self.tags),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> FunctionConfig:
+        d = dict(data)
+        d["environment"] = dict(d.get("environment", {}))
+        d["architectures"] = tuple(d.get("architectures", ("x86_64",)))
+        d["tags"] = dict(d.get("tags", {}))
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """Everything the engine needs to run one function version; handed over by control.
+
+    `key` identifies this exact code + configuration: environments are pooled per key, and
+    a new key for the same function means the old environments are retired.
+    """
+
+    key: str
+    function_name: str
+    function_arn: str  # unqualified
+    version: str
+    runtime: str
+    handler: str
+    code_dir: Path  # the unpacked package, read-only
+    memory_mb: int
+    timeout_s: int
+    ephemeral_mb: int
+    environment: Mapping[str, str]  # the function's own variables
+    log_group: str  # /aws/lambda/<name>
+
+
+@dataclass(frozen=True)
+class InvokeRequest:
+    """One invocation as the engine receives it."""
+
+    request_id: str
+    payload: bytes
+    invoked_arn: str
+    client_context: str | None = None  # JSON text (already base64-decoded)
+    cognito_identity: str | None = None  # JSON text
+    trace_id: str | None = None
+    tail_logs: bool = False
+
+
+@dataclass(frozen=True)
+class InvokeResult:
+    """What came back. `function_error` is "Unhandled" when the function failed."""
+
+    payload: bytes
+    function_error: str | None = None
+    log_tail: str | None = None  # the last 4 KB of this invocation's log, raw text
+    executed_version: str = LATEST

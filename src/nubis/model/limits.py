@@ -1,0 +1,27 @@
+"""Lambda's limits, in one place."""
+
+from __future__ import annotations
+
+MEMORY_MIN_MB = 128
+MEMORY_MAX_MB = 10240
+TIMEOUT_MIN_S = 1
+TIMEOUT_MAX_S = 900
+EPHEMERAL_MIN_MB = 512
+EPHEMERAL_MAX_MB = 10240
+
+DEFAULT_MEMORY_MB = 128
+DEFAULT_TIMEOUT_S = 3
+DEFAULT_EPHEMERAL_MB = 512
+
+ZIPPED_MAX_BYTES = 50 * 1024 * 1024  # direct upload
+UNZIPPED_MAX_BYTES = 250 * 1024 * 1024
+ENVIRONMENT_MAX_BYTES = 4 * 1024
+
+SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024  # request and response of RequestResponse
+ASYNC_PAYLOAD_MAX_BYTES = 1024 * 1024  # Event invocations (256 KB before 2025)
+LOG_TAIL_BYTES = 4 * 1024
+
+# Concurrency and account settings reported by GetAccountSettings.
+ACCOUNT_CONCURRENCY = 1000
+UNRESERVED_MIN = 100
+CODE_STORAGE_LIMIT_BYTES = 75 * 1024 * 1024 * 1024

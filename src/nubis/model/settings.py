@@ -1,0 +1,26 @@
+"""Settings, read once by `nubis serve` and passed down. Never read from globals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    idle_timeout_s: float = 300.0  # an idle environment is reaped after this long
+    max_environments: int = 256  # across all functions on this host
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 9000
+    data_dir: Path = Path("./data")
+    region: str = "us-east-1"
+    account_id: str = "000000000000"
+    engine: EngineSettings = EngineSettings()
+
+    @property
+    def public_url(self) -> str:
+        return f"http://{self.host}:{self.port}"

@@ -1,0 +1,1 @@
+"""Logs, metrics, traces. Never blocks an invocation."""
