@@ -50,15 +50,14 @@ def cold_stats(n: int) -> Stats:
     return Stats.of([invoke_fresh_process() for _ in range(n)])
 
 
-def throughput(seconds: float, workers: int = 2) -> tuple[int, float]:
-    """(invocations, elapsed s) with `workers` threads each running fresh processes back to back."""
-    counts = [0] * workers
+def throughput(seconds: float, workers: int = 2) -> tuple[Stats, float]:
+    """Latencies and elapsed s, `workers` threads each running fresh processes back to back."""
+    latencies: list[list[float]] = [[] for _ in range(workers)]
     deadline = time.monotonic() + seconds
 
     def work(i: int) -> None:
         while time.monotonic() < deadline:
-            invoke_fresh_process()
-            counts[i] += 1
+            latencies[i].append(invoke_fresh_process())
 
     t0 = time.monotonic()
     threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
@@ -66,4 +65,4 @@ def throughput(seconds: float, workers: int = 2) -> tuple[int, float]:
         t.start()
     for t in threads:
         t.join()
-    return sum(counts), time.monotonic() - t0
+    return Stats.of([x for per in latencies for x in per]), time.monotonic() - t0

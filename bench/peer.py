@@ -18,6 +18,8 @@ Python runner processes it spawned: killing only `node` leaves them orphaned.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
 import signal
@@ -43,8 +45,6 @@ def installed_version() -> str | None:
     pkg = INSTALL_DIR / "node_modules" / "serverless-offline" / "package.json"
     if not pkg.exists() or not SERVERLESS.exists():
         return None
-    import json
-
     return str(json.loads(pkg.read_text())["version"])
 
 
@@ -149,18 +149,13 @@ class ServerlessOffline:
         proc, self._proc = self._proc, None
         if proc is None:
             return
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-        try:  # runners that outlived node, or a node that ignored SIGTERM
+        # Runners that outlived node, or a node that ignored SIGTERM.
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         proc.wait()
 
     def __enter__(self) -> ServerlessOffline:

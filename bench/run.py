@@ -1,0 +1,333 @@
+"""Run every benchmark in one go and write docs/benchmarks.md.
+
+    .venv/bin/python bench/run.py [--quick] [--output PATH] [--no-nubis] [--no-peer]
+
+Measures, on this machine and in this one run, Nubis against its baselines:
+1. cold start: first invocation of a freshly created function, vs a fresh python3 process
+   per invocation and serverless-offline's cold invocations;
+2. warm invoke latency, sequential, raw keep-alive HTTP and boto3;
+3. throughput with wrk (bench/invoke.lua), plus fresh processes with 2 workers.
+A section that cannot run is reported as not measured, with the reason; nothing is made up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime
+import json
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import baseline
+import nubis_server
+import peer
+import report
+import wrk
+from measure import EXPECTED_BODY, RawInvoker, Stats, time_calls
+from report import Table, ms
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+WORK = BENCH / ".work"  # logs of the servers under test (gitignored)
+
+TARGET_COLD_P50_MS = 15.0
+TARGET_WARM_P50_MS = 0.5
+
+
+@dataclass(frozen=True)
+class Plan:
+    cold_samples: int
+    warm_samples: int
+    warmup: int
+    wrk_seconds: int
+    fresh_seconds: float
+
+
+FULL = Plan(cold_samples=30, warm_samples=2000, warmup=100, wrk_seconds=10, fresh_seconds=5.0)
+QUICK = Plan(cold_samples=5, warm_samples=200, warmup=20, wrk_seconds=3, fresh_seconds=2.0)
+
+
+@dataclass
+class Tables:
+    cold: Table = field(
+        default_factory=lambda: Table(
+            "1. Cold start", ["system", "what is timed", "n", "p50", "p90", "min", "max"]
+        )
+    )
+    warm: Table = field(
+        default_factory=lambda: Table(
+            "2. Warm invoke latency (sequential)",
+            ["system", "client", "n", "p50", "p90", "p99", "mean"],
+        )
+    )
+    tput: Table = field(
+        default_factory=lambda: Table(
+            "3. Throughput",
+            ["system", "load", "invocations/s", "p50", "p90", "p99", "errors"],
+        )
+    )
+    targets: Table = field(default_factory=lambda: Table("Targets", ["target", "measured", "met"]))
+    # Key numbers for the targets table.
+    key: dict[str, float] = field(default_factory=dict)
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def section(name: str, table: Table) -> Iterator[None]:
+    """Run one measurement; on failure, say so in the table's notes instead of crashing."""
+    log(f"{name} ...")
+    try:
+        yield
+    except Exception as exc:  # any failure becomes a reported problem
+        traceback.print_exc()
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        table.notes.append(f"**{name}: not measured** ({type(exc).__name__}: {first})")
+
+
+def cold_row(system: str, what: str, s: Stats) -> list[str]:
+    return [system, what, str(s.n), ms(s.p50), ms(s.p90), ms(s.samples_ms[0]),
+            ms(s.samples_ms[-1])]  # fmt: skip
+
+
+def warm_row(system: str, client: str, s: Stats) -> list[str]:
+    return [system, client, str(s.n), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.mean)]
+
+
+def wrk_row(system: str, r: wrk.WrkResult) -> list[str]:
+    load = f"`wrk -t2 -c8 -d{round(r.seconds)}s`"
+    return [system, load, f"{r.per_second:,.0f}", ms(r.p50_ms), ms(r.p90_ms), ms(r.p99_ms),
+            str(r.errors)]  # fmt: skip
+
+
+def warm_raw(host: str, port: int, function: str, plan: Plan) -> Stats:
+    inv = RawInvoker(host, port)
+    try:
+        body = json.loads(inv.invoke(function))
+        if body != EXPECTED_BODY:
+            raise RuntimeError(f"unexpected result {body!r}")
+        for _ in range(plan.warmup):
+            inv.invoke(function)
+        return time_calls(lambda: inv.invoke(function), plan.warm_samples)
+    finally:
+        inv.close()
+
+
+def warm_boto3(port: int, function: str, plan: Plan) -> Stats:
+    client = nubis_server.lambda_client(port)
+
+    def call() -> None:
+        resp = client.invoke(FunctionName=function, Payload=b"{}")
+        payload = resp["Payload"].read()
+        if resp.get("FunctionError") or json.loads(payload) != EXPECTED_BODY:
+            raise RuntimeError(f"boto3 invoke: {resp.get('FunctionError')} {payload[:200]!r}")
+
+    for _ in range(plan.warmup):
+        call()
+    return time_calls(call, plan.warm_samples)
+
+
+def measure_fresh(plan: Plan, t: Tables) -> None:
+    label = "fresh `python3` process"
+    with section("fresh process cold", t.cold):
+        s = baseline.cold_stats(plan.cold_samples)
+        t.cold.rows.append(cold_row(label, "spawn, import handler, call, result on stdout", s))
+    with section("fresh process throughput", t.tput):
+        lat, elapsed = baseline.throughput(plan.fresh_seconds, workers=2)
+        t.tput.rows.append([label, f"2 workers, {elapsed:.0f} s", f"{lat.n / elapsed:,.0f}",
+                            ms(lat.p50), ms(lat.p90), ms(lat.p99), "0"])  # fmt: skip
+
+
+def measure_nubis(plan: Plan, t: Tables) -> None:
+    name = "Nubis"
+    srv = nubis_server.NubisServer(WORK / "nubis.log")
+    with section("Nubis", t.cold), srv:
+        log(f"nubis serve up on port {srv.port} after {srv.startup_s:.2f} s")
+        host, port = nubis_server.HOST, srv.port
+        with section("Nubis cold start", t.cold):
+            inv = RawInvoker(host, port)
+            srv.create_function("cold-warmup")
+            t0 = time.perf_counter()
+            inv.invoke("cold-warmup")
+            first = (time.perf_counter() - t0) * 1000.0
+            samples = []
+            for i in range(plan.cold_samples):
+                srv.create_function(f"cold-{i}")
+                t0 = time.perf_counter()
+                body = inv.invoke(f"cold-{i}")
+                samples.append((time.perf_counter() - t0) * 1000.0)
+                if json.loads(body) != EXPECTED_BODY:
+                    raise RuntimeError(f"unexpected result {body!r}")
+            inv.close()
+            s = Stats.of(samples)
+            t.key["nubis_cold_p50"] = s.p50
+            t.cold.rows.append(
+                cold_row(name, "first invoke of a just-created function (raw HTTP)", s)
+            )
+            t.cold.notes.append(
+                f"Nubis: the very first cold start after the server started (not in the "
+                f"samples above) took {ms(first)}."
+            )
+        srv.create_function("hello")
+        with section("Nubis warm raw HTTP", t.warm):
+            s = warm_raw(host, port, "hello", plan)
+            t.key["nubis_warm_p50"] = s.p50
+            t.warm.rows.append(warm_row(name, "raw keep-alive `http.client`", s))
+        with section("Nubis warm boto3", t.warm):
+            t.warm.rows.append(warm_row(name, "boto3 `invoke`", warm_boto3(port, "hello", plan)))
+        with section("Nubis throughput", t.tput):
+            r = wrk.run_wrk(host, port, "hello", plan.wrk_seconds)
+            t.key["nubis_rps"] = r.per_second
+            t.tput.rows.insert(0, wrk_row(name, r))
+    t.cold.notes.append(f"Nubis server: {srv.exit_note}; its log: `bench/.work/nubis.log`.")
+
+
+def measure_peer(plan: Plan, t: Tables) -> None:
+    name = "serverless-offline"
+    with section("serverless-offline install", t.cold):
+        version = peer.ensure_installed()
+        log(f"serverless-offline {version} in {peer.INSTALL_DIR}")
+    if peer.installed_version() is None:
+        return
+    with (
+        section("serverless-offline cold (--reloadHandler)", t.cold),
+        peer.ServerlessOffline(WORK / "peer-cold.log", every_invocation_cold=True) as cold_srv,
+    ):
+        inv = RawInvoker(peer.HOST, cold_srv.port)
+        inv.invoke(peer.FUNCTION)  # first after start: reported from the warm server below
+        s = time_calls(lambda: inv.invoke(peer.FUNCTION), plan.cold_samples)
+        inv.close()
+        t.cold.rows.append(
+            cold_row(name, "`--reloadHandler`: every invoke spawns a new runner (raw HTTP)", s)
+        )
+    with (
+        section("serverless-offline warm server", t.warm),
+        peer.ServerlessOffline(WORK / "peer.log") as srv,
+    ):
+        log(f"serverless-offline up on port {srv.port} after {srv.startup_s:.2f} s")
+        inv = RawInvoker(peer.HOST, srv.port)
+        first = time_calls(lambda: inv.invoke(peer.FUNCTION), 1)
+        inv.close()
+        what = "first invoke after the server started (raw HTTP)"
+        t.cold.rows.append(cold_row(name, what, first))
+        with section("serverless-offline warm raw HTTP", t.warm):
+            s = warm_raw(peer.HOST, srv.port, peer.FUNCTION, plan)
+            t.warm.rows.append(warm_row(name, "raw keep-alive `http.client`", s))
+        with section("serverless-offline warm boto3", t.warm):
+            s = warm_boto3(srv.port, peer.FUNCTION, plan)
+            t.warm.rows.append(warm_row(name, "boto3 `invoke`", s))
+        with section("serverless-offline throughput", t.tput):
+            r = wrk.run_wrk(peer.HOST, srv.port, peer.FUNCTION, plan.wrk_seconds)
+            t.key["peer_rps"] = r.per_second
+            t.tput.rows.insert(1 if "nubis_rps" in t.key else 0, wrk_row(name, r))
+
+
+def targets(t: Tables) -> None:
+    def row(target: str, key: str, limit: float) -> None:
+        if key not in t.key:
+            t.targets.rows.append([target, "not measured", "—"])
+            return
+        v = t.key[key]
+        t.targets.rows.append([target, ms(v), "yes" if v <= limit else "**no**"])
+
+    row(f"Nubis cold start p50 ≤ {TARGET_COLD_P50_MS:g} ms", "nubis_cold_p50", TARGET_COLD_P50_MS)
+    row(f"Nubis warm p50 ≤ {TARGET_WARM_P50_MS:g} ms (raw HTTP)", "nubis_warm_p50",
+        TARGET_WARM_P50_MS)  # fmt: skip
+    goal = "Nubis invocations/s > serverless-offline's (wrk -t2 -c8)"
+    if "nubis_rps" in t.key and "peer_rps" in t.key:
+        n, p = t.key["nubis_rps"], t.key["peer_rps"]
+        t.targets.rows.append([goal, f"{n:,.0f} vs {p:,.0f} ({n / p:.2f} times)",
+                               "yes" if n > p else "**no**"])  # fmt: skip
+    else:
+        t.targets.rows.append([goal, "not measured", "—"])
+
+
+METHOD = """
+Nubis is compared with two baselines measured in the same run on the same machine:
+a fresh `python3` process per invocation (the cost any process-per-cold-start design pays)
+and [serverless-offline](../bench/peer/serverless.yml) 13.9.0 with serverless 3, running the
+same hello-world Python handler (`handler.hello` returns `{"ok": true}`).
+The fresh-process baseline and serverless-offline's runner use the same Python binary (the
+interpreter behind `.venv`, not a pyenv shim). Clients, servers and wrk all share the 2 cores.
+
+- Cold start: Nubis creates a new function with boto3 (not timed), waits until it is
+  Active, then times its first invoke over an already-open keep-alive connection; one
+  such cold start right after the server started is left out of the samples and reported
+  in a note. serverless-offline is timed with `--reloadHandler`, its option that starts a
+  new Python runner for every invocation (one warm-up invoke left out), and also once as the
+  first invocation after the server started.
+- Warm: after a warm-up, sequential invocations of one function through
+  `POST /2015-03-31/functions/<name>/invocations` with body `{}`.
+- Throughput: `wrk -t2 -c8` with `bench/invoke.lua`; errors are wrk's connect, read, write,
+  timeout and non-2xx counts. The fresh-process row runs 2 threads that each spawn
+  processes back to back.
+"""
+
+
+def repo_state() -> str:
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+        return out.stdout.strip()
+
+    dirty = git("status", "--porcelain", "--", "src")
+    return f"{git('rev-parse', '--short', 'HEAD')}" + (" (src/ has uncommitted changes)"
+                                                       if dirty else "")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="few samples, wrk -d3s (< 1 minute)")
+    ap.add_argument("--output", type=Path, help="default: docs/benchmarks.md "
+                    "(bench/.work/benchmarks-quick.md with --quick)")  # fmt: skip
+    ap.add_argument("--no-nubis", action="store_true", help="skip Nubis")
+    ap.add_argument("--no-peer", action="store_true", help="skip serverless-offline")
+    args = ap.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    default = WORK / "benchmarks-quick.md" if args.quick else ROOT / "docs" / "benchmarks.md"
+    out: Path = args.output or default
+
+    started = time.monotonic()
+    WORK.mkdir(exist_ok=True)
+    t = Tables()
+    if wrk.wrk_path() is None:
+        log(wrk.MISSING)
+        t.tput.notes.append(f"**wrk missing**: {wrk.MISSING}.")
+    measure_fresh(plan, t)
+    if not args.no_nubis:
+        measure_nubis(plan, t)
+    if not args.no_peer:
+        measure_peer(plan, t)
+    targets(t)
+
+    exe = Path(sys.executable)
+    py = exe.relative_to(ROOT) if exe.is_relative_to(ROOT) else exe
+    command = " ".join([str(py), "bench/run.py", *(argv if argv is not None else sys.argv[1:])])
+    facts = [
+        *report.machine(),
+        f"Nubis: commit {repo_state()}",
+        f"node {report.tool_version(['node', '--version'])}, serverless-offline "
+        f"{peer.installed_version() or 'not installed'}, "
+        f"{report.tool_version(['wrk', '-v']).split(' Copyright')[0]}",
+        f"run took {time.monotonic() - started:.0f} s",
+    ]
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    tables = [t.targets, t.cold, t.warm, t.tput]
+    text = report.document(command=command, date=date, facts=facts, tables=tables,
+                           preamble=METHOD)  # fmt: skip
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text)
+    log(f"wrote {out}")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
