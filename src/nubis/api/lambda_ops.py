@@ -1,0 +1,118 @@
+"""Lambda operations: wire parameters in, output members out. Translation only; every rule
+is in `control`."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nubis.api.shapes import function_configuration
+from nubis.control.functions import FunctionService, Principal
+from nubis.control.invoke import DRY_RUN, EVENT, Invocation, Invoker
+from nubis.model import limits
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    request_id: str
+    principal: Principal
+    base_url: str  # how the caller reached us, for URLs we hand back
+
+
+@dataclass(frozen=True)
+class Output:
+    members: dict[str, Any]
+    status: int | None = None  # None: the operation's default
+
+
+Handler = Callable[[dict[str, Any], RequestContext], Awaitable[Output]]
+
+
+class LambdaOperations:
+    def __init__(self, functions: FunctionService, invoker: Invoker) -> None:
+        self._f = functions
+        self._invoker = invoker
+        self.handlers: dict[str, Handler] = {
+            "CreateFunction": self.create_function,
+            "GetFunction": self.get_function,
+            "GetFunctionConfiguration": self.get_function_configuration,
+            "ListFunctions": self.list_functions,
+            "UpdateFunctionCode": self.update_function_code,
+            "UpdateFunctionConfiguration": self.update_function_configuration,
+            "DeleteFunction": self.delete_function,
+            "GetAccountSettings": self.get_account_settings,
+            "Invoke": self.invoke,
+        }
+
+    def _conf(self, config: Any) -> dict[str, Any]:
+        return function_configuration(config, self._f.arn(config.name))
+
+    async def create_function(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output(self._conf(await self._f.create(p, ctx.principal)))
+
+    async def get_function(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        config = self._f.get(p["FunctionName"], p.get("Qualifier"))
+        out: dict[str, Any] = {
+            "Configuration": self._conf(config),
+            "Code": {
+                "RepositoryType": "S3",
+                "Location": f"{ctx.base_url}/_nubis/code/{config.code_sha256}.zip",
+            },
+        }
+        if config.tags:
+            out["Tags"] = dict(config.tags)
+        return Output(out)
+
+    async def get_function_configuration(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output(self._conf(self._f.get(p["FunctionName"], p.get("Qualifier"))))
+
+    async def list_functions(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        page, next_marker = self._f.list(p.get("Marker"), p.get("MaxItems"))
+        out: dict[str, Any] = {"Functions": [self._conf(c) for c in page]}
+        if next_marker is not None:
+            out["NextMarker"] = next_marker
+        return Output(out)
+
+    async def update_function_code(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output(self._conf(await self._f.update_code(p)))
+
+    async def update_function_configuration(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output(self._conf(await self._f.update_configuration(p)))
+
+    async def delete_function(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        await self._f.delete(p["FunctionName"], p.get("Qualifier"))
+        return Output({}, status=204)
+
+    async def get_account_settings(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output(self._f.account_settings())
+
+    async def invoke(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        invocation_type = p.get("InvocationType") or "RequestResponse"
+        result = await self._invoker.invoke(
+            Invocation(
+                function_name=p["FunctionName"],
+                qualifier=p.get("Qualifier"),
+                payload=p.get("Payload") or b"",
+                request_id=ctx.request_id,
+                invocation_type=invocation_type,
+                tail_logs=p.get("LogType") == "Tail" and invocation_type == "RequestResponse",
+                client_context_b64=p.get("ClientContext"),
+            )
+        )
+        if result is None:
+            status = 202 if invocation_type == EVENT else 204
+            assert invocation_type in (EVENT, DRY_RUN)
+            return Output({"StatusCode": status, "Payload": b""}, status=status)
+        out: dict[str, Any] = {
+            "StatusCode": 200,
+            "Payload": result.payload,
+            "ExecutedVersion": result.executed_version,
+        }
+        if result.function_error:
+            out["FunctionError"] = result.function_error
+        if result.log_tail is not None:
+            tail = result.log_tail.encode()[-limits.LOG_TAIL_BYTES :]
+            out["LogResult"] = base64.b64encode(tail).decode()
+        return Output(out)

@@ -1,0 +1,149 @@
+"""The people-facing client commands (`deploy`, `invoke`, `ls`, `logs`, `rm`), speaking
+the Lambda API through boto3 like any other client."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Any
+
+
+def lambda_client(endpoint: str) -> Any:
+    import boto3  # lazy: only the client commands need it, and it is slow to import
+
+    return boto3.client(
+        "lambda",
+        endpoint_url=endpoint,
+        region_name=os.environ.get("AWS_REGION", "us-east-1"),
+        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "nubis"),
+        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "nubis"),
+    )
+
+
+def zip_source(source: Path) -> bytes:
+    if source.is_file():
+        return source.read_bytes()
+    if not source.is_dir():
+        raise SystemExit(f"nubis: {source} is neither a directory nor a zip file")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(source.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, path.relative_to(source).as_posix())
+    return buf.getvalue()
+
+
+def _env(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"nubis: --env wants K=V, got {pair!r}")
+        out[key] = value
+    return out
+
+
+def deploy(args: argparse.Namespace) -> int:
+    client = lambda_client(args.endpoint)
+    code = zip_source(Path(args.source))
+    config: dict[str, Any] = {"Runtime": args.runtime, "Handler": args.handler}
+    if args.memory:
+        config["MemorySize"] = args.memory
+    if args.timeout:
+        config["Timeout"] = args.timeout
+    if args.env:
+        config["Environment"] = {"Variables": _env(args.env)}
+    try:
+        client.get_function_configuration(FunctionName=args.name)
+    except client.exceptions.ResourceNotFoundException:
+        out = client.create_function(
+            FunctionName=args.name, Role=args.role, Code={"ZipFile": code}, **config
+        )
+        print(f"created {out['FunctionArn']} ({out['CodeSize']} bytes)")
+        return 0
+    client.update_function_code(FunctionName=args.name, ZipFile=code)
+    client.get_waiter("function_updated_v2").wait(FunctionName=args.name)
+    out = client.update_function_configuration(FunctionName=args.name, **config)
+    print(f"updated {out['FunctionArn']} ({out['CodeSize']} bytes)")
+    return 0
+
+
+def invoke(args: argparse.Namespace) -> int:
+    payload = args.payload
+    if payload.startswith("@"):
+        payload = Path(payload[1:]).read_text()
+    client = lambda_client(args.endpoint)
+    out = client.invoke(
+        FunctionName=args.name,
+        Payload=payload.encode(),
+        InvocationType="Event" if args.is_async else "RequestResponse",
+        LogType="Tail" if args.log and not args.is_async else "None",
+    )
+    if args.is_async:
+        print(f"accepted ({out['StatusCode']}), request id {out['ResponseMetadata']['RequestId']}")
+        return 0
+    if args.log and "LogResult" in out:
+        sys.stderr.write(base64.b64decode(out["LogResult"]).decode(errors="replace"))
+    print(out["Payload"].read().decode(errors="replace"))
+    return 1 if out.get("FunctionError") else 0
+
+
+def ls(args: argparse.Namespace) -> int:
+    client = lambda_client(args.endpoint)
+    rows = []
+    for page in client.get_paginator("list_functions").paginate():
+        for f in page["Functions"]:
+            rows.append((f["FunctionName"], f["Runtime"], str(f["MemorySize"]), f["LastModified"]))
+    if rows:
+        widths = [max(len(r[i]) for r in rows) for i in range(4)]
+        for r in rows:
+            print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+    return 0
+
+
+def logs(args: argparse.Namespace) -> int:
+    name = urllib.parse.quote(args.name, safe="")
+    url = f"{args.endpoint.rstrip('/')}/_nubis/logs/{name}?tail={args.tail}"
+    try:
+        with urllib.request.urlopen(url) as resp:
+            sys.stdout.write(resp.read().decode(errors="replace"))
+    except urllib.error.HTTPError as exc:
+        body = json.loads(exc.read() or b"{}")
+        print(f"nubis: {body.get('message', exc)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def rm(args: argparse.Namespace) -> int:
+    lambda_client(args.endpoint).delete_function(FunctionName=args.name)
+    print(f"deleted {args.name}")
+    return 0
+
+
+COMMANDS = {"deploy": deploy, "invoke": invoke, "ls": ls, "logs": logs, "rm": rm}
+
+
+def run(args: argparse.Namespace) -> int:
+    from botocore.exceptions import ClientError, EndpointConnectionError
+
+    try:
+        return COMMANDS[args.command](args)
+    except ClientError as exc:
+        err = exc.response.get("Error", {})
+        print(f"nubis: {err.get('Code')}: {err.get('Message')}", file=sys.stderr)
+        return 1
+    except EndpointConnectionError:
+        print(
+            f"nubis: cannot reach the server at {args.endpoint} (is `nubis serve` running?)",
+            file=sys.stderr,
+        )
+        return 1

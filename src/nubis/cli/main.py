@@ -1,0 +1,77 @@
+"""`nubis` command line: argument parsing only; the work is in `serve` and `client`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:9000"
+
+
+def _parser() -> argparse.ArgumentParser:
+    env = os.environ.get
+    p = argparse.ArgumentParser(prog="nubis", description="A self-hosted AWS Lambda.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    s = sub.add_parser("serve", help="run the server")
+    s.add_argument("--host", default=env("NUBIS_HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(env("NUBIS_PORT", "9000")))
+    s.add_argument("--data-dir", default=env("NUBIS_DATA_DIR", "./data"))
+    s.add_argument("--region", default=env("NUBIS_REGION", "us-east-1"))
+    s.add_argument("--account-id", default=env("NUBIS_ACCOUNT_ID", "000000000000"))
+    s.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=float(env("NUBIS_IDLE_TIMEOUT", "300")),
+        help="seconds an idle environment is kept (default 300)",
+    )
+    s.add_argument(
+        "--max-environments", type=int, default=int(env("NUBIS_MAX_ENVIRONMENTS", "256"))
+    )
+    s.add_argument("--log-level", default=env("NUBIS_LOG_LEVEL", "INFO"))
+
+    def client(name: str, help: str) -> argparse.ArgumentParser:
+        c = sub.add_parser(name, help=help)
+        c.add_argument("--endpoint", default=env("NUBIS_ENDPOINT", DEFAULT_ENDPOINT))
+        return c
+
+    d = client("deploy", "create or update a function from a directory or zip")
+    d.add_argument("source", help="a directory (zipped for you) or a .zip file")
+    d.add_argument("--name", required=True)
+    d.add_argument("--runtime", default="python3.11")
+    d.add_argument("--handler", default="lambda_function.lambda_handler")
+    d.add_argument("--memory", type=int)
+    d.add_argument("--timeout", type=int)
+    d.add_argument("--env", action="append", default=[], metavar="K=V")
+    d.add_argument("--role", default="arn:aws:iam::000000000000:role/nubis")
+
+    i = client("invoke", "invoke a function and print its result")
+    i.add_argument("name")
+    i.add_argument("--payload", default="{}", help="JSON text, or @file")
+    i.add_argument("--async", dest="is_async", action="store_true", help="InvocationType Event")
+    i.add_argument("--log", action="store_true", help="also print the log tail")
+
+    client("ls", "list functions")
+    lg = client("logs", "print a function's logs")
+    lg.add_argument("name")
+    lg.add_argument("--tail", type=int, default=0, help="only the last N lines")
+    r = client("rm", "delete a function")
+    r.add_argument("name")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        from nubis.cli.serve import run_server
+
+        return run_server(args)
+    from nubis.cli import client
+
+    return client.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""`nubis serve`: read settings once, wire the parts together, run until a signal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+from aiohttp import web
+
+from nubis.api.app import LambdaApi
+from nubis.api.lambda_ops import LambdaOperations
+from nubis.control.functions import Account, FunctionService
+from nubis.control.invoke import Invoker
+from nubis.engine.local import LocalEngine
+from nubis.events.async_invoke import AsyncInvoker
+from nubis.model.clock import SystemClock
+from nubis.model.settings import EngineSettings, ServerSettings
+from nubis.observe.files import FileLogSink
+from nubis.store.blobs import FileBlobStore
+from nubis.store.memory import MemoryEventQueue
+from nubis.store.sqlite import SqliteFunctionStore
+
+log = logging.getLogger("nubis")
+
+
+def settings_from(args: argparse.Namespace) -> ServerSettings:
+    return ServerSettings(
+        host=args.host,
+        port=args.port,
+        data_dir=Path(args.data_dir).resolve(),
+        region=args.region,
+        account_id=args.account_id,
+        engine=EngineSettings(
+            idle_timeout_s=args.idle_timeout, max_environments=args.max_environments
+        ),
+    )
+
+
+async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) -> None:
+    """Run until cancelled or signalled. Everything started here is stopped here, in
+    reverse order, also when startup fails half-way."""
+    clock = SystemClock()
+    data = settings.data_dir
+    data.mkdir(parents=True, exist_ok=True)
+    async with contextlib.AsyncExitStack() as stack:
+        logs = FileLogSink(data / "logs")
+        stack.callback(logs.close)
+        functions_db = SqliteFunctionStore(data / "nubis.db")
+        stack.callback(functions_db.close)
+        blobs = FileBlobStore(data / "code")
+        queue = MemoryEventQueue()
+
+        engine = LocalEngine(
+            settings.engine,
+            logs,
+            clock,
+            region=settings.region,
+            api_endpoint=settings.public_url,
+        )
+        stack.push_async_callback(engine.close)
+        await engine.start()
+
+        account = Account(settings.region, settings.account_id)
+        functions = FunctionService(account, functions_db, blobs, engine, clock)
+        invoker = Invoker(functions, engine, queue, clock)
+        async_invoker = AsyncInvoker(queue, invoker, clock)
+        invoker.on_enqueued = async_invoker.wake
+        async_invoker.start()
+        stack.push_async_callback(async_invoker.close)
+
+        api = LambdaApi(functions, LambdaOperations(functions, invoker), logs, blobs.path)
+        runner = web.AppRunner(api.application(), access_log=None, handle_signals=False)
+        await runner.setup()
+        stack.push_async_callback(runner.cleanup)
+        await web.TCPSite(runner, settings.host, settings.port, reuse_address=True).start()
+
+        log.info("runtimes: %s", ", ".join(sorted(engine.runtimes())) or "none")
+        log.info("Nubis is serving the Lambda API on %s (data in %s)", settings.public_url, data)
+        if ready is not None:
+            ready.set()
+        await asyncio.Event().wait()  # until cancelled
+
+
+def run_server(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = settings_from(args)
+
+    async def main() -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await serve(settings)
+        log.info("Nubis stopped")
+
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is optional off Linux
+        asyncio.run(main())
+    else:
+        uvloop.run(main())
+    return 0

@@ -1,0 +1,88 @@
+"""Checks on what a user uploads: zip packages, handlers, environment variables."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from collections.abc import Mapping
+
+from nubis.model import limits
+from nubis.model.errors import InvalidParameterValueException
+
+# file.function or pkg.module.function: dotted identifiers, the last one the function.
+_PY_HANDLER = re.compile(r"^[A-Za-z0-9_\-/]+(?:\.[A-Za-z0-9_\-/]+)*\.[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def check_zip(data: bytes) -> None:
+    """Raise InvalidParameterValueException unless `data` is a readable zip within limits."""
+    if len(data) > limits.ZIPPED_MAX_BYTES:
+        raise InvalidParameterValueException(
+            f"Zipped size must be smaller than {limits.ZIPPED_MAX_BYTES} bytes "
+            f"(got {len(data)} bytes). Upload larger packages through a layer or shrink it."
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise InvalidParameterValueException(
+            "Could not unzip uploaded file. Please check your file, then try to upload again."
+        ) from exc
+    unzipped = sum(i.file_size for i in infos)
+    if unzipped > limits.UNZIPPED_MAX_BYTES:
+        raise InvalidParameterValueException(
+            f"Unzipped size must be smaller than {limits.UNZIPPED_MAX_BYTES} bytes"
+        )
+
+
+def check_handler(runtime: str, handler: str) -> None:
+    if runtime.startswith("python") and not _PY_HANDLER.match(handler):
+        raise InvalidParameterValueException(
+            f"Handler '{handler}' cannot be parsed: a Python handler is "
+            "'<module>.<function>' (e.g. 'lambda_function.lambda_handler' or "
+            "'pkg.module.handler')."
+        )
+
+
+def check_environment(variables: Mapping[str, str]) -> None:
+    measured = json.dumps(dict(variables), separators=(",", ":"))
+    if len(measured.encode()) > limits.ENVIRONMENT_MAX_BYTES:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the "
+            "environment variables you have provided exceeded the 4KB limit. "
+            f"String measured: {measured[:200]}{'...' if len(measured) > 200 else ''}"
+        )
+    reserved = sorted(k for k in variables if k in RESERVED_VARIABLES)
+    if reserved:
+        raise InvalidParameterValueException(
+            "Lambda was unable to configure your environment variables because the "
+            f"environment variables you have provided contains reserved keys that are "
+            f"currently not supported for modification. Reserved keys used in this request: "
+            f"{', '.join(reserved)}"
+        )
+
+
+# Lambda refuses these in a function's own Environment.
+RESERVED_VARIABLES = frozenset(
+    {
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_DEFAULT_REGION",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    }
+)

@@ -1,0 +1,1 @@
+"""Persistence behind small Protocols (see `nubis.store.base`). No business rules here."""
