@@ -36,6 +36,9 @@ class Member:
     jsonvalue: bool
     timestamp_format: str | None
 
+    def __repr__(self) -> str:
+        return f"Member({self.name!r}, {self.node.name!r}, location={self.location!r})"
+
 
 @dataclass(eq=False)
 class Node:
@@ -58,6 +61,9 @@ class Node:
     payload: str | None = None  # structure: the member that is the whole HTTP body
     streaming: bool = False
     by_wire_name: dict[str, Member] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Node({self.name!r}, {self.type!r})"
 
     def compiled_pattern(self) -> re.Pattern[str] | None:
         return None if self.pattern is None else compile_java_pattern(self.pattern)

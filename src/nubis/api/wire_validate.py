@@ -67,7 +67,7 @@ def _value(node: Node, item: Any, path: str, sensitive: bool, errors: list[str])
         elif element.has_constraints and any(e is None or _failures(element, e) for e in item):
             errors.append(
                 f"{_shown(item, sensitive or element.sensitive)} at '{path}' failed to satisfy "
-                f"constraint: Member must satisfy constraint: [{_all_constraints(element)}]"
+                f"constraint: Member must satisfy constraint: [{_all_constraints(element, True)}]"
             )
     elif kind == "map" and node.key is not None and node.value is not None:
         if not isinstance(item, Mapping):
@@ -77,7 +77,7 @@ def _value(node: Node, item: Any, path: str, sensitive: bool, errors: list[str])
         if key.has_constraints and any(_failures(key, k) for k in item):
             errors.append(
                 f"{shown} at '{path}' failed to satisfy constraint: "
-                f"Map keys must satisfy constraint: [{_all_constraints(key)}]"
+                f"Map keys must satisfy constraint: [{_all_constraints(key, False)}]"
             )
         if val.type == "structure":
             for k, entry in item.items():
@@ -86,7 +86,7 @@ def _value(node: Node, item: Any, path: str, sensitive: bool, errors: list[str])
         elif val.has_constraints and any(v is None or _failures(val, v) for v in item.values()):
             errors.append(
                 f"{shown} at '{path}' failed to satisfy constraint: "
-                f"Map value must satisfy constraint: [{_all_constraints(val)}]"
+                f"Map value must satisfy constraint: [{_all_constraints(val, False)}]"
             )
 
 
@@ -118,7 +118,8 @@ def _failures(node: Node, item: Any) -> list[str]:
     return broken
 
 
-def _all_constraints(node: Node) -> str:
+def _all_constraints(node: Node, not_null: bool) -> str:
+    """All constraints of an element shape; list elements also say they must not be null."""
     texts: list[str] = []
     if node.max is not None:
         texts.append(_max_text(node))
@@ -128,7 +129,8 @@ def _all_constraints(node: Node) -> str:
         texts.append(f"Member must satisfy regular expression pattern: {node.pattern}")
     if node.enum is not None:
         texts.append(f"Member must satisfy enum value set: [{', '.join(node.enum)}]")
-    texts.append(_NOT_NULL)
+    if not_null:
+        texts.append(_NOT_NULL)
     return ", ".join(texts)
 
 
