@@ -122,6 +122,7 @@ class NubisServer:
                 self.exit_note = f"exited with code {code} on SIGTERM"
             except subprocess.TimeoutExpired:
                 self.exit_note = "ignored SIGTERM for 15 s: killed"
+        if proc is not None:
             # Environments (forked runtimes) that outlived the server, if any.
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
