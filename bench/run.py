@@ -189,6 +189,7 @@ def measure_nubis(plan: Plan, t: Tables) -> None:
         with section("Nubis warm boto3", t.warm):
             t.warm.rows.append(warm_row(name, "boto3 `invoke`", warm_boto3(port, "hello", plan)))
         with section("Nubis throughput", t.tput):
+            wrk.run_wrk(host, port, "hello", 1)  # warm-up: lets it start its environments
             r = wrk.run_wrk(host, port, "hello", plan.wrk_seconds)
             t.key["nubis_rps"] = r.per_second
             t.tput.rows.insert(0, wrk_row(name, r))
@@ -241,6 +242,7 @@ def measure_peer(plan: Plan, t: Tables) -> None:
             s = warm_boto3(srv.port, peer.FUNCTION, plan)
             t.warm.rows.append(warm_row(name, "boto3 `invoke`", s))
         with section("serverless-offline throughput", t.tput):
+            wrk.run_wrk(peer.HOST, srv.port, peer.FUNCTION, 1)  # warm-up: starts its runners
             r = wrk.run_wrk(peer.HOST, srv.port, peer.FUNCTION, plan.wrk_seconds)
             t.key["peer_rps"] = r.per_second
             t.tput.rows.insert(1 if "nubis_rps" in t.key else 0, wrk_row(name, r))
@@ -278,13 +280,16 @@ interpreter behind `.venv`, not a pyenv shim). Clients, servers and wrk all shar
   Active, then times its first invoke over an already-open keep-alive connection; one
   such cold start right after the server started is left out of the samples and reported
   in a note. serverless-offline is timed with `--reloadHandler`, its option that starts a
-  new Python runner for every invocation (one warm-up invoke left out), and also once as the
-  first invocation after the server started.
+  new Python runner for every invocation (one warm-up invoke left out), and as the first
+  invocation after `serverless offline start`, over several starts. Its runner is
+  `/bin/sh -c "python3 -u invoke.py handler hello"`, whose start-up also runs `tty` in a
+  subprocess; its first invocation after a start also pays for node's first use of that path.
 - Warm: after a warm-up, sequential invocations of one function through
   `POST /2015-03-31/functions/<name>/invocations` with body `{}`.
-- Throughput: `wrk -t2 -c8` with `bench/invoke.lua`; errors are wrk's connect, read, write,
-  timeout and non-2xx counts. The fresh-process row runs 2 threads that each spawn
-  processes back to back.
+- Throughput: `wrk -t2 -c8` with `bench/invoke.lua`, after an unmeasured 1 s run that lets
+  each system start the environments it needs for 8 connections; errors are wrk's connect,
+  read, write, timeout and non-2xx counts. The fresh-process row runs 2 threads that each
+  spawn processes back to back.
 """
 
 
