@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ import botocore.endpoint
 import botocore.loaders
 import botocore.model
 import botocore.parsers
+import botocore.response
 import botocore.serialize
 import pytest
 
@@ -92,10 +94,14 @@ def read(model: botocore.model.ServiceModel) -> Callable[[str, WireResponse], di
 
     def parse(operation: str, response: WireResponse) -> dict[str, Any]:
         op = model.operation_model(operation)
+        body: Any = response.body
+        if response.status < 300 and op.has_streaming_output:
+            # As botocore's convert_to_response_dict: a blob payload arrives as a stream.
+            body = botocore.response.StreamingBody(io.BytesIO(body), len(body))
         raw = {
             "status_code": response.status,
             "headers": botocore.awsrequest.HeadersDict(response.headers),
-            "body": response.body,
+            "body": body,
         }
         parsed: dict[str, Any] = parser.parse(raw, op.output_shape)
         if response.status >= 300:
