@@ -173,3 +173,11 @@ def test_unknown_body_fields_are_ignored(service: RestJsonService) -> None:
     body = {"FunctionName": "f", "Role": ROLE, "Code": {"S3Bucket": "bucket"}, "Future": 1}
     parsed = service.parse("CreateFunction", {}, {}, {}, json.dumps(body).encode())
     assert parsed == {"FunctionName": "f", "Role": ROLE, "Code": {"S3Bucket": "bucket"}}
+
+
+def test_trailing_slash_is_tolerated(service: RestJsonService) -> None:
+    assert service.match("GET", "/2015-03-31/functions/") == ("ListFunctions", {})
+    assert service.match("GET", "/2015-03-31/functions/f/") == (
+        "GetFunction",
+        {"FunctionName": "f"},
+    )

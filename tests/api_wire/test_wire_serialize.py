@@ -14,6 +14,7 @@ from nubis.api.wire import RestJsonService, WireResponse
 from nubis.model.errors import (
     InvalidRequestContentException,
     NubisError,
+    ResourceConflictException,
     ResourceNotFoundException,
     ServiceException,
     TooManyRequestsException,
@@ -175,3 +176,12 @@ def test_throttle_reason_and_retry_after(service: RestJsonService, read: Read) -
     assert parsed["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
     assert parsed["retryAfterSeconds"] == "1"
     assert parsed["Type"] == "User"
+
+
+def test_error_message_key_follows_the_model(service: RestJsonService, read: Read) -> None:
+    """ResourceNotFoundException is modeled with `Message`, most others with `message`."""
+    missing = service.serialize_error(ResourceNotFoundException("Function not found: f"), "r")
+    assert json.loads(missing.body) == {"Type": "User", "Message": "Function not found: f"}
+    assert read("GetFunction", missing)["Message"] == "Function not found: f"
+    conflict = service.serialize_error(ResourceConflictException("exists"), "r")
+    assert json.loads(conflict.body) == {"Type": "User", "message": "exists"}

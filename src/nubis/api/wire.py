@@ -202,7 +202,7 @@ class RestJsonService:
         return WireResponse(status, headers, _dump_json(document))
 
     def serialize_error(self, error: NubisError, request_id: str) -> WireResponse:
-        """Error response: botocore reads Code from x-amzn-errortype, Message from `message`.
+        """Error response: botocore reads Code from x-amzn-errortype, Message from the body.
 
         Fields the model's error shape puts in headers (TooManyRequestsException's
         `retryAfterSeconds` -> Retry-After) go there; the rest stay in the JSON body, where
@@ -217,6 +217,12 @@ class RestJsonService:
         shape = self._nodes.get(error.wire_type)
         if shape is not None and shape.type == "structure":
             for member in shape.members:
+                # The model spells the message `Message` for some errors (ResourceNotFound,
+                # Service) and `message` for others; Lambda sends the modeled spelling.
+                for key in [
+                    k for k in body if k != member.name and k.lower() == member.name.lower()
+                ]:
+                    body[member.name] = body.pop(key)
                 if member.location == "header" and body.get(member.name) is not None:
                     headers[member.wire_name] = to_header(member, body.pop(member.name))
         return WireResponse(error.status, headers, _dump_json(body))

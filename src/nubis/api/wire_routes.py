@@ -49,7 +49,8 @@ def compile_route(operation: str, http: Mapping[str, Any]) -> Route:
         greedy += bool(label.group(2))
         labels.append(label.group(1))
         position = label.end()
-    pieces.append(re.escape(path[position:]))
+    pieces.append(re.escape(path[position:].rstrip("/")))
+    pieces.append("/?")  # older models and other SDKs send "/2015-03-31/functions/"
     literal_segments = sum(1 for s in path.split("/") if s and "{" not in s)
     return Route(
         operation=operation,
