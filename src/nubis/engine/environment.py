@@ -1,0 +1,289 @@
+"""One execution environment: a forked runtime process, its Runtime API and its log stream.
+
+Lifetime: `launch()` (sandbox plan, listener, log pipe, fork) → `initialize()` (until
+the runtime's first GET /next or its init error) → `invoke()` any number of times, one
+at a time → `destroy()` exactly once (idempotent). The pool decides when; this class
+only makes each step leave nothing behind when it fails.
+
+Logs: the runtime's stdout and stderr are one pipe, read on the event loop as data
+arrives and appended to the environment's stream. When a result arrives the pipe is
+drained synchronously *before* END/REPORT are written: the bootstrap flushes before it
+posts, so everything the function printed is in the pipe by then and lands before END.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import collections
+import contextlib
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from nubis.engine import logs
+from nubis.engine import runtime_api_constants as C
+from nubis.engine.process import EnvProcess
+from nubis.engine.runtime_api import Invocation, Reply, RuntimeApiServer
+from nubis.engine.zygote import Zygote
+from nubis.model.clock import Clock
+from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
+from nubis.observe.base import LogSink
+from nubis.sandbox.base import EnvironmentLimits, Sandbox
+
+INIT_TIMEOUT_S = 10.0  # Lambda's limit on the init phase of an on-demand environment
+TAIL_KEEP_CHARS = 64 * 1024  # the API layer sends the last 4 KB; keep some more
+
+# Outcomes that are not a runtime's reply; compared by identity.
+_TIMED_OUT = Reply(b"", C.ERR_TIMEOUT)
+_EXITED = Reply(b"", C.ERR_EXIT)
+
+_LOG_READ = 65536
+
+
+class Environment:
+    def __init__(
+        self,
+        spec: FunctionSpec,
+        sink: LogSink,
+        clock: Clock,
+        on_dead: Callable[[Environment], None],
+    ) -> None:
+        self.env_id = uuid.uuid4().hex
+        self.spec = spec
+        self.stream = logs.stream_name(clock.time(), spec.version, self.env_id)
+        self.last_used = clock.monotonic()
+        self.busy = False
+        self.retiring = False  # stop it when its current invocation ends
+        self.discarded = False  # it must not serve again (timed out, crashed, init failed)
+        self.process: EnvProcess | None = None
+        self.init_duration_ms: float | None = None  # reported once, on the first invocation
+        self._sink = sink
+        self._clock = clock
+        self._on_dead = on_dead
+        self._api = RuntimeApiServer()
+        self._log_fd: int | None = None
+        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self._tail: collections.deque[str] | None = None
+        self._tail_chars = 0
+        self._sandbox: Sandbox | None = None
+        self._reply: asyncio.Future[Reply] | None = None
+        self._destroyed = False
+
+    # --- start
+
+    async def launch(
+        self, zygote: Zygote, sandbox: Sandbox, env: dict[str, str], capture_tail: bool
+    ) -> None:
+        """Fork the environment; `env` lacks only the per-environment variables."""
+        spec = self.spec
+        started = time.perf_counter()
+        if capture_tail:  # a cold invocation's tail includes its init output
+            self._tail = collections.deque()
+        plan = await sandbox.prepare(
+            self.env_id, EnvironmentLimits(spec.memory_mb, spec.ephemeral_mb, spec.code_dir)
+        )
+        # From here on release() is owed, also if the rest fails: destroy() does it.
+        self._sandbox = sandbox
+        env = dict(env)
+        env[C.ENV_RUNTIME_API] = await self._api.start()
+        env[C.ENV_LOG_STREAM_NAME] = self.stream
+        read_fd, write_fd = os.pipe()
+        self._log_fd = read_fd
+        os.set_blocking(read_fd, False)
+        asyncio.get_running_loop().add_reader(read_fd, self._on_log_readable)
+        try:
+            pid, pidfd = await zygote.fork(env, str(spec.code_dir), write_fd, plan)
+        finally:
+            # The zygote has its own copy now (SCM_RIGHTS); ours must go so that the
+            # pipe reports end of file when the environment exits.
+            os.close(write_fd)
+        self.process = EnvProcess(pid, pidfd)
+        self.process.exited.add_done_callback(self._on_exit)
+        self._api.ready.add_done_callback(
+            lambda _: setattr(self, "init_duration_ms", (time.perf_counter() - started) * 1000)
+        )
+
+    async def initialize(self, request_id: str) -> InvokeResult | None:
+        """Wait for init to finish; None when the runtime is ready, else the failed result."""
+        assert self.process is not None
+        ready = self._api.ready
+        waits: set[asyncio.Future[Any]] = {ready, self.process.exited}
+        await asyncio.wait(
+            waits,
+            timeout=INIT_TIMEOUT_S,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if ready.done():
+            init_error = ready.result()
+            if init_error is None:
+                return None
+            self.discarded = True
+            self._drain_logs()
+            return InvokeResult(init_error.payload, C.FUNCTION_ERROR_UNHANDLED)
+        self.discarded = True
+        if self.process.exited.done():
+            how = await self.process.exit_description()
+            self._drain_logs()
+            message = logs.exit_message(request_id, how)
+            self._emit(f"{message}\n{C.ERR_EXIT}\n")
+            return InvokeResult(_error_payload(C.ERR_EXIT, message), C.FUNCTION_ERROR_UNHANDLED)
+        self.process.kill()
+        return InvokeResult(
+            _error_payload(C.ERR_TIMEOUT, f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds"),
+            C.FUNCTION_ERROR_UNHANDLED,
+        )
+
+    # --- invoke
+
+    async def invoke(
+        self, request: InvokeRequest, failed_init: InvokeResult | None = None
+    ) -> InvokeResult:
+        """Run one invocation (or report `failed_init` as its result) with START/END/REPORT."""
+        spec = self.spec
+        rid = request.request_id
+        if request.tail_logs and self._tail is None:
+            self._tail = collections.deque()
+        self._emit(logs.start_line(rid, spec.version))
+        started = time.perf_counter()
+        if failed_init is not None:
+            result = failed_init
+        else:
+            result = await self._run(request)
+        duration_ms = (time.perf_counter() - started) * 1000
+        self._emit(logs.end_line(rid))
+        assert self.process is not None
+        max_memory = self.process.read_max_memory_mb()
+        self._emit(
+            logs.report_line(rid, duration_ms, spec.memory_mb, max_memory, self.init_duration_ms)
+        )
+        self.init_duration_ms = None
+        tail = None
+        if self._tail is not None:
+            tail = "".join(self._tail) if request.tail_logs else None
+            self._tail = None
+            self._tail_chars = 0
+        if tail is not None:
+            return InvokeResult(
+                result.payload, result.function_error, tail, result.executed_version
+            )
+        return result
+
+    async def _run(self, request: InvokeRequest) -> InvokeResult:
+        spec = self.spec
+        loop = asyncio.get_running_loop()
+        reply: asyncio.Future[Reply] = loop.create_future()
+        self._reply = reply
+        deadline_ms = int((self._clock.time() + spec.timeout_s) * 1000)
+        # Timeouts and crashes resolve the same future as the runtime's reply: one await,
+        # no extra tasks on the warm path.
+        timer = loop.call_later(spec.timeout_s, _resolve, reply, _TIMED_OUT)
+        try:
+            self._api.dispatch(Invocation(request, deadline_ms, reply))
+            outcome = await reply
+        except asyncio.CancelledError:
+            # The caller went away mid-invocation: the environment's state is unknown.
+            self.discarded = True
+            self._api.abandon()
+            raise
+        finally:
+            timer.cancel()
+            self._reply = None
+        rid = request.request_id
+        if outcome is _TIMED_OUT:
+            self.discarded = True
+            self._api.abandon()
+            assert self.process is not None
+            self._drain_logs()
+            self._emit(logs.timeout_line(self._clock.time(), rid, spec.timeout_s))
+            message = logs.timeout_message(rid, spec.timeout_s)
+            return InvokeResult(_error_payload(C.ERR_TIMEOUT, message), C.FUNCTION_ERROR_UNHANDLED)
+        if outcome is _EXITED:
+            self.discarded = True
+            self._api.abandon()
+            assert self.process is not None
+            how = await self.process.exit_description()
+            self._drain_logs()
+            message = logs.exit_message(rid, how)
+            self._emit(f"{message}\n{C.ERR_EXIT}\n")
+            return InvokeResult(_error_payload(C.ERR_EXIT, message), C.FUNCTION_ERROR_UNHANDLED)
+        self._drain_logs()
+        if outcome.error_type is not None:
+            return InvokeResult(outcome.payload, C.FUNCTION_ERROR_UNHANDLED)
+        return InvokeResult(outcome.payload)
+
+    # --- process exit and logs
+
+    def _on_exit(self, _: object) -> None:
+        if self._reply is not None:
+            _resolve(self._reply, _EXITED)
+        self.discarded = True
+        self._on_dead(self)
+
+    def _on_log_readable(self) -> None:
+        self._drain_logs()
+
+    def _drain_logs(self) -> None:
+        fd = self._log_fd
+        if fd is None:
+            return
+        while True:
+            try:
+                data = os.read(fd, _LOG_READ)
+            except BlockingIOError:
+                return
+            if not data:  # end of file: every writer is gone
+                self._close_log()
+                return
+            self._emit(self._decoder.decode(data))
+
+    def _close_log(self) -> None:
+        if self._log_fd is not None:
+            asyncio.get_running_loop().remove_reader(self._log_fd)
+            os.close(self._log_fd)
+            self._log_fd = None
+
+    def _emit(self, text: str) -> None:
+        if not text:
+            return
+        self._sink.append(self.spec.log_group, self.stream, text)
+        tail = self._tail
+        if tail is not None:
+            tail.append(text)
+            self._tail_chars += len(text)
+            while self._tail_chars - len(tail[0]) >= TAIL_KEEP_CHARS:
+                self._tail_chars -= len(tail.popleft())
+
+    # --- stop
+
+    async def destroy(self) -> None:
+        """Kill the process, close the listener and the pipe, release the sandbox. Idempotent."""
+        if self._destroyed:
+            return
+        self._destroyed = True
+        self.discarded = True
+        if self._reply is not None:
+            _resolve(self._reply, _EXITED)
+        try:
+            if self.process is not None:
+                await self.process.stop()
+        finally:
+            await self._api.close()
+            with contextlib.suppress(OSError):
+                self._drain_logs()
+            self._close_log()
+            if self._sandbox is not None:
+                self._sandbox.release(self.env_id)
+                self._sandbox = None
+
+
+def _resolve(future: asyncio.Future[Reply], outcome: Reply) -> None:
+    if not future.done():
+        future.set_result(outcome)
+
+
+def _error_payload(error_type: str, message: str) -> bytes:
+    return json.dumps({"errorMessage": message, "errorType": error_type}).encode()

@@ -1,0 +1,260 @@
+"""LocalEngine: the `Engine` of one host (see `nubis.engine.base` for the contract).
+
+    invoke ─▶ pool.take_idle(spec.key) ──warm──▶ Environment.invoke
+                 │ none idle                          ▲
+                 ▼                                    │
+           cap check ─▶ Environment.launch (sandbox plan, Runtime API listener,
+                        log pipe, zygote fork) ─▶ initialize ─┘
+
+Ownership: the engine owns the zygotes (one per runtime) and, through the pool, every
+environment. An environment is in the pool from the moment its launch begins until
+`_discard` removes it, and `_discard` is the only place that destroys one, so each is
+destroyed exactly once. Busy environments are never destroyed by retire or the reaper;
+they are checked when their invocation ends (`_release`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from nubis.engine import runtime_api_constants as C
+from nubis.engine import runtimes as runtime_discovery
+from nubis.engine.environment import Environment
+from nubis.engine.pool import Pool
+from nubis.engine.zygote import Zygote
+from nubis.model.clock import Clock, SystemClock
+from nubis.model.errors import (
+    InvalidParameterValueException,
+    ServiceException,
+    TooManyRequestsException,
+)
+from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
+from nubis.model.settings import EngineSettings
+from nubis.observe.base import LogSink
+from nubis.sandbox.base import Sandbox
+from nubis.sandbox.process import ProcessSandbox
+
+log = logging.getLogger(__name__)
+
+RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtimes" / "python"
+_REAP_INTERVAL_MAX_S = 30.0
+
+
+class LocalEngine:
+    def __init__(
+        self,
+        settings: EngineSettings,
+        logs: LogSink,
+        clock: Clock | None = None,
+        sandbox: Sandbox | None = None,
+        region: str = "us-east-1",
+        api_endpoint: str | None = None,
+    ) -> None:
+        self._settings = settings
+        self._logs = logs
+        self._clock: Clock = clock or SystemClock()
+        self._sandbox: Sandbox = sandbox or ProcessSandbox()
+        self._region = region
+        self._api_endpoint = api_endpoint
+        self._runtimes: dict[str, str] = {}
+        self._zygotes: dict[str, Zygote] = {}
+        self._pool = Pool()
+        self._by_pid: dict[int, Environment] = {}
+        self._tasks: set[asyncio.Task[None]] = set()  # destroys running in the background
+        self._reaper: asyncio.Task[None] | None = None
+        self._started = False
+        self._closed = False
+
+    # --- lifecycle
+
+    async def start(self) -> None:
+        """Discover runtimes, start one zygote per runtime, start the idle reaper."""
+        if self._started:
+            return
+        self._started = True
+        if self._sandbox.isolated:
+            log.info("sandbox: %s", self._sandbox.describe())
+        else:
+            log.warning("!!! sandbox: %s", self._sandbox.describe())
+        self._runtimes = await runtime_discovery.discover()
+        for runtime, exe in self._runtimes.items():
+            self._zygotes[runtime] = Zygote(runtime, exe, self._on_process_exit)
+        # Zygotes start now, not on the first invocation: cold starts then cost a fork.
+        results = await asyncio.gather(
+            *(z.start() for z in self._zygotes.values()), return_exceptions=True
+        )
+        for zygote, result in zip(list(self._zygotes.values()), results, strict=True):
+            if isinstance(result, BaseException):
+                log.error("runtime %s unavailable: %s", zygote.runtime, result)
+                await zygote.close()
+                del self._zygotes[zygote.runtime]
+                del self._runtimes[zygote.runtime]
+        self._reaper = asyncio.create_task(self._reap_forever())
+
+    def runtimes(self) -> Mapping[str, str]:
+        return dict(self._runtimes)
+
+    async def close(self) -> None:
+        """Kill every environment and zygote; close every socket and pipe. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        await asyncio.gather(*(self._discard(env) for env in self._pool))
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        # Zygotes after environments: their exit reports are still read until then.
+        await asyncio.gather(*(z.close() for z in self._zygotes.values()))
+        self._sandbox.close()
+
+    # --- invoke
+
+    async def invoke(self, spec: FunctionSpec, request: InvokeRequest) -> InvokeResult:
+        if self._closed or not self._started:
+            raise ServiceException("The execution engine is not running.")
+        env = self._pool.take_idle(spec.key)
+        failed_init = None
+        if env is None:
+            env, failed_init = await self._cold_start(spec, request)
+        env.busy = True
+        try:
+            return await env.invoke(request, failed_init)
+        finally:
+            env.busy = False
+            self._release(env)
+
+    async def _cold_start(
+        self, spec: FunctionSpec, request: InvokeRequest
+    ) -> tuple[Environment, InvokeResult | None]:
+        zygote = self._zygotes.get(spec.runtime)
+        if zygote is None:
+            raise InvalidParameterValueException(
+                f"The runtime parameter of {spec.runtime} is not supported by this host. "
+                f"Supported runtimes: {', '.join(sorted(self._runtimes)) or 'none'}."
+            )
+        if len(self._pool) >= self._settings.max_environments:
+            # Idle environments of other functions make room; busy ones never do.
+            victim = self._pool.least_recently_used_idle()
+            if victim is None:
+                raise TooManyRequestsException(
+                    "Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded"
+                )
+            await self._discard(victim)
+        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
+        self._pool.add(env)
+        env.busy = True  # not idle, not reapable, while it starts
+        try:
+            await env.launch(zygote, self._sandbox, self._base_environment(spec), request.tail_logs)
+            assert env.process is not None
+            self._by_pid[env.process.pid] = env
+            failed_init = await env.initialize(request.request_id)
+        except BaseException:
+            await self._discard(env)
+            raise
+        return env, failed_init
+
+    def _release(self, env: Environment) -> None:
+        """An invocation ended: keep the environment warm or let it go."""
+        if env.discarded or env.retiring or self._closed:
+            self._discard_soon(env)
+            return
+        env.last_used = self._clock.monotonic()
+        self._pool.put_idle(env)
+
+    def _base_environment(self, spec: FunctionSpec) -> dict[str, str]:
+        """Lambda's variables; the function's own cannot override the reserved ones."""
+        env = {C.ENV_TZ: C.TZ_VALUE, C.ENV_LANG: C.LANG_VALUE, C.ENV_PATH: C.PATH_VALUE}
+        env.update(spec.environment)
+        env.update(
+            {
+                C.ENV_FUNCTION_NAME: spec.function_name,
+                C.ENV_FUNCTION_VERSION: spec.version,
+                C.ENV_FUNCTION_MEMORY_SIZE: str(spec.memory_mb),
+                C.ENV_LOG_GROUP_NAME: spec.log_group,
+                C.ENV_REGION: self._region,
+                C.ENV_DEFAULT_REGION: self._region,
+                C.ENV_EXECUTION_ENV: C.EXECUTION_ENV_PREFIX + spec.runtime,
+                C.ENV_INITIALIZATION_TYPE: C.INITIALIZATION_ON_DEMAND,
+                C.ENV_TASK_ROOT: str(spec.code_dir),
+                C.ENV_RUNTIME_DIR: str(RUNTIME_DIR),
+                C.ENV_HANDLER: spec.handler,
+                C.ENV_ACCESS_KEY_ID: C.PLACEHOLDER_ACCESS_KEY_ID,
+                C.ENV_SECRET_ACCESS_KEY: C.PLACEHOLDER_SECRET_ACCESS_KEY,
+                C.ENV_SESSION_TOKEN: C.PLACEHOLDER_SESSION_TOKEN,
+            }
+        )
+        if self._api_endpoint:
+            env[C.ENV_ENDPOINT_URL] = self._api_endpoint
+        return env
+
+    # --- retire, reap, exits
+
+    async def retire(self, function_name: str, keep_key: str | None = None) -> None:
+        doomed = []
+        for env in self._pool:
+            if env.spec.function_name == function_name and env.spec.key != keep_key:
+                env.retiring = True
+                if not env.busy:
+                    doomed.append(env)
+        await asyncio.gather(*(self._discard(env) for env in doomed))
+
+    async def reap_idle(self) -> None:
+        """Destroy environments idle for longer than settings.idle_timeout_s (by the clock)."""
+        now = self._clock.monotonic()
+        limit = self._settings.idle_timeout_s
+        doomed = [env for env in self._pool.idle() if now - env.last_used > limit]
+        await asyncio.gather(*(self._discard(env) for env in doomed))
+
+    async def _reap_forever(self) -> None:
+        interval = min(max(self._settings.idle_timeout_s / 4, 0.05), _REAP_INTERVAL_MAX_S)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.reap_idle()
+            except Exception:
+                log.exception("reaping idle environments failed")
+
+    def environment_count(self, function_name: str | None = None) -> int:
+        """Environments that exist now (starting, busy or idle), of one function or all."""
+        return self._pool.count(function_name)
+
+    def _on_process_exit(self, pid: int, status: int) -> None:
+        env = self._by_pid.get(pid)
+        if env is not None and env.process is not None:
+            env.process.set_status(status)
+
+    def _on_env_dead(self, env: Environment) -> None:
+        # A busy environment is dealt with when its invocation returns (it needs the
+        # process's exit status for the result); an idle one goes now.
+        if not env.busy:
+            self._discard_soon(env)
+
+    def _discard_soon(self, env: Environment) -> None:
+        task = asyncio.create_task(self._discard(env))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _discard(self, env: Environment) -> None:
+        """Remove from the pool and destroy; the one place environments are destroyed."""
+        if not self._pool.remove(env):
+            return
+        started = time.perf_counter()
+        try:
+            await env.destroy()
+        finally:
+            if env.process is not None:
+                # The process is gone: its exit report is not needed any more.
+                self._by_pid.pop(env.process.pid, None)
+            log.debug(
+                "environment %s destroyed in %.2f ms",
+                env.env_id,
+                (time.perf_counter() - started) * 1000,
+            )

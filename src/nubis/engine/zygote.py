@@ -1,0 +1,197 @@
+"""The engine's side of a runtime zygote (`nubis/runtimes/python/zygote.py`).
+
+One `Zygote` per runtime owns one zygote process and the SOCK_SEQPACKET socketpair to
+it. `fork()` sends a request and returns the new environment's pid and pidfd; replies
+come back in request order, so pending forks are a FIFO of futures and no lock is
+needed. The zygote also reports every child's exit status; `on_exit(pid, status)` gets
+them. If the zygote dies, pending forks fail with ServiceException and the next `fork()`
+starts a new zygote (environments already forked keep running: the engine holds their
+pidfds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import json
+import logging
+import os
+import signal
+import socket
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from nubis.model.errors import ServiceException
+
+log = logging.getLogger(__name__)
+
+ZYGOTE_PATH = Path(__file__).resolve().parent.parent / "runtimes" / "python" / "zygote.py"
+_START_TIMEOUT_S = 30.0
+_STOP_TIMEOUT_S = 5.0
+_MAX_MESSAGE = 1 << 16
+
+
+class Zygote:
+    def __init__(self, runtime: str, executable: str, on_exit: Callable[[int, int], None]) -> None:
+        self.runtime = runtime
+        self.executable = executable
+        self._on_exit = on_exit
+        self._proc: asyncio.subprocess.Process | None = None
+        self._sock: socket.socket | None = None
+        self._ready: asyncio.Future[None] | None = None
+        self._pending: collections.deque[asyncio.Future[tuple[int, int]]] = collections.deque()
+        self._start_lock = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def alive(self) -> bool:
+        return self._sock is not None and self._ready is not None and self._ready.done()
+
+    async def start(self) -> None:
+        """Start the zygote process if it is not running; returns once it has preloaded."""
+        async with self._start_lock:
+            if self._closed:
+                raise ServiceException("the engine is closed")
+            if self._sock is not None:
+                if self._ready is not None:
+                    await self._ready
+                return
+            await self._reap_dead_process()
+            loop = asyncio.get_running_loop()
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                self._proc = await asyncio.create_subprocess_exec(
+                    self.executable,
+                    "-I",
+                    str(ZYGOTE_PATH),
+                    str(theirs.fileno()),
+                    pass_fds=[theirs.fileno()],
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.DEVNULL,
+                    cwd="/",
+                    env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                )
+            except BaseException:
+                ours.close()
+                raise
+            finally:
+                theirs.close()
+            ours.setblocking(False)
+            self._sock = ours
+            ready = loop.create_future()
+            self._ready = ready
+            loop.add_reader(ours.fileno(), self._on_readable)
+            try:
+                await asyncio.wait_for(asyncio.shield(ready), _START_TIMEOUT_S)
+            except BaseException:
+                self._disconnect(ServiceException(f"zygote for {self.runtime} did not start"))
+                raise
+
+    async def fork(
+        self, env: dict[str, str], cwd: str, log_fd: int, plan: dict[str, Any]
+    ) -> tuple[int, int]:
+        """Fork a new environment; returns (pid, pidfd). The caller owns the pidfd.
+
+        `log_fd` (the write end of the log pipe) is duplicated into the zygote by
+        SCM_RIGHTS; the caller still owns its copy and should close it after this returns.
+        """
+        if not self.alive:
+            await self.start()
+        sock = self._sock
+        assert sock is not None
+        data = json.dumps({"env": env, "cwd": cwd, "plan": plan}).encode()
+        reply: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
+        try:
+            # A datagram of a few KB on a fresh socket buffer: it does not block.
+            socket.send_fds(sock, [data], [log_fd])
+        except OSError as e:
+            self._disconnect(ServiceException(f"zygote for {self.runtime} is gone"))
+            raise ServiceException(f"zygote for {self.runtime} is gone") from e
+        self._pending.append(reply)
+        return await reply
+
+    def _on_readable(self) -> None:
+        sock = self._sock
+        if sock is None:
+            return
+        while True:
+            try:
+                data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 1)
+            except BlockingIOError:
+                return
+            except OSError:
+                data, fds = b"", []
+            if not data:
+                for fd in fds:
+                    os.close(fd)
+                log.warning(
+                    "zygote for %s exited; it is restarted on the next cold start", self.runtime
+                )
+                self._disconnect(ServiceException(f"zygote for {self.runtime} exited"))
+                return
+            self._dispatch(json.loads(data), fds)
+
+    def _dispatch(self, message: dict[str, Any], fds: list[int]) -> None:
+        if "exited" in message:
+            self._on_exit(int(message["exited"]), int(message["status"]))
+        elif "forked" in message:
+            reply = self._pending.popleft()
+            if reply.done():  # the caller was cancelled: do not leak the environment
+                try:
+                    signal.pidfd_send_signal(fds[0], signal.SIGKILL)
+                finally:
+                    os.close(fds[0])
+            else:
+                reply.set_result((int(message["forked"]), fds[0]))
+        elif "error" in message:
+            for fd in fds:
+                os.close(fd)
+            reply = self._pending.popleft()
+            if not reply.done():
+                reply.set_exception(ServiceException(str(message["error"])))
+        elif "ready" in message and self._ready is not None and not self._ready.done():
+            self._ready.set_result(None)
+
+    def _disconnect(self, error: Exception) -> None:
+        """Forget the socket (the process is reaped later); fail what is pending."""
+        if self._sock is not None:
+            asyncio.get_running_loop().remove_reader(self._sock.fileno())
+            self._sock.close()
+            self._sock = None
+        if self._ready is not None and not self._ready.done():
+            self._ready.set_exception(error)
+            self._ready.exception()  # mark retrieved: start() reports it
+        self._ready = None
+        while self._pending:
+            reply = self._pending.popleft()
+            if not reply.done():
+                reply.set_exception(error)
+
+    async def _reap_dead_process(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            if proc.returncode is None:
+                proc.kill()
+            await proc.wait()
+
+    async def close(self) -> None:
+        """Close the socket (the zygote kills its children and exits) and reap it.
+
+        Idempotent."""
+        self._closed = True
+        if self._sock is not None:
+            self._disconnect(ServiceException("the engine is closed"))
+        proc = self._proc
+        if proc is None:
+            return
+        self._proc = None
+        try:
+            await asyncio.wait_for(proc.wait(), _STOP_TIMEOUT_S)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()

@@ -1,0 +1,1 @@
+"""Isolation of execution environments; see base.py for the boundary."""

@@ -1,0 +1,34 @@
+"""The unisolated fallback: a plain process with a few rlimits.
+
+Environments share the server's uid, filesystem, network and PID namespace: a function
+can read Nubis's data and signal other processes. Use it only where namespaces and
+cgroups are unavailable; `isolated` is False so the server says so loudly.
+"""
+
+from __future__ import annotations
+
+from nubis.sandbox.base import EnvironmentLimits, Plan
+
+NOFILE = 1024  # Lambda's file descriptor limit
+# RLIMIT_NPROC is not set: it counts every process of the uid, the server's included.
+
+
+class ProcessSandbox:
+    @property
+    def isolated(self) -> bool:
+        return False
+
+    def describe(self) -> str:
+        return (
+            "NOT ISOLATED: environments are plain processes of the server's user "
+            f"(rlimits only: RLIMIT_NOFILE={NOFILE}, RLIMIT_CORE=0)"
+        )
+
+    async def prepare(self, env_id: str, limits: EnvironmentLimits) -> Plan:
+        return {"rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]]}
+
+    def release(self, env_id: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
