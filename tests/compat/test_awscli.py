@@ -64,13 +64,12 @@ def test_awscli_lifecycle(server: Any, name: str, tmp_path: Path) -> None:
     assert r.returncode == 0, r.stderr
 
     out = tmp_path / "out.json"
+    # aws CLI v1 sends --payload as given (v2 needs --cli-binary-format raw-in-base64-out).
     r = aws(
         server,
         "invoke",
         "--function-name",
         name,
-        "--cli-binary-format",
-        "raw-in-base64-out",
         "--payload",
         '{"a": 2, "b": 3}',
         str(out),

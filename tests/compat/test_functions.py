@@ -36,14 +36,14 @@ def test_create_get_list_delete(client: Any, name: str) -> None:
         MemorySize=256,
         Timeout=10,
         Description="d",
-        Environment={"Variables": {"A": "1"}},
+        Environment={"Variables": {"AA": "1"}},
     )
     assert out["ResponseMetadata"]["HTTPStatusCode"] == 201
     assert out["FunctionArn"] == f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
     assert out["CodeSha256"] == base64.b64encode(hashlib.sha256(zipped).digest()).decode()
     assert out["CodeSize"] == len(zipped)
     assert (out["MemorySize"], out["Timeout"], out["Description"]) == (256, 10, "d")
-    assert out["Environment"] == {"Variables": {"A": "1"}}
+    assert out["Environment"] == {"Variables": {"AA": "1"}}
     assert out["Version"] == "$LATEST"
     assert out["State"] == "Active"
     assert out["LastUpdateStatus"] == "Successful"
@@ -103,14 +103,14 @@ def test_update_code_and_configuration(client: Any, name: str) -> None:
         MemorySize=512,
         Timeout=30,
         EphemeralStorage={"Size": 1024},
-        Environment={"Variables": {"B": "2"}},
+        Environment={"Variables": {"BB": "2"}},
     )
     assert (conf["MemorySize"], conf["Timeout"], conf["EphemeralStorage"]["Size"]) == (
         512,
         30,
         1024,
     )
-    assert conf["Environment"] == {"Variables": {"B": "2"}}
+    assert conf["Environment"] == {"Variables": {"BB": "2"}}
     client.get_waiter("function_updated_v2").wait(FunctionName=name)
 
     with pytest.raises(ClientError) as exc:

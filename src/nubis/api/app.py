@@ -30,13 +30,15 @@ from nubis.observe.base import LogSink
 
 log = logging.getLogger(__name__)
 
-# A base64 50 MB zip inside a JSON body, plus room for the rest of the request.
-MAX_BODY_BYTES = limits.ZIPPED_MAX_BYTES * 4 // 3 + 1024 * 1024
+# Bodies up to twice the base64 size of a 50 MB zip are read, so that a package just over
+# the limit gets Lambda's clear InvalidParameterValueException rather than a bare 413.
+MAX_BODY_BYTES = limits.ZIPPED_MAX_BYTES * 8 // 3
 
 # Lambda's server-side limits that botocore's model does not state.
 LAMBDA_OVERLAY = {
     "Timeout": {"max": limits.TIMEOUT_MAX_S},
     "MemorySize": {"max": limits.MEMORY_MAX_MB},
+    "EphemeralStorageSize": {"max": limits.EPHEMERAL_MAX_MB},
 }
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
@@ -81,7 +83,9 @@ class LambdaApi:
         request_id = str(uuid.uuid4())
         operation = "?"
         try:
-            operation, uri_params = self._wire.match(request.method, request.rel_url.raw_path)
+            operation, uri_params = self._wire.match(
+                request.method, request.rel_url.raw_path, request.rel_url.query
+            )
             handler = self._ops.handlers.get(operation)
             if handler is None:
                 raise UnknownOperationException(
