@@ -88,6 +88,34 @@ def test_awscli_lifecycle(server: Any, name: str, tmp_path: Path) -> None:
     assert "ValidationException" in r.stderr
     assert "Member must have value less than or equal to 900" in r.stderr
 
+    r = aws(
+        server, "update-function-code", "--function-name", name, "--zip-file", f"fileb://{zip_path}"
+    )
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["CodeSize"] == zip_path.stat().st_size
+    r = aws(server, "wait", "function-updated-v2", "--function-name", name)
+    assert r.returncode == 0, r.stderr
+    r = aws(server, "get-function", "--function-name", name)
+    assert json.loads(r.stdout)["Code"]["Location"].startswith(server.endpoint)
+    r = aws(server, "get-account-settings")
+    assert json.loads(r.stdout)["AccountLimit"]["ConcurrentExecutions"] == 1000
+    r = aws(
+        server,
+        "create-function",
+        "--function-name",
+        name,
+        "--runtime",
+        "python3.11",
+        "--role",
+        ROLE,
+        "--handler",
+        "lambda_function.handler",
+        "--zip-file",
+        f"fileb://{zip_path}",
+    )
+    assert r.returncode != 0
+    assert "ResourceConflictException" in r.stderr
+
     r = aws(server, "delete-function", "--function-name", name)
     assert r.returncode == 0, r.stderr
     r = aws(server, "get-function", "--function-name", name)
