@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import datetime
 import json
+import os
 import subprocess
 import sys
 import time
@@ -316,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.output or default
 
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
+    if load_before > 0.5:
+        log(f"warning: load average {load_before:.2f}: other work on this machine skews results")
     WORK.mkdir(exist_ok=True)
     t = Tables()
     if wrk.wrk_path() is None:
@@ -337,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         f"node {report.tool_version(['node', '--version'])}, serverless-offline "
         f"{peer.installed_version() or 'not installed'}, "
         f"{report.tool_version(['wrk', '-v']).split(' Copyright')[0]}",
-        f"run took {time.monotonic() - started:.0f} s",
+        f"run took {time.monotonic() - started:.0f} s; 1-minute load average before / after: "
+        f"{load_before:.2f} / {os.getloadavg()[0]:.2f} (the run itself adds about 1-2)",
     ]
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     tables = [t.targets, t.cold, t.warm, t.tput]
