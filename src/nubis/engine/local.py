@@ -83,7 +83,9 @@ class LocalEngine:
             log.warning("!!! sandbox: %s", self._sandbox.describe())
         self._runtimes = await runtime_discovery.discover()
         for runtime, exe in self._runtimes.items():
-            self._zygotes[runtime] = Zygote(runtime, exe, self._on_process_exit)
+            self._zygotes[runtime] = Zygote(
+                runtime, exe, self._on_process_exit, self._on_zygote_lost
+            )
         # Zygotes start now, not on the first invocation: cold starts then cost a fork.
         results = await asyncio.gather(
             *(z.start() for z in self._zygotes.values()), return_exceptions=True
@@ -120,7 +122,7 @@ class LocalEngine:
     async def invoke(self, spec: FunctionSpec, request: InvokeRequest) -> InvokeResult:
         if self._closed or not self._started:
             raise ServiceException("The execution engine is not running.")
-        env = self._pool.take_idle(spec.key)
+        env = self._pool.take_idle(spec)
         failed_init = None
         if env is None:
             env, failed_init = await self._cold_start(spec, request)
@@ -226,10 +228,20 @@ class LocalEngine:
         """Environments that exist now (starting, busy or idle), of one function or all."""
         return self._pool.count(function_name)
 
+    def process_ids(self) -> list[int]:
+        """Pids of every process the engine runs now (zygotes, then environments); for tests."""
+        pids = [z.pid for z in self._zygotes.values() if z.pid is not None]
+        return pids + [env.process.pid for env in self._pool if env.process is not None]
+
     def _on_process_exit(self, pid: int, status: int) -> None:
         env = self._by_pid.get(pid)
         if env is not None and env.process is not None:
             env.process.set_status(status)
+
+    def _on_zygote_lost(self, runtime: str) -> None:
+        for env in self._pool:
+            if env.spec.runtime == runtime and env.process is not None:
+                env.process.orphan()
 
     def _on_env_dead(self, env: Environment) -> None:
         # A busy environment is dealt with when its invocation returns (it needs the

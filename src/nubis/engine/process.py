@@ -13,6 +13,7 @@ import os
 import signal
 
 _STATUS_WAIT_S = 1.0  # how long an exit waits for the zygote's status report
+_UNKNOWN = -1
 
 
 class EnvProcess:
@@ -34,16 +35,21 @@ class EnvProcess:
             asyncio.get_running_loop().remove_reader(self._pidfd)
 
     def set_status(self, status: int) -> None:
+        """The zygote reported the exit status: the process is reaped, its pid is free."""
         if not self._status.done():
             self._status.set_result(status)
+
+    def orphan(self) -> None:
+        """The zygote died: no status will come (init reaps the process)."""
+        self.set_status(_UNKNOWN)
 
     async def exit_description(self) -> str:
         """Lambda's words for how the process ended: `exit status 1`, `signal: killed`."""
         try:
             status = await asyncio.wait_for(asyncio.shield(self._status), _STATUS_WAIT_S)
         except TimeoutError:
-            return "exit status unknown"
-        return describe_status(status)
+            status = _UNKNOWN
+        return "exit status unknown" if status == _UNKNOWN else describe_status(status)
 
     def kill(self) -> None:
         """SIGKILL the process and its process group (its own subprocesses). Idempotent."""
@@ -57,12 +63,15 @@ class EnvProcess:
             os.killpg(self.pid, signal.SIGKILL)
 
     async def stop(self) -> None:
-        """Kill and wait until the process is gone, then close the pidfd. Idempotent."""
+        """Kill, wait until the process is gone and reaped, close the pidfd. Idempotent."""
         self.kill()
         if self._pidfd is not None:
             await self.exited
             os.close(self._pidfd)
             self._pidfd = None
+        # Reaped means the zygote reported it; after that no trace of it is left.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._status), _STATUS_WAIT_S)
 
     def read_max_memory_mb(self) -> int:
         """VmHWM (peak resident set) of the process, in MB; 0 if it is gone."""

@@ -33,10 +33,17 @@ _MAX_MESSAGE = 1 << 16
 
 
 class Zygote:
-    def __init__(self, runtime: str, executable: str, on_exit: Callable[[int, int], None]) -> None:
+    def __init__(
+        self,
+        runtime: str,
+        executable: str,
+        on_exit: Callable[[int, int], None],
+        on_lost: Callable[[str], None],
+    ) -> None:
         self.runtime = runtime
         self.executable = executable
         self._on_exit = on_exit
+        self._on_lost = on_lost  # called with the runtime when the zygote is gone
         self._proc: asyncio.subprocess.Process | None = None
         self._sock: socket.socket | None = None
         self._ready: asyncio.Future[None] | None = None
@@ -171,6 +178,8 @@ class Zygote:
             reply = self._pending.popleft()
             if not reply.done():
                 reply.set_exception(error)
+        # Its children's exit statuses will never be reported now.
+        self._on_lost(self.runtime)
 
     async def _reap_dead_process(self) -> None:
         proc, self._proc = self._proc, None

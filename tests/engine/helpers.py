@@ -1,0 +1,89 @@
+"""Helpers for engine tests: a real engine around a test, leak checks."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from nubis.engine.local import LocalEngine
+from nubis.model.clock import Clock
+from nubis.model.function import FunctionSpec, InvokeRequest
+from nubis.model.settings import EngineSettings
+from nubis.observe.memory import MemoryLogSink
+
+T = TypeVar("T")
+RUNTIME = "python3.11"
+ARN = "arn:aws:lambda:us-east-1:000000000000:function:"
+
+
+def request(
+    spec: FunctionSpec, payload: bytes = b"{}", *, tail: bool = False, **kw: str
+) -> InvokeRequest:
+    return InvokeRequest(
+        request_id=str(uuid.uuid4()),
+        payload=payload,
+        invoked_arn=spec.function_arn,
+        tail_logs=tail,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def run_engine(
+    test: Callable[[LocalEngine, MemoryLogSink], Awaitable[T]],
+    *,
+    settings: EngineSettings | None = None,
+    clock: Clock | None = None,
+    api_endpoint: str | None = None,
+) -> T:
+    """Start a real engine, run `test` against it, close it, check nothing is left."""
+
+    async def main() -> T:
+        sink = MemoryLogSink()
+        engine = LocalEngine(settings or EngineSettings(), sink, clock, api_endpoint=api_endpoint)
+        await engine.start()
+        try:
+            return await test(engine, sink)
+        finally:
+            pids = engine.process_ids()
+            await engine.close()
+            assert_gone(pids)
+
+    return asyncio.run(main())
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            found.append(int(entry))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running, or a zombie that some process of ours still has to reap.
+
+    A zombie reparented to pid 1 is gone as far as Nubis is concerned (in containers
+    whose pid 1 does not reap, such zombies stay: only when a zygote was killed)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+    return state != "Z" or int(ppid) != 1
+
+
+def assert_gone(pids: list[int]) -> None:
+    alive = [pid for pid in pids if _alive(pid)]
+    assert alive == [], f"processes left behind: {alive}"
+    assert children_of(os.getpid()) == []
