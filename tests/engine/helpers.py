@@ -28,7 +28,7 @@ def request(
         payload=payload,
         invoked_arn=spec.function_arn,
         tail_logs=tail,
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
 
 
@@ -87,3 +87,16 @@ def assert_gone(pids: list[int]) -> None:
     alive = [pid for pid in pids if _alive(pid)]
     assert alive == [], f"processes left behind: {alive}"
     assert children_of(os.getpid()) == []
+
+
+def exists(pid: int) -> bool:
+    return Path(f"/proc/{pid}").exists()
+
+
+async def until(condition: Callable[[], bool], limit_s: float = 5.0) -> None:
+    """Wait (polling) for something the engine does in the background."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    while not condition():
+        assert loop.time() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)

@@ -12,7 +12,7 @@ from nubis.engine.local import LocalEngine
 from nubis.model.errors import InvalidParameterValueException
 from nubis.observe.memory import MemoryLogSink
 from tests.engine.conftest import MakeSpec
-from tests.engine.helpers import request, run_engine
+from tests.engine.helpers import request, run_engine, until
 
 
 def error(payload: bytes) -> Any:
@@ -40,7 +40,8 @@ def test_exception_in_handler(make_spec: MakeSpec) -> None:
         assert err["errorMessage"] == "boom"
         assert err["requestId"] == req.request_id
         assert len(err["stackTrace"]) == 2
-        assert err["stackTrace"][0].startswith('  File "') and "app.py" in err["stackTrace"][0]
+        assert err["stackTrace"][0].startswith('  File "')
+        assert "app.py" in err["stackTrace"][0]
         assert "in handler" in err["stackTrace"][0]
         assert "raise ValueError" in err["stackTrace"][1]
         assert result.log_tail is not None
@@ -83,7 +84,7 @@ def test_init_errors(
             assert f"[ERROR] {error_type}" in result.log_tail
             assert "Init Duration" in result.log_tail
         # Both environments are gone (destroyed in the background after the result).
-        await _until(lambda: engine.environment_count() == 0)
+        await until(lambda: engine.environment_count() == 0)
         assert len(sink.streams("/aws/lambda/broken")) == 2
 
     run_engine(body)
@@ -156,7 +157,7 @@ def test_timeout_kills_and_discards_the_environment(make_spec: MakeSpec) -> None
             + r" Task timed out after 1\.00 seconds\nEND RequestId: ",
             result.log_tail,
         )
-        await _until(lambda: engine.environment_count() == 0)
+        await until(lambda: engine.environment_count() == 0)
         ok = await engine.invoke(spec, request(spec, b"0"))
         assert ok.payload == b'"woke"'
 
@@ -190,7 +191,7 @@ def test_process_exit_during_invocation(make_spec: MakeSpec, statement: str, how
         assert error(result.payload) == {"errorType": "Runtime.ExitError", "errorMessage": message}
         assert result.log_tail is not None
         assert f"{message}\nRuntime.ExitError\nEND RequestId" in result.log_tail
-        await _until(lambda: engine.environment_count() == 0)
+        await until(lambda: engine.environment_count() == 0)
         replaced = json.loads((await engine.invoke(spec, request(spec))).payload)
         assert replaced != first
 
@@ -222,13 +223,3 @@ def test_unknown_runtime(make_spec: MakeSpec) -> None:
             await engine.invoke(spec, request(spec))
 
     run_engine(body)
-
-
-async def _until(condition: Any, timeout: float = 5.0) -> None:
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)

@@ -16,7 +16,7 @@ from nubis.model.errors import ServiceException, TooManyRequestsException
 from nubis.model.settings import EngineSettings
 from nubis.observe.memory import MemoryLogSink
 from tests.engine.conftest import MakeSpec
-from tests.engine.helpers import assert_gone, children_of, request, run_engine
+from tests.engine.helpers import assert_gone, children_of, exists, request, run_engine, until
 
 PID_CODE = """
 import os, time
@@ -41,7 +41,7 @@ def test_idle_environments_are_reaped_by_the_clock(make_spec: MakeSpec) -> None:
         await engine.reap_idle()
         assert engine.environment_count("a") == 0
         assert engine.environment_count("b") == 1
-        assert not Path(f"/proc/{pid_a}").exists()
+        assert not exists(pid_a)
         # A new invocation of `a` is a cold start in a new process.
         assert json.loads((await engine.invoke(a, request(a))).payload) != pid_a
 
@@ -82,9 +82,9 @@ def test_retire_stops_old_keys_after_their_invocation(make_spec: MakeSpec) -> No
         assert engine.environment_count("f") == 2  # the busy one finishes first
         busy_pid = json.loads((await busy).payload)
         (idle_pid,) = old_pids - {busy_pid}
-        assert not Path(f"/proc/{idle_pid}").exists()  # the idle one was stopped at once
-        await _until(lambda: engine.environment_count("f") == 1)
-        await _until(lambda: not Path(f"/proc/{busy_pid}").exists())  # stopped in background
+        assert not exists(idle_pid)  # the idle one was stopped at once
+        await until(lambda: engine.environment_count("f") == 1)
+        await until(lambda: not exists(busy_pid))  # stopped in background
         assert json.loads((await engine.invoke(new, request(new))).payload) == new_pid
         assert engine.environment_count("g") == 1  # other functions are untouched
 
@@ -100,7 +100,9 @@ def test_cap_on_environments(make_spec: MakeSpec) -> None:
     other = make_spec(PID_CODE, name="other")
 
     async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
-        running = [asyncio.create_task(engine.invoke(slow, request(slow, b"0.5"))) for _ in range(2)]
+        running = [
+            asyncio.create_task(engine.invoke(slow, request(slow, b"0.5"))) for _ in range(2)
+        ]
         await asyncio.sleep(0.2)
         with pytest.raises(TooManyRequestsException) as info:
             await engine.invoke(other, request(other))
@@ -157,21 +159,13 @@ def test_close_leaves_nothing_behind(make_spec: MakeSpec) -> None:
         result = await busy  # an invocation in flight ends as a crash, not a hang
         assert result.function_error == "Unhandled"
         assert_gone(pids)
-        await _until(lambda: _gone_or_zombie(grandchild))
+        await until(lambda: _gone_or_zombie(grandchild))
         assert children_of(os.getpid()) == []
         assert set(os.listdir("/proc/self/fd")) <= fds_before
         with pytest.raises(ServiceException):
             await engine.invoke(spec, request(spec))
 
     asyncio.run(main())
-
-
-async def _until(condition: object, timeout: float = 5.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():  # type: ignore[operator]
-        assert loop.time() < deadline, "condition not reached"
-        await asyncio.sleep(0.01)
 
 
 def _gone_or_zombie(pid: int) -> bool:

@@ -2,8 +2,8 @@
 
 Plain bookkeeping, no I/O: the engine decides, the pool remembers. Environments are
 pooled per (function name, spec key), so two functions never share one even if their
-keys collide. Idle environments of a pool are a stack (the most recently used is reused first: its caches are warmest, and
-the others age out and get reaped).
+keys collide. Idle environments of a pool are a stack (the most recently used is reused
+first: its caches are warmest, and the others age out and get reaped).
 """
 
 from __future__ import annotations
