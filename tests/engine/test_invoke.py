@@ -233,3 +233,24 @@ def test_large_output_is_not_lost(make_spec: MakeSpec) -> None:
         assert body_text.count("\n") == 20001  # START + 20000 lines
 
     run_engine(body)
+
+
+def test_unicode_output_and_payload(make_spec: MakeSpec) -> None:
+    spec = make_spec(
+        """
+        def handler(event, context):
+            print("héllo ✓", event["s"])
+            return {"echo": event["s"]}
+        """,
+        name="uni",
+    )
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        payload = json.dumps({"s": "日本 ✓"}).encode()
+        result = await engine.invoke(spec, request(spec, payload, tail=True))
+        assert json.loads(result.payload) == {"echo": "日本 ✓"}
+        assert result.executed_version == "$LATEST"
+        assert result.log_tail is not None
+        assert "héllo ✓ 日本 ✓\n" in result.log_tail
+
+    run_engine(body)

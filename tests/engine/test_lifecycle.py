@@ -13,6 +13,7 @@ import pytest
 from nubis.engine.local import LocalEngine
 from nubis.model.clock import FakeClock
 from nubis.model.errors import ServiceException, TooManyRequestsException
+from nubis.model.function import InvokeResult
 from nubis.model.settings import EngineSettings
 from nubis.observe.memory import MemoryLogSink
 from tests.engine.conftest import MakeSpec
@@ -174,3 +175,26 @@ def _gone_or_zombie(pid: int) -> bool:
     except OSError:
         return True
     return stat.rsplit(")", 1)[1].split()[0] == "Z"
+
+
+@pytest.mark.parametrize("delay", [0, 0.001, 0.003, 0.006])
+def test_close_during_cold_starts(make_spec: MakeSpec, delay: float) -> None:
+    spec = make_spec(PID_CODE)
+
+    async def main() -> None:
+        children_before = set(children_of(os.getpid()))
+        fds_before = set(os.listdir("/proc/self/fd"))
+        engine = LocalEngine(EngineSettings(), MemoryLogSink())
+        await engine.start()
+        zygotes = engine.process_ids()
+        starting = [asyncio.create_task(engine.invoke(spec, request(spec))) for _ in range(3)]
+        await asyncio.sleep(delay)
+        await engine.close()
+        results = await asyncio.gather(*starting, return_exceptions=True)
+        for result in results:  # each either failed cleanly or ran before the close
+            assert isinstance(result, (ServiceException, InvokeResult)), result
+        await until(lambda: set(children_of(os.getpid())) <= children_before)
+        assert_gone(zygotes, children_before)
+        await until(lambda: set(os.listdir("/proc/self/fd")) <= fds_before)
+
+    asyncio.run(main())

@@ -19,6 +19,7 @@ import collections
 import contextlib
 import json
 import os
+import signal
 import time
 import uuid
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from nubis.engine.process import EnvProcess
 from nubis.engine.runtime_api import Invocation, Reply, RuntimeApiServer
 from nubis.engine.zygote import Zygote
 from nubis.model.clock import Clock
+from nubis.model.errors import ServiceException
 from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
 from nubis.observe.base import LogSink
 from nubis.sandbox.base import EnvironmentLimits, Sandbox
@@ -88,9 +90,15 @@ class Environment:
         )
         # From here on release() is owed, also if the rest fails: destroy() does it.
         self._sandbox = sandbox
+        if self._destroyed:  # destroy() ran during the await: it could not release
+            self._release_sandbox()
+            raise ServiceException("The environment was stopped while it started.")
         env = dict(env)
         env[C.ENV_RUNTIME_API] = await self._api.start()
         env[C.ENV_LOG_STREAM_NAME] = self.stream
+        if self._destroyed:  # destroy() may have closed the API before it was listening
+            await self._api.close()
+            raise ServiceException("The environment was stopped while it started.")
         read_fd, write_fd = os.pipe()
         self._log_fd = read_fd
         os.set_blocking(read_fd, False)
@@ -101,6 +109,11 @@ class Environment:
             # The zygote has its own copy now (SCM_RIGHTS); ours must go so that the
             # pipe reports end of file when the environment exits.
             os.close(write_fd)
+        if self._destroyed:  # stopped during the fork: nobody else will kill this one
+            with contextlib.suppress(ProcessLookupError):
+                signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+            os.close(pidfd)
+            raise ServiceException("The environment was stopped while it started.")
         self.process = EnvProcess(pid, pidfd)
         self.process.exited.add_done_callback(self._on_exit)
         self._api.ready.add_done_callback(
@@ -166,11 +179,7 @@ class Environment:
             tail = "".join(self._tail) if request.tail_logs else None
             self._tail = None
             self._tail_chars = 0
-        if tail is not None:
-            return InvokeResult(
-                result.payload, result.function_error, tail, result.executed_version
-            )
-        return result
+        return InvokeResult(result.payload, result.function_error, tail, spec.version)
 
     async def _run(self, request: InvokeRequest) -> InvokeResult:
         spec = self.spec
@@ -275,9 +284,12 @@ class Environment:
             with contextlib.suppress(OSError):
                 self._drain_logs()
             self._close_log()
-            if self._sandbox is not None:
-                self._sandbox.release(self.env_id)
-                self._sandbox = None
+            self._release_sandbox()
+
+    def _release_sandbox(self) -> None:
+        if self._sandbox is not None:
+            self._sandbox.release(self.env_id)
+            self._sandbox = None
 
 
 def _resolve(future: asyncio.Future[Reply], outcome: Reply) -> None:
