@@ -50,6 +50,7 @@ class Zygote:
         self._pending: collections.deque[asyncio.Future[tuple[int, int]]] = collections.deque()
         self._start_lock = asyncio.Lock()
         self._closed = False
+        self._restart: asyncio.Task[None] | None = None
 
     @property
     def pid(self) -> int | None:
@@ -136,10 +137,14 @@ class Zygote:
             if not data:
                 for fd in fds:
                     os.close(fd)
-                log.warning(
-                    "zygote for %s exited; it is restarted on the next cold start", self.runtime
-                )
+                was_ready = self.alive
                 self._disconnect(ServiceException(f"zygote for {self.runtime} exited"))
+                if was_ready and not self._closed:
+                    # Restart now so that the next cold start does not pay for it. Only
+                    # after a zygote that worked: one that dies while starting is retried
+                    # by the next fork(), not in a loop.
+                    log.warning("zygote for %s exited; restarting it", self.runtime)
+                    self._restart = asyncio.create_task(self._restart_quietly())
                 return
             self._dispatch(json.loads(data), fds)
 
@@ -188,11 +193,22 @@ class Zygote:
                 proc.kill()
             await proc.wait()
 
+    async def _restart_quietly(self) -> None:
+        try:
+            await self.start()
+        except Exception as e:
+            log.error(
+                "zygote for %s did not restart (%s); next cold start retries", self.runtime, e
+            )
+
     async def close(self) -> None:
         """Close the socket (the zygote kills its children and exits) and reap it.
 
         Idempotent."""
         self._closed = True
+        if self._restart is not None:
+            await asyncio.gather(self._restart, return_exceptions=True)
+            self._restart = None
         if self._sock is not None:
             self._disconnect(ServiceException("the engine is closed"))
         proc = self._proc
