@@ -74,6 +74,7 @@ class Environment:
         self._sandbox: Sandbox | None = None
         self._reply: asyncio.Future[Reply] | None = None
         self._destroyed = False
+        self._max_memory_mb = 0  # read before a kill, when /proc no longer has it after
 
     # --- start
 
@@ -169,7 +170,7 @@ class Environment:
         duration_ms = (time.perf_counter() - started) * 1000
         self._emit(logs.end_line(rid))
         assert self.process is not None
-        max_memory = self.process.read_max_memory_mb()
+        max_memory = self._max_memory_mb or self.process.read_max_memory_mb()
         self._emit(
             logs.report_line(rid, duration_ms, spec.memory_mb, max_memory, self.init_duration_ms)
         )
@@ -206,6 +207,10 @@ class Environment:
             self.discarded = True
             self._api.abandon()
             assert self.process is not None
+            # Stop it now, not when the pool gets to it: nothing it prints from here on
+            # may land after this invocation's REPORT. Its memory peak is read first.
+            self._max_memory_mb = self.process.read_max_memory_mb()
+            self.process.kill()
             self._drain_logs()
             self._emit(logs.timeout_line(self._clock.time(), rid, spec.timeout_s))
             message = logs.timeout_message(rid, spec.timeout_s)
