@@ -19,7 +19,8 @@ class WrkResult:
     command: str
     requests: int
     seconds: float
-    errors: int
+    errors: int  # connect, read, write, timeout and non-2xx, as wrk counts them
+    bad: int  # answered, but not 200 with the handler's result (function errors included)
     p50_ms: float
     p90_ms: float
     p99_ms: float
@@ -54,6 +55,7 @@ def run_wrk(
         requests=int(data["requests"]),
         seconds=data["duration_us"] / 1e6,
         errors=sum(int(v) for v in data["errors"].values()),
+        bad=int(data["bad"]),
         p50_ms=lat["p50"] / 1000.0,
         p90_ms=lat["p90"] / 1000.0,
         p99_ms=lat["p99"] / 1000.0,
