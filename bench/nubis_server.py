@@ -52,8 +52,10 @@ def lambda_client(port: int) -> Any:
 class NubisServer:
     """`nubis serve` on a free port and a temporary data dir; use as a context manager."""
 
-    def __init__(self, log_path: Path) -> None:
+    def __init__(self, log_path: Path, src: Path | None = None) -> None:
+        """`src`: a directory holding the `nubis` package to run instead of the installed one."""
         self.log_path = log_path
+        self.src = src
         self.port = free_port()
         self.data_dir = Path(tempfile.mkdtemp(prefix="nubis-bench-"))
         self._proc: subprocess.Popen[bytes] | None = None
@@ -64,7 +66,10 @@ class NubisServer:
 
     @property
     def argv(self) -> list[str]:
-        exe = [str(NUBIS)] if NUBIS.exists() else [sys.executable, "-m", "nubis.cli.main"]
+        if NUBIS.exists() and self.src is None:
+            exe = [str(NUBIS)]
+        else:
+            exe = [sys.executable, "-m", "nubis.cli.main"]
         return [*exe, "serve", "--host", HOST, "--port", str(self.port),
                 "--data-dir", str(self.data_dir)]  # fmt: skip
 
@@ -74,11 +79,20 @@ class NubisServer:
             self._client = lambda_client(self.port)
         return self._client
 
+    def _environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if self.src is not None:  # ahead of the editable install's path entry
+            env["PYTHONPATH"] = os.pathsep.join(
+                p for p in (str(self.src), env.get("PYTHONPATH", "")) if p
+            )
+        return env
+
     def start(self) -> NubisServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self._proc = subprocess.Popen(
                 self.argv,
+                env=self._environment(),
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

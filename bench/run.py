@@ -1,6 +1,7 @@
 """Run every benchmark in one go and write docs/benchmarks.md.
 
     .venv/bin/python bench/run.py [--quick] [--output PATH] [--no-nubis] [--no-peer]
+                                  [--nubis-rev REV]
 
 Measures, on this machine and in this one run, Nubis against its baselines:
 1. cold start: first invocation of a freshly created function, vs a fresh python3 process
@@ -152,9 +153,9 @@ def measure_fresh(plan: Plan, t: Tables) -> None:
                             ms(lat.p50), ms(lat.p90), ms(lat.p99), "0", "0"])  # fmt: skip
 
 
-def measure_nubis(plan: Plan, t: Tables) -> None:
+def measure_nubis(plan: Plan, t: Tables, src: Path | None) -> None:
     name = "Nubis"
-    srv = nubis_server.NubisServer(WORK / "nubis.log")
+    srv = nubis_server.NubisServer(WORK / "nubis.log", src)
     with section("Nubis", t.cold), srv:
         log(f"nubis serve up on port {srv.port} after {srv.startup_s:.2f} s")
         host, port = nubis_server.HOST, srv.port
@@ -302,14 +303,32 @@ interpreter behind `.venv`, not a pyenv shim). Clients, servers and wrk all shar
 """
 
 
-def repo_state() -> str:
-    def git(*args: str) -> str:
-        out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
-        return out.stdout.strip()
+def git(*args: str) -> str:
+    out = subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True)
+    return out.stdout.strip()
 
+
+def working_tree_state() -> str:
     dirty = git("status", "--porcelain", "--", "src")
-    return f"{git('rev-parse', '--short', 'HEAD')}" + (" (src/ has uncommitted changes)"
-                                                       if dirty else "")  # fmt: skip
+    head = git("rev-parse", "--short", "HEAD")
+    return f"working tree at {head}" + (" with uncommitted changes in src/" if dirty else "")
+
+
+def export_revision(rev: str) -> tuple[Path, str]:
+    """`git archive` of src/ at `rev` into bench/.work; (the dir holding `nubis`, short sha)."""
+    sha = git("rev-parse", "--short", f"{rev}^{{commit}}")
+    if not sha:
+        raise SystemExit(f"unknown revision {rev!r}")
+    dest = WORK / f"nubis-{sha}"
+    if not (dest / "src" / "nubis").is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", sha, "src"],
+            capture_output=True,
+            check=True,
+        )
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest / "src", sha
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
                     "(bench/.work/benchmarks-quick.md with --quick)")  # fmt: skip
     ap.add_argument("--no-nubis", action="store_true", help="skip Nubis")
     ap.add_argument("--no-peer", action="store_true", help="skip serverless-offline")
+    ap.add_argument("--nubis-rev", metavar="REV", help="run Nubis as committed at REV (e.g. "
+                    "HEAD), exported with git archive, instead of the working tree")  # fmt: skip
     args = ap.parse_args(argv)
     plan = QUICK if args.quick else FULL
     default = WORK / "benchmarks-quick.md" if args.quick else ROOT / "docs" / "benchmarks.md"
@@ -333,9 +354,14 @@ def main(argv: list[str] | None = None) -> int:
     if wrk.wrk_path() is None:
         log(wrk.MISSING)
         t.tput.notes.append(f"**wrk missing**: {wrk.MISSING}.")
+    src: Path | None = None
+    nubis_state = working_tree_state()
+    if args.nubis_rev:
+        src, sha = export_revision(args.nubis_rev)
+        nubis_state = f"commit {sha} (`--nubis-rev {args.nubis_rev}`, exported with git archive)"
     measure_fresh(plan, t)
     if not args.no_nubis:
-        measure_nubis(plan, t)
+        measure_nubis(plan, t, src)
     if not args.no_peer:
         measure_peer(plan, t)
     targets(t)
@@ -345,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     command = " ".join([str(py), "bench/run.py", *(argv if argv is not None else sys.argv[1:])])
     facts = [
         *report.machine(),
-        f"Nubis: commit {repo_state()}",
+        f"Nubis: {nubis_state}",
         f"node {report.tool_version(['node', '--version'])}, serverless-offline "
         f"{peer.installed_version() or 'not installed'}, "
         f"{report.tool_version(['wrk', '-v']).split(' Copyright')[0]}",
