@@ -1,4 +1,5 @@
-"""The HTTP front door: one aiohttp application serving the Lambda REST-JSON API.
+"""The HTTP front door: the Lambda REST-JSON API and Nubis's own small endpoints, served
+by `nubis.http11`.
 
 Every request goes: match route (botocore model) → parse + validate → operation →
 serialize. Every failure, whatever raised it, leaves as the same error shape.
@@ -6,18 +7,20 @@ serialize. Every failure, whatever raised it, leaves as the same error shape.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-
-from aiohttp import web
+from typing import Protocol
+from urllib.parse import parse_qs, unquote
 
 from nubis.api import constants
 from nubis.api.lambda_ops import LambdaOperations, RequestContext
 from nubis.api.wire import RestJsonService, WireResponse
 from nubis.control.functions import FunctionService, Principal
+from nubis.http11 import HttpServer, Request, Response
 from nubis.model import limits
 from nubis.model.errors import (
     NubisError,
@@ -42,20 +45,36 @@ LAMBDA_OVERLAY = {
 }
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
-_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_CODE_PATH = re.compile(r"^/_nubis/code/([0-9a-f]{64})\.zip$")
+_LOGS_PATH = "/_nubis/logs/"
+_TARGET_HEADER = "x-amz-target"
 
 BlobPath = Callable[[str], Path]
 
 
-def principal_of(request: web.Request) -> Principal:
+class TargetApi(Protocol):
+    """A JSON-protocol service on the same port, chosen by its `X-Amz-Target` prefix
+    (e.g. the SQS-compatible queue service for `AmazonSQS.`)."""
+
+    async def handle(
+        self,
+        operation: str,
+        headers: dict[str, str],
+        body: bytes,
+        request_id: str,
+        base_url: str,
+    ) -> WireResponse: ...
+
+
+def principal_of(headers: dict[str, str]) -> Principal:
     """Who signed the request. Signatures are not verified yet: this is the place where
     authentication plugs in."""
-    match = _CREDENTIAL.search(request.headers.get("Authorization", ""))
+    match = _CREDENTIAL.search(headers.get("authorization", ""))
     return Principal(access_key=match.group(1) if match else None)
 
 
-def _respond(wire: WireResponse) -> web.Response:
-    return web.Response(status=wire.status, headers=wire.headers, body=wire.body)
+def _response(wire: WireResponse) -> Response:
+    return Response(wire.status, wire.headers, wire.body)
 
 
 class LambdaApi:
@@ -65,44 +84,57 @@ class LambdaApi:
         operations: LambdaOperations,
         logs: LogSink,
         blob_path: BlobPath,
+        targets: dict[str, TargetApi] | None = None,
     ) -> None:
         self._wire = RestJsonService("lambda", overlay=LAMBDA_OVERLAY)
         self._functions = functions
         self._ops = operations
         self._logs = logs
         self._blob_path = blob_path
+        self._targets = dict(targets or {})  # X-Amz-Target prefix ("AmazonSQS.") → service
+        self._server: HttpServer | None = None
 
-    def application(self) -> web.Application:
-        app = web.Application(client_max_size=MAX_BODY_BYTES)
-        app.router.add_get("/_nubis/code/{sha}.zip", self.code)
-        app.router.add_get("/_nubis/logs/{name}", self.function_logs)
-        app.router.add_route("*", "/{tail:.*}", self.dispatch)
-        return app
+    async def start(self, host: str, port: int) -> None:
+        self._server = HttpServer(self.handle, MAX_BODY_BYTES)
+        await self._server.listen_tcp(host, port)
 
-    async def dispatch(self, request: web.Request) -> web.StreamResponse:
+    async def close(self) -> None:
+        """Stop listening and close connections. Idempotent."""
+        server, self._server = self._server, None
+        if server is not None:
+            await server.close(grace=1.0)
+
+    def _error(self, exc: NubisError, request_id: str) -> Response:
+        wire = self._wire.serialize_error(exc, request_id)
+        wire.headers[constants.REQUEST_ID_HEADER] = request_id
+        return _response(wire)
+
+    async def handle(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())
+        path = request.path
+        if path.startswith("/_nubis/"):
+            return await self._nubis(request, request_id)
+        target = request.headers.get(_TARGET_HEADER)
+        if target is not None:
+            return await self._target(request, target, request_id)
         operation = "?"
         try:
-            operation, uri_params = self._wire.match(
-                request.method, request.rel_url.raw_path, request.rel_url.query
-            )
+            qs = request.query_string
+            query = parse_qs(qs, keep_blank_values=True) if qs else {}
+            operation, uri_params = self._wire.match(request.method, path, query)
             handler = self._ops.handlers.get(operation)
             if handler is None:
                 raise UnknownOperationException(
                     f"The operation {operation} is not supported by Nubis yet."
                 )
-            try:
-                body = await request.read()
-            except web.HTTPRequestEntityTooLarge as exc:
+            if request.body_too_large:
                 raise RequestTooLargeException(
                     f"Request must be smaller than {MAX_BODY_BYTES} bytes for the "
                     f"{operation} operation"
-                ) from exc
-            params = self._wire.parse(
-                operation, uri_params, request.rel_url.query, request.headers, body
-            )
+                )
+            params = self._wire.parse(operation, uri_params, query, request.headers, request.body)
             ctx = RequestContext(
-                request_id, principal_of(request), f"{request.scheme}://{request.host}"
+                request_id, principal_of(request.headers), f"http://{request.host}"
             )
             output = await handler(params, ctx)
             wire = self._wire.serialize(operation, output.members, output.status)
@@ -114,26 +146,58 @@ class LambdaApi:
                 ServiceException("An internal error occurred; see the server log."), request_id
             )
         wire.headers[constants.REQUEST_ID_HEADER] = request_id
-        return _respond(wire)
+        return _response(wire)
 
-    async def code(self, request: web.Request) -> web.StreamResponse:
-        sha = request.match_info["sha"]
-        path = self._blob_path(sha) if _SHA256_HEX.match(sha) else None
-        if path is None or not path.exists():
-            exc = ResourceNotFoundException("No code package with that digest.")
-            return _respond(self._wire.serialize_error(exc, str(uuid.uuid4())))
-        return web.FileResponse(path, headers={"Content-Type": "application/zip"})
-
-    async def function_logs(self, request: web.Request) -> web.StreamResponse:
-        """Nubis's own: the text of a function's log streams, newest last."""
+    async def _target(self, request: Request, target: str, request_id: str) -> Response:
+        prefix, _, operation = target.rpartition(".")
+        service = self._targets.get(prefix + ".")
+        if service is None or request.method != "POST":
+            return self._error(
+                UnknownOperationException(f"No service answers X-Amz-Target {target}"),
+                request_id,
+            )
+        if request.body_too_large:
+            return self._error(RequestTooLargeException("Request body too large"), request_id)
         try:
-            config = self._functions.get(request.match_info["name"])
+            wire = await service.handle(
+                operation, request.headers, request.body, request_id, f"http://{request.host}"
+            )
+        except Exception:
+            log.exception("internal error in %s (request %s)", target, request_id)
+            return self._error(ServiceException("An internal error occurred."), request_id)
+        return _response(wire)
+
+    async def _nubis(self, request: Request, request_id: str) -> Response:
+        """Nubis's own endpoints: code downloads (GetFunction's Code.Location) and logs."""
+        try:
+            if request.method != "GET":
+                raise UnknownOperationException(f"No route for {request.method} {request.path}")
+            code = _CODE_PATH.match(request.path)
+            if code is not None:
+                return await self._code(code.group(1))
+            if request.path.startswith(_LOGS_PATH):
+                name = unquote(request.path[len(_LOGS_PATH) :])
+                query = parse_qs(request.query_string)
+                return self._function_logs(name, int(query.get("tail", ["0"])[0] or 0))
+            raise UnknownOperationException(f"No route for GET {request.path}")
         except NubisError as exc:
-            return _respond(self._wire.serialize_error(exc, str(uuid.uuid4())))
+            return self._error(exc, request_id)
+        except ValueError as exc:
+            return self._error(ServiceException(str(exc)), request_id)
+
+    async def _code(self, sha: str) -> Response:
+        path = self._blob_path(sha)
+        try:
+            data = await asyncio.to_thread(path.read_bytes)
+        except FileNotFoundError:
+            raise ResourceNotFoundException("No code package with that digest.") from None
+        return Response(200, {"Content-Type": "application/zip"}, data)
+
+    def _function_logs(self, name: str, tail: int) -> Response:
+        """The text of a function's log streams, oldest first."""
+        config = self._functions.get(name)
         group = f"/aws/lambda/{config.name}"
-        streams = self._logs.streams(group)
-        text = "".join(self._logs.read(group, s) for s in streams)
-        tail = int(request.query.get("tail", "0") or 0)
+        text = "".join(self._logs.read(group, s) for s in self._logs.streams(group))
         if tail > 0:
             text = "\n".join(text.splitlines()[-tail:]) + "\n"
-        return web.Response(text=text, content_type="text/plain")
+        return Response(200, {"Content-Type": "text/plain; charset=utf-8"}, text.encode())

@@ -9,8 +9,6 @@ import logging
 import signal
 from pathlib import Path
 
-from aiohttp import web
-
 from nubis.api.app import LambdaApi
 from nubis.api.lambda_ops import LambdaOperations
 from nubis.control.functions import Account, FunctionService
@@ -73,10 +71,8 @@ async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) ->
         stack.push_async_callback(async_invoker.close)
 
         api = LambdaApi(functions, LambdaOperations(functions, invoker), logs, blobs.path)
-        runner = web.AppRunner(api.application(), access_log=None, handle_signals=False)
-        await runner.setup()
-        stack.push_async_callback(runner.cleanup)
-        await web.TCPSite(runner, settings.host, settings.port, reuse_address=True).start()
+        stack.push_async_callback(api.close)
+        await api.start(settings.host, settings.port)
 
         log.info("runtimes: %s", ", ".join(sorted(engine.runtimes())) or "none")
         log.info("Nubis is serving the Lambda API on %s (data in %s)", settings.public_url, data)
