@@ -11,8 +11,10 @@ from pathlib import Path
 
 from nubis.api.app import LambdaApi
 from nubis.api.lambda_ops import LambdaOperations
+from nubis.api.sqs import SqsApi
 from nubis.control.functions import Account, FunctionService
 from nubis.control.invoke import Invoker
+from nubis.control.queues import QueueService
 from nubis.engine.local import LocalEngine
 from nubis.events.async_invoke import AsyncInvoker
 from nubis.model.clock import SystemClock
@@ -21,6 +23,7 @@ from nubis.observe.files import FileLogSink
 from nubis.store.blobs import FileBlobStore
 from nubis.store.memory import MemoryEventQueue
 from nubis.store.sqlite import SqliteFunctionStore
+from nubis.store.sqlite_queues import SqliteQueueStore
 
 log = logging.getLogger("nubis")
 
@@ -70,7 +73,17 @@ async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) ->
         async_invoker.start()
         stack.push_async_callback(async_invoker.close)
 
-        api = LambdaApi(functions, LambdaOperations(functions, invoker), logs, blobs.path)
+        queue_store = SqliteQueueStore(data / "queues.db")
+        stack.callback(queue_store.close)
+        queues = QueueService(queue_store, clock, settings.region, settings.account_id)
+
+        api = LambdaApi(
+            functions,
+            LambdaOperations(functions, invoker),
+            logs,
+            blobs.path,
+            targets={"AmazonSQS.": SqsApi(queues)},
+        )
         stack.push_async_callback(api.close)
         await api.start(settings.host, settings.port)
 

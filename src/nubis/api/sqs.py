@@ -1,0 +1,330 @@
+"""The SQS JSON protocol: operations in, `QueueService` calls, outputs back. Translation
+only; every rule is in `nubis.control.queues`.
+
+The HTTP server routes a POST whose `X-Amz-Target` starts with `AmazonSQS.` here, on the
+same port as the Lambda API: `await SqsApi(...).handle(operation, headers, body,
+request_id, base_url)`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from nubis.api import constants
+from nubis.api.wire import WireResponse
+from nubis.api.wire_json import JsonService
+from nubis.control import queue_rules as rules
+from nubis.control.queues import QueueService, SendRequest, SendResult
+from nubis.model.errors import (
+    InvalidRequestContentException,
+    NubisError,
+    UnknownOperationException,
+    ValidationException,
+)
+from nubis.model.queue import MessageAttribute, StoredMessage
+from nubis.model.queue_errors import (
+    BatchRequestTooLong,
+    InvalidParameterValue,
+    QueueError,
+    ReceiptHandleIsInvalid,
+)
+
+log = logging.getLogger(__name__)
+
+SENDER_ID = "AIDAIT2UOQQY3AUEKVGXU"  # what a receive reports as `SenderId`
+_SYSTEM_NAMES = (
+    "SenderId",
+    "SentTimestamp",
+    "ApproximateReceiveCount",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageDeduplicationId",
+    "MessageGroupId",
+    "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
+)
+
+Params = dict[str, Any]
+Handler = Callable[[Params, str], Awaitable[dict[str, Any]]]
+
+
+def _wire_attribute(a: MessageAttribute) -> dict[str, Any]:
+    out: dict[str, Any] = {"DataType": a.data_type}
+    if a.string_value is not None:
+        out["StringValue"] = a.string_value
+    if a.binary_value is not None:
+        out["BinaryValue"] = a.binary_value
+    return out
+
+
+def _send_output(r: SendResult) -> dict[str, Any]:
+    out: dict[str, Any] = {"MessageId": r.message_id, "MD5OfMessageBody": r.md5_body}
+    if r.md5_attributes:
+        out["MD5OfMessageAttributes"] = r.md5_attributes
+    if r.md5_system_attributes:
+        out["MD5OfMessageSystemAttributes"] = r.md5_system_attributes
+    if r.sequence_number:
+        out["SequenceNumber"] = r.sequence_number
+    return out
+
+
+def _failure(entry_id: str, exc: NubisError) -> dict[str, Any]:
+    code = exc.query_code if isinstance(exc, QueueError) else exc.wire_type
+    return {"Id": entry_id, "SenderFault": True, "Code": code, "Message": exc.message}
+
+
+def _send_request(p: Mapping[str, Any]) -> SendRequest:
+    return SendRequest(
+        body=p.get("MessageBody") or "",
+        attributes=p.get("MessageAttributes"),
+        system_attributes=p.get("MessageSystemAttributes"),
+        delay_seconds=p.get("DelaySeconds"),
+        group_id=p.get("MessageGroupId"),
+        dedup_id=p.get("MessageDeduplicationId"),
+    )
+
+
+class SqsApi:
+    def __init__(self, queues: QueueService) -> None:
+        self._wire = JsonService("sqs", constraints=False)
+        self._q = queues
+        self.handlers: dict[str, Handler] = {
+            "CreateQueue": self.create_queue,
+            "GetQueueUrl": self.get_queue_url,
+            "ListQueues": self.list_queues,
+            "DeleteQueue": self.delete_queue,
+            "GetQueueAttributes": self.get_queue_attributes,
+            "SetQueueAttributes": self.set_queue_attributes,
+            "PurgeQueue": self.purge_queue,
+            "SendMessage": self.send_message,
+            "SendMessageBatch": self.send_message_batch,
+            "ReceiveMessage": self.receive_message,
+            "DeleteMessage": self.delete_message,
+            "DeleteMessageBatch": self.delete_message_batch,
+            "ChangeMessageVisibility": self.change_message_visibility,
+            "ChangeMessageVisibilityBatch": self.change_message_visibility_batch,
+        }
+
+    async def handle(
+        self,
+        operation: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        request_id: str,
+        base_url: str,
+    ) -> WireResponse:
+        """One request. `operation` is the target (`AmazonSQS.SendMessage`) or just the
+        operation name. Never raises: every failure is an SQS error response."""
+        try:
+            if "." in operation:
+                operation = self._wire.operation_of(operation)
+            handler = self.handlers.get(operation)
+            if handler is None:
+                raise UnknownOperationException(
+                    f"The operation {operation} is not supported by Nubis yet."
+                )
+            params = self._wire.parse(operation, body)
+            wire = self._wire.serialize(operation, await handler(params, base_url))
+        except QueueError as exc:
+            wire = self._wire.serialize_error(
+                exc.status, exc.wire_type, exc.message, exc.query_code, exc.fault
+            )
+        except ValidationException as exc:  # only a required member can be missing
+            wire = self._wire.serialize_error(
+                400, "MissingParameter", exc.message, "MissingParameter"
+            )
+        except InvalidRequestContentException as exc:
+            wire = self._wire.serialize_error(400, "SerializationException", exc.message)
+        except UnknownOperationException as exc:
+            wire = self._wire.serialize_error(
+                400, "UnknownOperationException", exc.message, "InvalidAction"
+            )
+        except Exception:
+            log.exception("internal error in SQS %s (request %s)", operation, request_id)
+            wire = self._wire.serialize_error(
+                500,
+                "InternalFailure",
+                "An internal error occurred; see the server log.",
+                "InternalFailure",
+                "Receiver",
+            )
+        wire.headers[constants.REQUEST_ID_HEADER] = request_id
+        return wire
+
+    # ----------------------------------------------------------------- queues
+    async def create_queue(self, p: Params, base_url: str) -> dict[str, Any]:
+        record = await self._q.create(p["QueueName"], p.get("Attributes"), p.get("tags"))
+        return {"QueueUrl": self._q.url(base_url, record.name)}
+
+    async def get_queue_url(self, p: Params, base_url: str) -> dict[str, Any]:
+        record = await self._q.queue(p["QueueName"])
+        return {"QueueUrl": self._q.url(base_url, record.name)}
+
+    async def list_queues(self, p: Params, base_url: str) -> dict[str, Any]:
+        records = await self._q.list_queues(p.get("QueueNamePrefix"))
+        names = [r.name for r in records]
+        after = p.get("NextToken")
+        if after:
+            names = [n for n in names if n > after]
+        limit = p.get("MaxResults")
+        out: dict[str, Any] = {}
+        if limit is not None:
+            if not 1 <= limit <= 1000:
+                raise InvalidParameterValue(
+                    f"Value {limit} for parameter MaxResults is invalid. Reason: MaxResults "
+                    "must be an integer between 1 and 1000."
+                )
+            if len(names) > limit:
+                names = names[:limit]
+                out["NextToken"] = names[-1]
+        else:
+            names = names[:1000]
+        if names:
+            out["QueueUrls"] = [self._q.url(base_url, n) for n in names]
+        return out
+
+    async def delete_queue(self, p: Params, base_url: str) -> dict[str, Any]:
+        await self._q.delete(self._q.name_of_url(p["QueueUrl"]))
+        return {}
+
+    async def purge_queue(self, p: Params, base_url: str) -> dict[str, Any]:
+        await self._q.purge(self._q.name_of_url(p["QueueUrl"]))
+        return {}
+
+    async def get_queue_attributes(self, p: Params, base_url: str) -> dict[str, Any]:
+        name = self._q.name_of_url(p["QueueUrl"])
+        attrs = await self._q.get_attributes(name, p.get("AttributeNames"))
+        return {"Attributes": attrs} if attrs else {}
+
+    async def set_queue_attributes(self, p: Params, base_url: str) -> dict[str, Any]:
+        await self._q.set_attributes(self._q.name_of_url(p["QueueUrl"]), p["Attributes"])
+        return {}
+
+    # ----------------------------------------------------------------- messages
+    async def send_message(self, p: Params, base_url: str) -> dict[str, Any]:
+        name = self._q.name_of_url(p["QueueUrl"])
+        (result,) = await self._q.send(name, [_send_request(p)])
+        return _send_output(result)
+
+    async def send_message_batch(self, p: Params, base_url: str) -> dict[str, Any]:
+        name = self._q.name_of_url(p["QueueUrl"])
+        entries = p.get("Entries") or []
+        rules.check_batch_ids([e["Id"] for e in entries], "SendMessageBatchRequestEntry")
+        total = sum(len((e.get("MessageBody") or "").encode()) for e in entries)
+        if total > rules.MESSAGE_MAX_BYTES:
+            raise BatchRequestTooLong(
+                f"Batch requests cannot be longer than {rules.MESSAGE_MAX_BYTES} bytes. You "
+                f"have sent {total} bytes."
+            )
+        results = await self._q.send_each(name, [_send_request(e) for e in entries])
+        ok: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for entry, result in zip(entries, results, strict=True):
+            if isinstance(result, NubisError):
+                failed.append(_failure(entry["Id"], result))
+            elif isinstance(result, SendResult):
+                ok.append({"Id": entry["Id"], **_send_output(result)})
+        return {"Successful": ok, "Failed": failed}
+
+    async def receive_message(self, p: Params, base_url: str) -> dict[str, Any]:
+        name = self._q.name_of_url(p["QueueUrl"])
+        messages = await self._q.receive(
+            name,
+            p.get("MaxNumberOfMessages"),
+            p.get("VisibilityTimeout"),
+            p.get("WaitTimeSeconds"),
+        )
+        if not messages:
+            return {}
+        system = {*(p.get("AttributeNames") or ()), *(p.get("MessageSystemAttributeNames") or ())}
+        wanted = p.get("MessageAttributeNames") or []
+        return {"Messages": [self._message(name, m, system, wanted) for m in messages]}
+
+    def _message(
+        self, name: str, m: StoredMessage, system: set[str], wanted: list[str]
+    ) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "MessageId": m.message_id,
+            "ReceiptHandle": self._q.receipt_handle(name, m),
+            "MD5OfBody": m.md5_body,
+            "Body": m.body,
+        }
+        if system:
+            every = "All" in system
+            values = {
+                "SenderId": SENDER_ID,
+                "SentTimestamp": str(int(m.sent_at * 1000)),
+                "ApproximateReceiveCount": str(m.receive_count),
+                "ApproximateFirstReceiveTimestamp": str(int((m.first_receive_at or 0) * 1000)),
+                "SequenceNumber": f"{m.seq:020d}" if m.group_id else None,
+                "MessageDeduplicationId": m.dedup_id.rpartition("\x00")[2] if m.dedup_id else None,
+                "MessageGroupId": m.group_id,
+                "AWSTraceHeader": m.system_attributes["AWSTraceHeader"].string_value
+                if "AWSTraceHeader" in m.system_attributes
+                else None,
+                "DeadLetterQueueSourceArn": m.dead_letter_source,
+            }
+            attrs = {
+                k: v
+                for k in _SYSTEM_NAMES
+                if (every or k in system) and (v := values.get(k)) is not None
+            }
+            if attrs:
+                out["Attributes"] = attrs
+        if wanted and m.attributes:
+            every = any(w in ("All", ".*") for w in wanted)
+            prefixes = tuple(w[:-1] for w in wanted if w.endswith(".*") and w != ".*")
+            chosen = {
+                k: v
+                for k, v in m.attributes.items()
+                if every or k in wanted or (prefixes and k.startswith(prefixes))
+            }
+            if chosen:
+                out["MessageAttributes"] = {k: _wire_attribute(v) for k, v in chosen.items()}
+                out["MD5OfMessageAttributes"] = rules.md5_attributes(chosen)
+        return out
+
+    async def delete_message(self, p: Params, base_url: str) -> dict[str, Any]:
+        await self._q.delete_message(self._q.name_of_url(p["QueueUrl"]), p["ReceiptHandle"])
+        return {}
+
+    async def delete_message_batch(self, p: Params, base_url: str) -> dict[str, Any]:
+        name = self._q.name_of_url(p["QueueUrl"])
+        entries = p.get("Entries") or []
+        rules.check_batch_ids([e["Id"] for e in entries], "DeleteMessageBatchRequestEntry")
+        await self._q.queue(name)
+        ok: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for e in entries:
+            try:
+                await self._q.delete_message(name, e["ReceiptHandle"])
+                ok.append({"Id": e["Id"]})
+            except ReceiptHandleIsInvalid as exc:
+                failed.append(_failure(e["Id"], exc))
+        return {"Successful": ok, "Failed": failed}
+
+    async def change_message_visibility(self, p: Params, base_url: str) -> dict[str, Any]:
+        name = self._q.name_of_url(p["QueueUrl"])
+        await self._q.change_visibility(name, p["ReceiptHandle"], p["VisibilityTimeout"])
+        return {}
+
+    async def change_message_visibility_batch(self, p: Params, base_url: str) -> dict[str, Any]:
+        name = self._q.name_of_url(p["QueueUrl"])
+        entries = p.get("Entries") or []
+        rules.check_batch_ids(
+            [e["Id"] for e in entries], "ChangeMessageVisibilityBatchRequestEntry"
+        )
+        await self._q.queue(name)
+        ok: list[dict[str, Any]] = []
+        failed: list[dict[str, Any]] = []
+        for e in entries:
+            try:
+                await self._q.change_visibility(
+                    name, e["ReceiptHandle"], e.get("VisibilityTimeout") or 0
+                )
+                ok.append({"Id": e["Id"]})
+            except QueueError as exc:
+                failed.append(_failure(e["Id"], exc))
+        return {"Successful": ok, "Failed": failed}

@@ -1,0 +1,143 @@
+"""The AWS JSON wire protocol (`X-Amz-Target: <prefix>.<Operation>`, POST /).
+
+The sibling of `wire.RestJsonService` for services whose botocore model says
+`"protocol": "json"` (SQS). Everything comes from the model: the target prefix, the JSON
+version of the content type, input and output shapes and their constraints. Parsing and
+serializing reuse the REST-JSON layer's compiled shapes (`wire_shapes`), value codec
+(`wire_codec`) and validation (`wire_validate`); only the envelope differs:
+
+    operation_of(target header)   -> operation name
+    parse(op, body)               -> input params, validated
+    serialize(op, output)         -> WireResponse (200, application/x-amz-json-1.x)
+    serialize_error(...)          -> WireResponse with `__type` (and the query-compatible
+                                     `x-amzn-query-error` header when the model says so)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import botocore.loaders
+
+from nubis.api import constants
+from nubis.api.wire import WireResponse
+from nubis.api.wire_codec import from_json, to_json
+from nubis.api.wire_shapes import Node, build_nodes
+from nubis.api.wire_validate import validate
+from nubis.model.errors import (
+    InvalidRequestContentException,
+    UnknownOperationException,
+    ValidationException,
+)
+
+TARGET_HEADER = "X-Amz-Target"
+QUERY_ERROR_HEADER = "x-amzn-query-error"
+
+
+class JsonService:
+    """One JSON-protocol service compiled from botocore's model. Immutable; thread-safe.
+
+    `constraints=False` checks only that required members are present and leaves the
+    model's other constraints (enums, lengths) to the service's own rules: SQS, unlike
+    Lambda, does not enforce its model's enums and answers with its own errors.
+    """
+
+    def __init__(
+        self,
+        service: str,
+        overlay: Mapping[str, Mapping[str, Any]] | None = None,
+        constraints: bool = True,
+    ) -> None:
+        self._constraints = constraints
+        model = botocore.loaders.create_loader().load_service_model(service, "service-2")
+        meta = model["metadata"]
+        if meta.get("protocol") != "json":
+            raise ValueError(f"{service} speaks {meta.get('protocol')}, not json")
+        self.service = service
+        self.target_prefix: str = meta["targetPrefix"]
+        self.namespace: str = f"com.amazonaws.{meta.get('endpointPrefix', service)}"
+        self.content_type = f"application/x-amz-json-{meta.get('jsonVersion', '1.0')}"
+        self.query_compatible = "awsQueryCompatible" in meta
+        self._nodes = build_nodes(model["shapes"], overlay or {})
+        self._inputs: dict[str, Node | None] = {}
+        self._outputs: dict[str, Node | None] = {}
+        for name, spec in model["operations"].items():
+            self._inputs[name] = self._nodes[spec["input"]["shape"]] if "input" in spec else None
+            self._outputs[name] = self._nodes[spec["output"]["shape"]] if "output" in spec else None
+
+    @property
+    def operations(self) -> tuple[str, ...]:
+        return tuple(self._inputs)
+
+    def operation_of(self, target: str) -> str:
+        """`AmazonSQS.SendMessage` -> `SendMessage`; UnknownOperationException otherwise."""
+        prefix, _, operation = target.partition(".")
+        if prefix != self.target_prefix or operation not in self._inputs:
+            raise UnknownOperationException(
+                constants.MSG_UNKNOWN_OPERATION.format(operation=target or "(none)")
+            )
+        return operation
+
+    def parse(self, operation: str, body: bytes) -> dict[str, Any]:
+        node = self._inputs[operation]
+        if node is None:
+            return {}
+        if not body.strip():
+            document: Any = {}
+        else:
+            try:
+                document = json.loads(body)
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise InvalidRequestContentException(
+                    constants.MSG_BAD_JSON.format(detail=exc)
+                ) from exc
+        if not isinstance(document, dict):
+            raise InvalidRequestContentException(
+                constants.MSG_BAD_JSON.format(detail="the body is not a JSON object")
+            )
+        params: dict[str, Any] = from_json(node, document)
+        if self._constraints:
+            validate(node, params)
+        else:
+            missing = [
+                m.path_name
+                for m in node.members
+                if m.name in node.required and params.get(m.name) is None
+            ]
+            if missing:
+                raise ValidationException(
+                    constants.MSG_VALIDATION_ONE
+                    + f"Value null at '{missing[0]}' failed to satisfy constraint: "
+                    "Member must not be null"
+                )
+        return params
+
+    def serialize(self, operation: str, output: Mapping[str, Any]) -> WireResponse:
+        node = self._outputs.get(operation)
+        document = to_json(node, dict(output)) if node is not None else {}
+        return WireResponse(
+            200,
+            {constants.CONTENT_TYPE_HEADER: self.content_type},
+            json.dumps(document, separators=(",", ":")).encode(),
+        )
+
+    def serialize_error(
+        self,
+        status: int,
+        shape_name: str,
+        message: str,
+        query_code: str | None = None,
+        fault: str = "Sender",
+    ) -> WireResponse:
+        """`__type` is the namespaced shape name; botocore strips the namespace. With a
+        query-compatible model it also reads `x-amzn-query-error: <code>;<fault>`."""
+        headers = {constants.CONTENT_TYPE_HEADER: self.content_type}
+        if self.query_compatible and query_code:
+            headers[QUERY_ERROR_HEADER] = f"{query_code};{fault}"
+        body = {"__type": f"{self.namespace}#{shape_name}", "message": message}
+        return WireResponse(status, headers, json.dumps(body, separators=(",", ":")).encode())
+
+
+__all__ = ["JsonService"]

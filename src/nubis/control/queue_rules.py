@@ -1,0 +1,305 @@
+"""The queue service's rules that are pure functions: attribute defaults and limits,
+message validation, and the MD5 digests exactly as SQS computes them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import struct
+from collections.abc import Mapping
+from typing import Any
+
+from nubis.model.queue import FIFO_SUFFIX, MessageAttribute
+from nubis.model.queue_errors import (
+    BatchEntryIdsNotDistinct,
+    EmptyBatchRequest,
+    InvalidAttributeName,
+    InvalidAttributeValue,
+    InvalidBatchEntryId,
+    InvalidMessageContents,
+    InvalidParameterValue,
+    TooManyEntriesInBatchRequest,
+)
+
+# Current SQS limits (the 1 MiB message size is SQS's since August 2025).
+MESSAGE_MAX_BYTES = 1024 * 1024
+MESSAGE_MIN_BYTES_SETTING = 1024
+MAX_MESSAGE_ATTRIBUTES = 10
+BATCH_MAX_ENTRIES = 10
+RECEIVE_MAX = 10
+WAIT_MAX_S = 20
+VISIBILITY_MAX_S = 43200
+DELAY_MAX_S = 900
+DEDUP_WINDOW_S = 300.0
+PURGE_INTERVAL_S = 60.0
+QUEUE_NAME_MAX = 80
+
+DEFAULTS: Mapping[str, str] = {
+    "VisibilityTimeout": "30",
+    "MaximumMessageSize": str(MESSAGE_MAX_BYTES),
+    "MessageRetentionPeriod": "345600",
+    "DelaySeconds": "0",
+    "ReceiveMessageWaitTimeSeconds": "0",
+    "SqsManagedSseEnabled": "true",
+}
+FIFO_DEFAULTS: Mapping[str, str] = {
+    "FifoQueue": "true",
+    "ContentBasedDeduplication": "false",
+    "DeduplicationScope": "queue",
+    "FifoThroughputLimit": "perQueue",
+}
+
+# name -> (min, max) for integer attributes
+_RANGES: Mapping[str, tuple[int, int]] = {
+    "VisibilityTimeout": (0, VISIBILITY_MAX_S),
+    "MaximumMessageSize": (MESSAGE_MIN_BYTES_SETTING, MESSAGE_MAX_BYTES),
+    "MessageRetentionPeriod": (60, 1209600),
+    "DelaySeconds": (0, DELAY_MAX_S),
+    "ReceiveMessageWaitTimeSeconds": (0, WAIT_MAX_S),
+    "KmsDataKeyReusePeriodSeconds": (60, 86400),
+}
+SETTABLE = frozenset(
+    {
+        *_RANGES,
+        "Policy",
+        "RedrivePolicy",
+        "RedriveAllowPolicy",
+        "KmsMasterKeyId",
+        "SqsManagedSseEnabled",
+        "FifoQueue",
+        "ContentBasedDeduplication",
+        "DeduplicationScope",
+        "FifoThroughputLimit",
+    }
+)
+COMPUTED = frozenset(
+    {
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+        "CreatedTimestamp",
+        "LastModifiedTimestamp",
+        "QueueArn",
+    }
+)
+_FIFO_ONLY = frozenset({"ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit"})
+_ENUMS: Mapping[str, frozenset[str]] = {
+    "DeduplicationScope": frozenset({"queue", "messageGroup"}),
+    "FifoThroughputLimit": frozenset({"perQueue", "perMessageGroupId"}),
+    "SqsManagedSseEnabled": frozenset({"true", "false"}),
+    "ContentBasedDeduplication": frozenset({"true", "false"}),
+    "FifoQueue": frozenset({"true", "false"}),
+}
+_QUEUE_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,80}$")
+_ATTRIBUTE_NAME = re.compile(r"^[a-zA-Z0-9_.-]{1,256}$")
+_DATA_TYPE = re.compile(r"^(String|Number|Binary)(\.[^\s]{1,})?$")
+_BATCH_ID = re.compile(r"^[a-zA-Z0-9_-]{1,80}$")
+_GROUP_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
+# The characters SQS accepts in a body (XML 1.0's Char production).
+_INVALID_CHARS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def check_queue_name(name: str, fifo: bool) -> None:
+    base = name[: -len(FIFO_SUFFIX)] if fifo and name.endswith(FIFO_SUFFIX) else name
+    if fifo and not name.endswith(FIFO_SUFFIX):
+        raise InvalidParameterValue(
+            "The name of a FIFO queue can only include alphanumeric characters, hyphens, or "
+            "underscores, must end with .fifo suffix and be 1 to 80 in length."
+        )
+    if not fifo and name.endswith(FIFO_SUFFIX):
+        raise InvalidParameterValue(
+            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+        )
+    if len(name) > QUEUE_NAME_MAX or not _QUEUE_NAME.match(base):
+        raise InvalidParameterValue(
+            "Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length"
+        )
+
+
+def check_attributes(attributes: Mapping[str, str], fifo: bool, creating: bool) -> None:
+    """Settable queue attributes, each value within SQS's bounds."""
+    for name, value in attributes.items():
+        if name not in SETTABLE:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+        if name in _FIFO_ONLY and not fifo:
+            raise InvalidAttributeName(f"Unknown Attribute {name}.")
+        if name == "FifoQueue" and not creating and value != ("true" if fifo else "false"):
+            raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+        bounds = _RANGES.get(name)
+        if bounds is not None:
+            try:
+                number = int(value)
+            except ValueError:
+                number = bounds[0] - 1
+            if not bounds[0] <= number <= bounds[1]:
+                raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+        allowed = _ENUMS.get(name)
+        if allowed is not None and value not in allowed:
+            raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
+        if name == "RedrivePolicy" and value:
+            parse_redrive_policy(value)
+        if name in ("Policy", "RedriveAllowPolicy") and value:
+            try:
+                json.loads(value)
+            except ValueError as exc:
+                raise InvalidAttributeValue(f"Invalid value for the parameter {name}.") from exc
+
+
+def parse_redrive_policy(text: str) -> tuple[str, int]:
+    """(deadLetterTargetArn, maxReceiveCount) of a RedrivePolicy attribute value."""
+    bad = InvalidAttributeValue(
+        f"Value {text} for parameter RedrivePolicy is invalid. Reason: Redrive policy is "
+        "not a valid JSON map or contains invalid values."
+    )
+    try:
+        policy = json.loads(text)
+        arn = policy["deadLetterTargetArn"]
+        count = int(policy["maxReceiveCount"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise bad from exc
+    if not isinstance(arn, str) or not arn.startswith("arn:") or not 1 <= count <= 1000:
+        raise bad
+    return arn, count
+
+
+def check_body(body: str, max_bytes: int, attributes_size: int) -> None:
+    if not body:
+        raise InvalidParameterValue("The request must contain the parameter MessageBody.")
+    if _INVALID_CHARS.search(body):
+        raise InvalidMessageContents(
+            "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | "
+            "#x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF"
+        )
+    size = len(body.encode()) + attributes_size
+    if size > max_bytes:
+        raise InvalidParameterValue(
+            f"One or more parameters are invalid. Reason: Message must be shorter than "
+            f"{max_bytes} bytes."
+        )
+
+
+def message_attributes(raw: Mapping[str, Any] | None) -> dict[str, MessageAttribute]:
+    """Wire `MessageAttributes` checked and converted; SQS's rules for names and types."""
+    if not raw:
+        return {}
+    if len(raw) > MAX_MESSAGE_ATTRIBUTES:
+        raise InvalidParameterValue(
+            f"Number of message attributes [{len(raw)}] exceeds the allowed maximum "
+            f"[{MAX_MESSAGE_ATTRIBUTES}]."
+        )
+    out: dict[str, MessageAttribute] = {}
+    for name, value in raw.items():
+        lowered = name.lower()
+        if (
+            not _ATTRIBUTE_NAME.match(name)
+            or lowered.startswith(("aws.", "amazon."))
+            or name.startswith(".")
+            or name.endswith(".")
+            or ".." in name
+        ):
+            raise InvalidParameterValue(
+                f"Message (user) attribute '{name}' is invalid: the name is not valid."
+            )
+        data_type = value.get("DataType") or ""
+        if not _DATA_TYPE.match(data_type):
+            raise InvalidParameterValue(
+                f"The type of message (user) attribute '{name}' is invalid. You must use only "
+                "the following supported type prefixes: Binary, Number, String."
+            )
+        string_value = value.get("StringValue")
+        binary_value = value.get("BinaryValue")
+        if data_type.startswith("Binary"):
+            if binary_value is None:
+                raise InvalidParameterValue(
+                    f"Message (user) attribute '{name}' must contain a non-empty value of "
+                    "type 'Binary'."
+                )
+            out[name] = MessageAttribute(data_type, binary_value=bytes(binary_value))
+            continue
+        if not string_value:
+            raise InvalidParameterValue(
+                f"Message (user) attribute '{name}' must contain a non-empty message "
+                f"attribute value for message attribute type '{data_type.split('.')[0]}'."
+            )
+        if data_type.startswith("Number"):
+            try:
+                float(string_value)
+            except ValueError as exc:
+                raise InvalidParameterValue(
+                    f"Could not cast message attribute '{name}' value to number."
+                ) from exc
+        if _INVALID_CHARS.search(string_value):
+            raise InvalidMessageContents(
+                f"Message (user) attribute '{name}' contains invalid characters."
+            )
+        out[name] = MessageAttribute(data_type, string_value=string_value)
+    return out
+
+
+def attributes_size(attrs: Mapping[str, MessageAttribute]) -> int:
+    """Bytes of attributes that count against the message size: name, type and value."""
+    total = 0
+    for name, a in attrs.items():
+        total += len(name.encode()) + len(a.data_type.encode())
+        total += len(a.string_value.encode()) if a.string_value is not None else 0
+        total += len(a.binary_value) if a.binary_value is not None else 0
+    return total
+
+
+def md5_body(body: str) -> str:
+    return hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
+
+
+def md5_attributes(attrs: Mapping[str, MessageAttribute]) -> str | None:
+    """SQS's digest: for each attribute in name order, the length-prefixed (4 bytes, big
+    endian) name, data type, then a transport byte (1 string, 2 binary) and the
+    length-prefixed value."""
+    if not attrs:
+        return None
+    buf = bytearray()
+
+    def put(data: bytes) -> None:
+        buf.extend(struct.pack(">I", len(data)))
+        buf.extend(data)
+
+    for name in sorted(attrs):
+        a = attrs[name]
+        put(name.encode())
+        put(a.data_type.encode())
+        if a.binary_value is not None:
+            buf.append(2)
+            put(a.binary_value)
+        else:
+            buf.append(1)
+            put((a.string_value or "").encode())
+    return hashlib.md5(bytes(buf), usedforsecurity=False).hexdigest()
+
+
+def check_batch_ids(ids: list[str], entry: str) -> None:
+    """Batch entry ids: 1 to 10 of them, distinct, well formed. `entry` names the entry
+    shape in the message (SendMessageBatchRequestEntry, ...)."""
+    if not ids:
+        raise EmptyBatchRequest(f"There should be at least one {entry} in the request.")
+    if len(ids) > BATCH_MAX_ENTRIES:
+        raise TooManyEntriesInBatchRequest(
+            f"Maximum number of entries per request are {BATCH_MAX_ENTRIES}. You have sent "
+            f"{len(ids)}."
+        )
+    if len(set(ids)) != len(ids):
+        dup = next(i for i in ids if ids.count(i) > 1)
+        raise BatchEntryIdsNotDistinct(f"Id {dup} repeated.")
+    for i in ids:
+        if not _BATCH_ID.match(i):
+            raise InvalidBatchEntryId(
+                "A batch entry id can only contain alphanumeric characters, hyphens and "
+                "underscores. It can be at most 80 letters long."
+            )
+
+
+def check_group_id(value: str, what: str) -> None:
+    if not _GROUP_ID.match(value):
+        raise InvalidParameterValue(
+            f"Value {value} for parameter {what} is invalid. Reason: {what} can only include "
+            "alphanumeric and punctuation characters. 1 to 128 in length."
+        )
