@@ -46,8 +46,15 @@ class LambdaOperations:
             "Invoke": self.invoke,
         }
 
-    def _conf(self, config: Any) -> dict[str, Any]:
-        return function_configuration(config, self._f.arn(config.name))
+    def _conf(self, config: Any, qualifier: str | None = None) -> dict[str, Any]:
+        """The configuration with its ARN: qualified by the alias or version asked for, or
+        by its version number when it is a published version."""
+        if qualifier in (None, "$LATEST"):
+            qualifier = None if config.version == "$LATEST" else config.version
+        return function_configuration(config, self._f.arn(config.name, qualifier))
+
+    def _qualifier(self, p: dict[str, Any]) -> str | None:
+        return self._f.parse_ref(p["FunctionName"], p.get("Qualifier")).qualifier
 
     async def create_function(self, p: dict[str, Any], ctx: RequestContext) -> Output:
         return Output(self._conf(await self._f.create(p, ctx.principal)))
@@ -55,18 +62,23 @@ class LambdaOperations:
     async def get_function(self, p: dict[str, Any], ctx: RequestContext) -> Output:
         config = self._f.get(p["FunctionName"], p.get("Qualifier"))
         out: dict[str, Any] = {
-            "Configuration": self._conf(config),
+            "Configuration": self._conf(config, self._qualifier(p)),
             "Code": {
                 "RepositoryType": "S3",
                 "Location": f"{ctx.base_url}/_nubis/code/{config.code_sha256}.zip",
             },
         }
-        if config.tags:
-            out["Tags"] = dict(config.tags)
+        tags = self._f.latest(config.name).tags  # a version's are its function's
+        if tags:
+            out["Tags"] = dict(tags)
+        reserved = self._f.concurrency.reserved(config.name)
+        if reserved is not None:
+            out["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
         return Output(out)
 
     async def get_function_configuration(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output(self._conf(self._f.get(p["FunctionName"], p.get("Qualifier"))))
+        config = self._f.get(p["FunctionName"], p.get("Qualifier"))
+        return Output(self._conf(config, self._qualifier(p)))
 
     async def list_functions(self, p: dict[str, Any], ctx: RequestContext) -> Output:
         page, next_marker = self._f.list(p.get("Marker"), p.get("MaxItems"))

@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--max-environments", type=int, default=int(env("NUBIS_MAX_ENVIRONMENTS", "256"))
     )
+    s.add_argument(
+        "--account-concurrency",
+        type=int,
+        default=int(env("NUBIS_ACCOUNT_CONCURRENCY", "1000")),
+        help="simultaneous executions of the account; 100 stay unreserved (default 1000)",
+    )
     s.add_argument("--log-level", default=env("NUBIS_LOG_LEVEL", "INFO"))
 
     def client(name: str, help: str) -> argparse.ArgumentParser:

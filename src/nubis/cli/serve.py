@@ -11,10 +11,15 @@ from pathlib import Path
 
 from nubis.api.app import LambdaApi
 from nubis.api.lambda_ops import LambdaOperations
+from nubis.api.lambda_version_ops import VersionOperations
 from nubis.api.sqs import SqsApi
+from nubis.control.aliases import AliasService
+from nubis.control.concurrency import ConcurrencyService
 from nubis.control.functions import Account, FunctionService
 from nubis.control.invoke import Invoker
+from nubis.control.layers import LayerService
 from nubis.control.queues import QueueService
+from nubis.control.tags import TagService
 from nubis.engine.local import LocalEngine
 from nubis.events.async_invoke import AsyncInvoker
 from nubis.model.clock import SystemClock
@@ -23,7 +28,10 @@ from nubis.observe.files import FileLogSink
 from nubis.store.blobs import FileBlobStore
 from nubis.store.memory import MemoryEventQueue
 from nubis.store.sqlite import SqliteFunctionStore
+from nubis.store.sqlite_concurrency import SqliteConcurrencyStore
+from nubis.store.sqlite_layers import SqliteLayerStore
 from nubis.store.sqlite_queues import SqliteQueueStore
+from nubis.store.sqlite_versions import SqliteVersionStore
 
 log = logging.getLogger("nubis")
 
@@ -35,6 +43,7 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
         data_dir=Path(args.data_dir).resolve(),
         region=args.region,
         account_id=args.account_id,
+        account_concurrency=args.account_concurrency,
         engine=EngineSettings(
             idle_timeout_s=args.idle_timeout, max_environments=args.max_environments
         ),
@@ -52,6 +61,12 @@ async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) ->
         stack.callback(logs.close)
         functions_db = SqliteFunctionStore(data / "nubis.db")
         stack.callback(functions_db.close)
+        versions_db = SqliteVersionStore(data / "nubis.db")
+        stack.callback(versions_db.close)
+        concurrency_db = SqliteConcurrencyStore(data / "nubis.db")
+        stack.callback(concurrency_db.close)
+        layers_db = SqliteLayerStore(data / "nubis.db")
+        stack.callback(layers_db.close)
         blobs = FileBlobStore(data / "code")
         queue = MemoryEventQueue()
 
@@ -65,9 +80,31 @@ async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) ->
         stack.push_async_callback(engine.close)
         await engine.start()
 
-        account = Account(settings.region, settings.account_id)
-        functions = FunctionService(account, functions_db, blobs, engine, clock)
+        account = Account(settings.region, settings.account_id, settings.account_concurrency)
+        functions = FunctionService(
+            account,
+            functions_db,
+            blobs,
+            engine,
+            clock,
+            versions=versions_db,
+            concurrency=concurrency_db,
+            layers=layers_db,
+        )
+        concurrency = ConcurrencyService(functions, engine, clock)
+        stack.push_async_callback(concurrency.close)
+        await concurrency.start()
         invoker = Invoker(functions, engine, queue, clock)
+        operations = LambdaOperations(functions, invoker)
+        operations.handlers.update(
+            VersionOperations(
+                functions,
+                AliasService(functions, concurrency),
+                concurrency,
+                LayerService(account, layers_db, blobs, clock),
+                TagService(functions),
+            ).handlers
+        )
         async_invoker = AsyncInvoker(queue, invoker, clock)
         invoker.on_enqueued = async_invoker.wake
         async_invoker.start()
@@ -79,7 +116,7 @@ async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) ->
 
         api = LambdaApi(
             functions,
-            LambdaOperations(functions, invoker),
+            operations,
             logs,
             blobs.path,
             targets={"AmazonSQS.": SqsApi(queues)},

@@ -1,4 +1,5 @@
-"""Functions: create, read, update, delete, and the resolution of a name to what runs."""
+"""Functions: create, read, update, delete, tags, and the resolution of a name (with a
+qualifier: `$LATEST`, a version number or an alias) to what runs."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from nubis.control import layers as layer_rules
 from nubis.control import packages
+from nubis.control.versions import MSG_STALE_REVISION, Versions, spec_key
 from nubis.engine.base import Engine
 from nubis.model import limits
 from nubis.model.arn import FunctionRef, function_arn, parse_function_ref
@@ -21,7 +24,8 @@ from nubis.model.errors import (
     ResourceNotFoundException,
 )
 from nubis.model.function import LATEST, FunctionConfig, FunctionSpec
-from nubis.store.base import BlobStore, FunctionStore
+from nubis.store.base import BlobStore, ConcurrencyStore, FunctionStore, LayerStore, VersionStore
+from nubis.store.memory import MemoryConcurrencyStore, MemoryLayerStore, MemoryVersionStore
 
 DEFAULT_PAGE = 50
 
@@ -37,6 +41,7 @@ class Principal:
 class Account:
     region: str
     account_id: str
+    concurrency_limit: int = limits.ACCOUNT_CONCURRENCY
 
 
 def lambda_timestamp(epoch: float) -> str:
@@ -51,7 +56,13 @@ class FunctionService:
     Invariant: `_specs` holds, per function name, the FunctionSpec of its current revision;
     it is dropped whenever the stored function changes, and the engine is told to retire
     environments of other revisions in the same step, so no invocation that starts after
-    an update returns runs old code or configuration.
+    an update returns runs old code or configuration. Environments of published versions
+    are kept: a version never changes. `_version_specs` caches versions' specs per
+    (name, version); `forget` drops both caches of a function (e.g. when its reserved
+    concurrency, which every spec carries, changes).
+
+    The stores of versions, concurrency settings and layers default to in-memory ones
+    (tests); `nubis serve` passes durable ones.
     """
 
     def __init__(
@@ -61,13 +72,21 @@ class FunctionService:
         blobs: BlobStore,
         engine: Engine,
         clock: Clock,
+        *,
+        versions: VersionStore | None = None,
+        concurrency: ConcurrencyStore | None = None,
+        layers: LayerStore | None = None,
     ) -> None:
         self.account = account
         self._functions = functions
         self._blobs = blobs
         self._engine = engine
         self._clock = clock
+        self.versions = Versions(versions or MemoryVersionStore())
+        self.concurrency: ConcurrencyStore = concurrency or MemoryConcurrencyStore()
+        self.layers: LayerStore = layers or MemoryLayerStore()
         self._specs: dict[str, tuple[FunctionConfig, FunctionSpec]] = {}
+        self._version_specs: dict[tuple[str, str], tuple[FunctionConfig, FunctionSpec]] = {}
 
     # ----------------------------------------------------------------- resolution
     def arn(self, name: str, qualifier: str | None = None) -> str:
@@ -87,29 +106,52 @@ class FunctionService:
             )
         return FunctionRef(ref.name, qualifier or ref.qualifier, ref.account, ref.region)
 
-    def get(self, text: str, qualifier: str | None = None) -> FunctionConfig:
-        ref = self.parse_ref(text, qualifier)
-        cached = self._specs.get(ref.name)
-        config = cached[0] if cached else self._functions.get(ref.name)
+    def latest(self, name: str) -> FunctionConfig:
+        """The function's $LATEST, or ResourceNotFoundException."""
+        cached = self._specs.get(name)
+        config = cached[0] if cached else self._functions.get(name)
         if config is None:
-            raise ResourceNotFoundException(f"Function not found: {self.arn(ref.name)}")
-        if ref.qualifier not in (None, LATEST):
-            # Versions and aliases arrive with their own issue; until then only $LATEST.
-            raise ResourceNotFoundException(
-                f"Function not found: {self.arn(ref.name, ref.qualifier)}"
-            )
+            raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")
         return config
 
+    def get(self, text: str, qualifier: str | None = None) -> FunctionConfig:
+        """The configuration a reference names: $LATEST, a version, or the version an
+        alias points to (its primary one)."""
+        ref = self.parse_ref(text, qualifier)
+        config = self.latest(ref.name)
+        if ref.qualifier in (None, LATEST):
+            return config
+        return self._qualified(ref.name, ref.qualifier)
+
+    def _qualified(self, name: str, qualifier: str, pick: bool = False) -> FunctionConfig:
+        arn = self.arn(name, qualifier)
+        if qualifier.isdigit():
+            return self.versions.version(name, qualifier, arn)
+        alias = self.versions.store.get_alias(name, qualifier)
+        if alias is None:
+            raise ResourceNotFoundException(f"Function not found: {arn}")
+        version = self.versions.pick(alias) if pick else alias.function_version
+        return self.versions.version(name, version, arn)
+
     def spec(self, text: str, qualifier: str | None = None) -> tuple[FunctionConfig, FunctionSpec]:
-        """What the engine runs for this reference. Cached: this is on every invoke."""
+        """What the engine runs for this reference (for a weighted alias: one of its two
+        versions, drawn by weight). Cached: this is on every invoke."""
         ref = parse_function_ref(text)
         if ref is not None and ref.account is None and qualifier in (None, LATEST):
             cached = self._specs.get(ref.name)
             if cached is not None and ref.qualifier in (None, LATEST):
                 return cached
-        config = self.get(text, qualifier)
+        ref = self.parse_ref(text, qualifier)
+        latest = self.latest(ref.name)
+        if ref.qualifier in (None, LATEST):
+            config = latest
+        else:
+            config = self._qualified(ref.name, ref.qualifier, pick=True)
+            cached = self._version_specs.get((config.name, config.version))
+            if cached is not None and cached[0].revision_id == config.revision_id:
+                return cached
         spec = FunctionSpec(
-            key=f"{config.name}@{config.revision_id}",
+            key=spec_key(config),
             function_name=config.name,
             function_arn=self.arn(config.name),
             version=config.version,
@@ -121,14 +163,33 @@ class FunctionService:
             ephemeral_mb=config.ephemeral_storage,
             environment=dict(config.environment),
             log_group=f"/aws/lambda/{config.name}",
+            reserved_concurrency=self.concurrency.reserved(config.name),
+            opt_dir=(
+                self._blobs.merged([layer.code_sha256 for layer in config.layers])
+                if config.layers
+                else None
+            ),
         )
-        self._specs[config.name] = (config, spec)
+        if config.version == LATEST:
+            self._specs[config.name] = (config, spec)
+        else:
+            self._version_specs[(config.name, config.version)] = (config, spec)
         return config, spec
 
-    async def _changed(self, config: FunctionConfig | None, name: str) -> None:
+    def forget(self, name: str) -> None:
+        """Drop the cached specs of a function; the next invocation builds them anew."""
         self._specs.pop(name, None)
-        keep = f"{config.name}@{config.revision_id}" if config else None
-        await self._engine.retire(name, keep)
+        for key in [k for k in self._version_specs if k[0] == name]:
+            del self._version_specs[key]
+
+    async def _changed(self, config: FunctionConfig | None, name: str) -> None:
+        """$LATEST changed (or, with None, the function is gone): retire what is stale."""
+        self._specs.pop(name, None)
+        if config is None:
+            self.forget(name)
+            await self._engine.retire(name)
+            return
+        await self._engine.retire(name, spec_key(config), self.versions.keys(name))
 
     # ----------------------------------------------------------------- checks
     def _check_runtime(self, runtime: str | None, handler: str | None) -> tuple[str, str]:
@@ -174,7 +235,10 @@ class FunctionService:
         packages.check_environment(variables)
         if self._functions.get(ref.name) is not None:
             raise ResourceConflictException(f"Function already exist: {ref.name}")
+        layers = layer_rules.resolve(self.layers, self.account, params.get("Layers") or [])
+        packages.check_zip_with_layers(bytes(params["Code"].get("ZipFile") or b""), layers)
         sha, size = await self._store_code(params["Code"])
+        await layer_rules.prepare(self._blobs, layers)
         now = self._clock.time()
         config = FunctionConfig(
             name=ref.name,
@@ -194,9 +258,12 @@ class FunctionService:
             last_modified=lambda_timestamp(now),
             revision_id=str(uuid.uuid4()),
             tags=dict(params.get("Tags") or {}),
+            layers=layers,
         )
         if not self._functions.create(config):  # lost a race with another create
             raise ResourceConflictException(f"Function already exist: {ref.name}")
+        if params.get("Publish"):
+            return self.versions.publish(config)
         return config
 
     def list(
@@ -210,10 +277,7 @@ class FunctionService:
 
     def _check_revision(self, config: FunctionConfig, revision_id: str | None) -> None:
         if revision_id is not None and revision_id != config.revision_id:
-            raise PreconditionFailedException(
-                "The Revision Id provided does not match the latest Revision Id. Call the "
-                "GetFunction/GetAlias API to retrieve the latest Revision Id"
-            )
+            raise PreconditionFailedException(MSG_STALE_REVISION)
 
     async def _replace(self, old: FunctionConfig, new: FunctionConfig) -> FunctionConfig:
         if not self._functions.replace(new, old.revision_id):
@@ -227,14 +291,10 @@ class FunctionService:
     async def update_code(self, params: Mapping[str, Any]) -> FunctionConfig:
         config = self.get(params["FunctionName"])
         self._check_revision(config, params.get("RevisionId"))
-        if params.get("Publish"):
-            raise InvalidParameterValueException(
-                "Publish is not supported yet: Nubis runs $LATEST only (versions are coming)."
-            )
         code = {k: v for k, v in params.items() if k in ("ZipFile", "S3Bucket", "ImageUri")}
+        if code.get("ZipFile") is not None:
+            packages.check_zip_with_layers(bytes(code["ZipFile"]), config.layers)
         if params.get("DryRun"):
-            if code.get("ZipFile") is not None:
-                packages.check_zip(bytes(code["ZipFile"]))
             return config
         sha, size = await self._store_code(code)
         new = replace(
@@ -244,7 +304,10 @@ class FunctionService:
             last_modified=lambda_timestamp(self._clock.time()),
             revision_id=str(uuid.uuid4()),
         )
-        return await self._replace(config, new)
+        new = await self._replace(config, new)
+        if params.get("Publish"):
+            return self.versions.publish(new)
+        return new
 
     async def update_configuration(self, params: Mapping[str, Any]) -> FunctionConfig:
         config = self.get(params["FunctionName"])
@@ -267,6 +330,14 @@ class FunctionService:
                 changes[attr] = params[member]
         if params.get("EphemeralStorage"):
             changes["ephemeral_storage"] = params["EphemeralStorage"]["Size"]
+        if params.get("Layers") is not None:
+            layers = layer_rules.resolve(self.layers, self.account, params["Layers"])
+            packages.check_unzipped_total(
+                sum(layer.unzipped_size for layer in layers)
+                + packages.unzipped_size(self._blobs.path(config.code_sha256))
+            )
+            await layer_rules.prepare(self._blobs, layers)
+            changes["layers"] = layers
         new = replace(
             config,
             **changes,
@@ -277,26 +348,55 @@ class FunctionService:
 
     async def delete(self, text: str, qualifier: str | None) -> None:
         ref = self.parse_ref(text, qualifier)
-        if ref.qualifier not in (None, LATEST):
-            self.get(text, qualifier)  # raises: no versions yet
         if ref.qualifier == LATEST:
             raise InvalidParameterValueException(
                 "$LATEST version cannot be deleted without deleting the function."
             )
+        if ref.qualifier is not None:
+            await self._delete_version(ref.name, ref.qualifier)
+            return
         if not self._functions.delete(ref.name):
             raise ResourceNotFoundException(f"Function not found: {self.arn(ref.name)}")
+        self.versions.store.drop_function(ref.name)
+        self.concurrency.drop_function(ref.name)
         await self._changed(None, ref.name)
+
+    async def _delete_version(self, name: str, version: str) -> None:
+        self.latest(name)  # the function must exist
+        if not version.isdigit():
+            raise InvalidParameterValueException(
+                "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias."
+            )
+        self.versions.check_deletable(name, version)
+        # Like Lambda: deleting a version that does not exist (any more) succeeds.
+        if self.versions.store.delete_version(name, version):
+            self.concurrency.delete_provisioned(name, version)
+            self.forget(name)
+            latest = self._functions.get(name)
+            keep = [spec_key(latest)] if latest else []
+            await self._engine.retire(name, None, keep + self.versions.keys(name))
+
+    def set_tags(self, config: FunctionConfig, tags: dict[str, str]) -> None:
+        """Replace the function's tags. Tags are not code or configuration: the revision
+        stays and so do warm environments."""
+        if not self._functions.replace(replace(config, tags=tags), config.revision_id):
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. An update is in progress "
+                f"for resource: {self.arn(config.name)}"
+            )
+        self._specs.pop(config.name, None)
 
     def account_settings(self) -> dict[str, Any]:
         functions = self._functions.list(None, 1_000_000)
         total = sum(f.code_size for f in functions)
+        reserved = sum(self.concurrency.all_reserved().values())
         return {
             "AccountLimit": {
                 "TotalCodeSize": limits.CODE_STORAGE_LIMIT_BYTES,
                 "CodeSizeUnzipped": limits.UNZIPPED_MAX_BYTES,
                 "CodeSizeZipped": limits.ZIPPED_MAX_BYTES,
-                "ConcurrentExecutions": limits.ACCOUNT_CONCURRENCY,
-                "UnreservedConcurrentExecutions": limits.ACCOUNT_CONCURRENCY,
+                "ConcurrentExecutions": self.account.concurrency_limit,
+                "UnreservedConcurrentExecutions": self.account.concurrency_limit - reserved,
             },
             "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(functions)},
         }

@@ -6,10 +6,12 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 from nubis.model import limits
 from nubis.model.errors import InvalidParameterValueException
+from nubis.model.function import LayerRef
 
 # file.function or pkg.module.function: dotted identifiers, the last one the function.
 _PY_HANDLER = re.compile(r"^[A-Za-z0-9_\-/]+(?:\.[A-Za-z0-9_\-/]+)*\.[A-Za-z_][A-Za-z0-9_]*$")
@@ -29,11 +31,32 @@ def check_zip(data: bytes) -> None:
         raise InvalidParameterValueException(
             "Could not unzip uploaded file. Please check your file, then try to upload again."
         ) from exc
-    unzipped = sum(i.file_size for i in infos)
+    check_unzipped_total(sum(i.file_size for i in infos))
+
+
+def check_unzipped_total(unzipped: int) -> None:
+    """The 250 MB limit on a function's code and all its layers together, unzipped."""
     if unzipped > limits.UNZIPPED_MAX_BYTES:
         raise InvalidParameterValueException(
             f"Unzipped size must be smaller than {limits.UNZIPPED_MAX_BYTES} bytes"
         )
+
+
+def unzipped_size(source: bytes | Path) -> int:
+    """The sum of the file sizes of a zip (bytes or a path); 0 if it is not a zip."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
+            return sum(i.file_size for i in zf.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+        return 0
+
+
+def check_zip_with_layers(data: bytes, layers: Sequence[LayerRef]) -> None:
+    """`check_zip`, then the unzipped limit counting the layers too."""
+    if not data:
+        return
+    check_zip(data)
+    check_unzipped_total(unzipped_size(data) + sum(layer.unzipped_size for layer in layers))
 
 
 def check_handler(runtime: str, handler: str) -> None:

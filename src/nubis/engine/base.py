@@ -7,9 +7,21 @@ Contract:
   `InvokeResult`s with `function_error` set, exactly as Lambda reports them. It raises
   `nubis.model.errors` only for platform problems (e.g. `TooManyRequestsException` when
   no environment can be started, `ServiceException` for a broken zygote).
-- `retire(function_name, keep_key)` stops every environment of that function whose spec
-  key is not `keep_key` once its current invocation (if any) ends; `keep_key=None`
-  retires all of them. Idempotent.
+- `invoke` admits at most `spec.reserved_concurrency` simultaneous invocations of one
+  function (counted across all its specs, i.e. versions, by function name) when that is
+  set; one more raises `TooManyRequestsException` (Reason
+  `ReservedFunctionConcurrentInvocationLimitExceeded`) before anything starts.
+- `retire(function_name, keep_key, keep_keys=())` stops every environment of that
+  function whose spec key is neither `keep_key` nor in `keep_keys` once its current
+  invocation (if any) ends, and forgets provisioning of those keys; `keep_key=None` and
+  no `keep_keys` retires all of them. Idempotent.
+- `provision(spec, count)` keeps `count` environments of `spec` initialised ahead of
+  time (`AWS_LAMBDA_INITIALIZATION_TYPE=provisioned-concurrency`), never reaped while
+  idle and replaced when one dies (within the reaper's interval). It returns once that
+  many are ready, or raises (`ServiceException`, `TooManyRequestsException`) if they
+  cannot be; the target stays set either way. `count=0` ends provisioning: the
+  environments become on-demand ones (reaped when idle). Invocations prefer no
+  environment over another; beyond the provisioned ones they start on-demand ones.
 - `runtimes()` lists the runtime identifiers this host can run (e.g. `python3.11`).
 - `close()` stops every environment and zygote and removes everything the engine created.
   Idempotent; after it, `invoke` raises `ServiceException`.
@@ -18,7 +30,7 @@ All methods are called from the event loop thread; none is thread-safe.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Protocol
 
 from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
@@ -30,7 +42,11 @@ class Engine(Protocol):
 
     async def invoke(self, spec: FunctionSpec, request: InvokeRequest) -> InvokeResult: ...
 
-    async def retire(self, function_name: str, keep_key: str | None = None) -> None: ...
+    async def retire(
+        self, function_name: str, keep_key: str | None = None, keep_keys: Collection[str] = ()
+    ) -> None: ...
+
+    async def provision(self, spec: FunctionSpec, count: int) -> None: ...
 
     def runtimes(self) -> Mapping[str, str]:
         """Runtime identifier -> a human description (e.g. the interpreter path)."""

@@ -11,6 +11,12 @@ environment. An environment is in the pool from the moment its launch begins unt
 `_discard` removes it, and `_discard` is the only place that destroys one, so each is
 destroyed exactly once. Busy environments are never destroyed by retire or the reaper;
 they are checked when their invocation ends (`_release`).
+
+Concurrency: `_in_flight` counts invocations per function name from admission to return
+(also while a cold start runs), so a reserved limit holds however many environments
+exist. Provisioned environments (`_provisioned_ids`) are ordinary pool members that the
+reaper and the cap's eviction skip; `_targets` says how many each spec key should have,
+and the reaper's loop starts replacements for any that died.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
 from nubis.engine import runtime_api_constants as C
@@ -29,6 +35,8 @@ from nubis.engine.pool import Pool
 from nubis.engine.zygote import Zygote
 from nubis.model.clock import Clock, SystemClock
 from nubis.model.errors import (
+    MSG_RATE_EXCEEDED,
+    REASON_RESERVED_LIMIT,
     InvalidParameterValueException,
     ServiceException,
     TooManyRequestsException,
@@ -67,6 +75,9 @@ class LocalEngine:
         self._by_pid: dict[int, Environment] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # destroys running in the background
         self._reaper: asyncio.Task[None] | None = None
+        self._in_flight: dict[str, int] = {}  # function name -> invocations admitted
+        self._targets: dict[str, tuple[FunctionSpec, int]] = {}  # key -> provisioned count
+        self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
         self._started = False
         self._closed = False
 
@@ -122,16 +133,30 @@ class LocalEngine:
     async def invoke(self, spec: FunctionSpec, request: InvokeRequest) -> InvokeResult:
         if self._closed or not self._started:
             raise ServiceException("The execution engine is not running.")
-        env = self._pool.take_idle(spec)
-        failed_init = None
-        if env is None:
-            env, failed_init = await self._cold_start(spec, request)
-        env.busy = True
+        name = spec.function_name
+        running = self._in_flight.get(name, 0)
+        if spec.reserved_concurrency is not None and running >= spec.reserved_concurrency:
+            raise TooManyRequestsException(MSG_RATE_EXCEEDED, Reason=REASON_RESERVED_LIMIT)
+        # Counted before the first await, released in `finally`: no window in which more
+        # than the limit are admitted.
+        self._in_flight[name] = running + 1
         try:
-            return await env.invoke(request, failed_init)
+            env = self._pool.take_idle(spec)
+            failed_init = None
+            if env is None:
+                env, failed_init = await self._cold_start(spec, request)
+            env.busy = True
+            try:
+                return await env.invoke(request, failed_init)
+            finally:
+                env.busy = False
+                self._release(env)
         finally:
-            env.busy = False
-            self._release(env)
+            left = self._in_flight[name] - 1
+            if left:
+                self._in_flight[name] = left
+            else:
+                del self._in_flight[name]
 
     async def _cold_start(
         self, spec: FunctionSpec, request: InvokeRequest
@@ -144,7 +169,7 @@ class LocalEngine:
             )
         if len(self._pool) >= self._settings.max_environments:
             # Idle environments of other functions make room; busy ones never do.
-            victim = self._pool.least_recently_used_idle()
+            victim = self._least_recently_used_on_demand()
             if victim is None:
                 raise TooManyRequestsException(
                     "Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded"
@@ -171,10 +196,16 @@ class LocalEngine:
         env.last_used = self._clock.monotonic()
         self._pool.put_idle(env)
 
-    def _base_environment(self, spec: FunctionSpec) -> dict[str, str]:
+    def _least_recently_used_on_demand(self) -> Environment | None:
+        idle = (e for e in self._pool.idle() if e.env_id not in self._provisioned_ids)
+        return min(idle, key=lambda env: env.last_used, default=None)
+
+    def _base_environment(self, spec: FunctionSpec, provisioned: bool = False) -> dict[str, str]:
         """Lambda's variables; the function's own cannot override the reserved ones."""
         env = {C.ENV_TZ: C.TZ_VALUE, C.ENV_LANG: C.LANG_VALUE, C.ENV_PATH: C.PATH_VALUE}
         env.update(spec.environment)
+        if spec.opt_dir is not None:
+            _add_layer_paths(env, spec)
         env.update(
             {
                 C.ENV_FUNCTION_NAME: spec.function_name,
@@ -184,7 +215,9 @@ class LocalEngine:
                 C.ENV_REGION: self._region,
                 C.ENV_DEFAULT_REGION: self._region,
                 C.ENV_EXECUTION_ENV: C.EXECUTION_ENV_PREFIX + spec.runtime,
-                C.ENV_INITIALIZATION_TYPE: C.INITIALIZATION_ON_DEMAND,
+                C.ENV_INITIALIZATION_TYPE: (
+                    C.INITIALIZATION_PROVISIONED if provisioned else C.INITIALIZATION_ON_DEMAND
+                ),
                 C.ENV_TASK_ROOT: str(spec.code_dir),
                 C.ENV_RUNTIME_DIR: str(RUNTIME_DIR),
                 C.ENV_HANDLER: spec.handler,
@@ -199,10 +232,21 @@ class LocalEngine:
 
     # --- retire, reap, exits
 
-    async def retire(self, function_name: str, keep_key: str | None = None) -> None:
+    async def retire(
+        self, function_name: str, keep_key: str | None = None, keep_keys: Collection[str] = ()
+    ) -> None:
+        def doomed_key(spec: FunctionSpec) -> bool:
+            return (
+                spec.function_name == function_name
+                and spec.key != keep_key
+                and spec.key not in keep_keys
+            )
+
+        for key in [k for k, (spec, _) in self._targets.items() if doomed_key(spec)]:
+            del self._targets[key]
         doomed = []
         for env in self._pool:
-            if env.spec.function_name == function_name and env.spec.key != keep_key:
+            if doomed_key(env.spec):
                 env.retiring = True
                 if not env.busy:
                     doomed.append(env)
@@ -212,8 +256,87 @@ class LocalEngine:
         """Destroy environments idle for longer than settings.idle_timeout_s (by the clock)."""
         now = self._clock.monotonic()
         limit = self._settings.idle_timeout_s
-        doomed = [env for env in self._pool.idle() if now - env.last_used > limit]
+        doomed = [
+            env
+            for env in self._pool.idle()
+            if env.env_id not in self._provisioned_ids and now - env.last_used > limit
+        ]
         await asyncio.gather(*(self._discard(env) for env in doomed))
+
+    # --- provisioned concurrency
+
+    async def provision(self, spec: FunctionSpec, count: int) -> None:
+        if self._closed or not self._started:
+            raise ServiceException("The execution engine is not running.")
+        if count <= 0:
+            self._targets.pop(spec.key, None)
+            for env in self._pool:
+                if env.spec.key == spec.key:
+                    self._provisioned_ids.discard(env.env_id)  # on-demand from now on
+            return
+        self._targets[spec.key] = (spec, count)
+        await self._fill(spec.key)
+
+    async def _fill(self, key: str) -> None:
+        """Start the provisioned environments `key` lacks; return when they are ready."""
+        spec, count = self._targets[key]
+        zygote = self._zygotes.get(spec.runtime)
+        if zygote is None:
+            raise InvalidParameterValueException(
+                f"The runtime parameter of {spec.runtime} is not supported by this host."
+            )
+        have = sum(1 for e in self._pool if e.spec.key == key and e.env_id in self._provisioned_ids)
+        missing = count - have
+        if missing > self._settings.max_environments - len(self._pool):
+            raise TooManyRequestsException(
+                f"Not enough room for {missing} provisioned environments on this host "
+                f"(max_environments {self._settings.max_environments}).",
+                Reason="ConcurrentInvocationLimitExceeded",
+            )
+        # Created and counted synchronously, before any await, so that two fills of the
+        # same key (a put and the reaper's refill) cannot both start the missing ones.
+        fresh = []
+        for _ in range(missing):
+            env = Environment(spec, self._logs, self._clock, self._on_env_dead)
+            self._pool.add(env)
+            self._provisioned_ids.add(env.env_id)
+            env.busy = True  # not idle, not reapable, while it starts
+            fresh.append(env)
+        results = await asyncio.gather(
+            *(self._start_provisioned(env, zygote) for env in fresh), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
+    async def _start_provisioned(self, env: Environment, zygote: Zygote) -> None:
+        try:
+            await env.launch(
+                zygote, self._sandbox, self._base_environment(env.spec, provisioned=True), False
+            )
+            assert env.process is not None
+            self._by_pid[env.process.pid] = env
+            failed_init = await env.initialize(f"provisioned-{env.env_id}")
+        except BaseException:
+            await self._discard(env)
+            raise
+        if failed_init is not None:
+            await self._discard(env)
+            raise ServiceException(
+                "A provisioned environment failed to initialize: "
+                + failed_init.payload.decode(errors="replace")
+            )
+        env.init_duration_ms = None  # its init was ahead of time: no Init Duration
+        env.busy = False
+        self._release(env)
+
+    async def _refill(self) -> None:
+        for key in list(self._targets):
+            if key in self._targets:
+                try:
+                    await self._fill(key)
+                except Exception as exc:
+                    log.warning("provisioned environments of %s not replaced: %s", key, exc)
 
     async def _reap_forever(self) -> None:
         interval = min(max(self._settings.idle_timeout_s / 4, 0.05), _REAP_INTERVAL_MAX_S)
@@ -223,6 +346,7 @@ class LocalEngine:
                 await self.reap_idle()
             except Exception:
                 log.exception("reaping idle environments failed")
+            await self._refill()
 
     def environment_count(self, function_name: str | None = None) -> int:
         """Environments that exist now (starting, busy or idle), of one function or all."""
@@ -258,6 +382,7 @@ class LocalEngine:
         """Remove from the pool and destroy; the one place environments are destroyed."""
         if not self._pool.remove(env):
             return
+        self._provisioned_ids.discard(env.env_id)
         started = time.perf_counter()
         try:
             await env.destroy()
@@ -270,3 +395,20 @@ class LocalEngine:
                 env.env_id,
                 (time.perf_counter() - started) * 1000,
             )
+
+
+def _add_layer_paths(env: dict[str, str], spec: FunctionSpec) -> None:
+    """Point the search paths into the merged layers, where Lambda has /opt/... (Lambda's
+    order: layers after the code directory, before the runtime's own paths)."""
+    opt = spec.opt_dir
+    assert opt is not None
+    python = spec.runtime.removeprefix("python")
+    paths = [f"{opt}/python/lib/python{python}/site-packages", f"{opt}/python"]
+    if env.get(C.ENV_PYTHONPATH):
+        paths.append(env[C.ENV_PYTHONPATH])
+    env[C.ENV_PYTHONPATH] = ":".join(paths)
+    node = [f"{opt}/nodejs/node_modules"]
+    if env.get(C.ENV_NODE_PATH):
+        node.append(env[C.ENV_NODE_PATH])
+    env[C.ENV_NODE_PATH] = ":".join(node)
+    env[C.ENV_PATH] = f"{env.get(C.ENV_PATH, C.PATH_VALUE)}:{opt}/bin"

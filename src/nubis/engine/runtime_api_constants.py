@@ -54,10 +54,13 @@ ENV_ACCESS_KEY_ID = "AWS_ACCESS_KEY_ID"
 ENV_SECRET_ACCESS_KEY = "AWS_SECRET_ACCESS_KEY"
 ENV_SESSION_TOKEN = "AWS_SESSION_TOKEN"
 ENV_ENDPOINT_URL = "AWS_ENDPOINT_URL"
+ENV_PYTHONPATH = "PYTHONPATH"
+ENV_NODE_PATH = "NODE_PATH"
 
 # Values of the reserved variables that do not depend on the function.
 EXECUTION_ENV_PREFIX = "AWS_Lambda_"  # + runtime, e.g. AWS_Lambda_python3.11
 INITIALIZATION_ON_DEMAND = "on-demand"
+INITIALIZATION_PROVISIONED = "provisioned-concurrency"
 TZ_VALUE = ":UTC"
 LANG_VALUE = "en_US.UTF-8"
 PATH_VALUE = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"

@@ -3,6 +3,7 @@
     NubisError                              (wire name, HTTP status, "Type")
     ├── ServiceException                    500 Service
     ├── ResourceNotFoundException           404 User
+    ├── ProvisionedConcurrencyConfigNotFoundException  404 User
     ├── ResourceConflictException           409 User
     ├── ValidationException                 400 User   (service-model constraint broken)
     ├── InvalidParameterValueException      400 User   (semantically wrong value)
@@ -52,6 +53,11 @@ class ResourceNotFoundException(NubisError):
     status = 404
 
 
+class ProvisionedConcurrencyConfigNotFoundException(NubisError):
+    wire_type = "ProvisionedConcurrencyConfigNotFoundException"
+    status = 404
+
+
 class ResourceConflictException(NubisError):
     wire_type = "ResourceConflictException"
     status = 409
@@ -90,6 +96,12 @@ class PreconditionFailedException(NubisError):
 class TooManyRequestsException(NubisError):
     wire_type = "TooManyRequestsException"
     status = 429
+
+
+# TooManyRequestsException's message and `Reason`s, as Lambda sends them.
+MSG_RATE_EXCEEDED = "Rate Exceeded."
+REASON_RESERVED_LIMIT = "ReservedFunctionConcurrentInvocationLimitExceeded"
+REASON_ACCOUNT_LIMIT = "ConcurrentInvocationLimitExceeded"
 
 
 class ResourceNotReadyException(NubisError):

@@ -11,8 +11,28 @@ LATEST = "$LATEST"
 
 
 @dataclass(frozen=True)
+class LayerRef:
+    """A layer version a function uses, as it was when attached (it outlives a deletion of
+    the layer version, as in Lambda)."""
+
+    arn: str
+    code_sha256: str  # hex; the blob store's key
+    code_size: int
+    unzipped_size: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "arn": self.arn,
+            "code_sha256": self.code_sha256,
+            "code_size": self.code_size,
+            "unzipped_size": self.unzipped_size,
+        }
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
-    """One function's configuration as stored; `$LATEST` for now (versions come later)."""
+    """One function's configuration as stored: `$LATEST`, or a published version
+    (`version` "1", "2", ...) which never changes."""
 
     name: str
     runtime: str
@@ -33,6 +53,7 @@ class FunctionConfig:
     last_update_status: str = "Successful"
     package_type: str = "Zip"
     tags: Mapping[str, str] = field(default_factory=dict)
+    layers: tuple[LayerRef, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -55,6 +76,7 @@ class FunctionConfig:
             "last_update_status": self.last_update_status,
             "package_type": self.package_type,
             "tags": dict(self.tags),
+            "layers": [layer.to_json() for layer in self.layers],
         }
 
     @classmethod
@@ -63,6 +85,7 @@ class FunctionConfig:
         d["environment"] = dict(d.get("environment", {}))
         d["architectures"] = tuple(d.get("architectures", ("x86_64",)))
         d["tags"] = dict(d.get("tags", {}))
+        d["layers"] = tuple(LayerRef(**layer) for layer in d.get("layers", ()))
         return cls(**d)
 
 
@@ -86,6 +109,12 @@ class FunctionSpec:
     ephemeral_mb: int
     environment: Mapping[str, str]  # the function's own variables
     log_group: str  # /aws/lambda/<name>
+    # Simultaneous invocations of this function (all its versions together) the engine
+    # admits; more are throttled. None: no reservation (only the engine's own cap applies).
+    reserved_concurrency: int | None = None
+    # The function's layers merged into one read-only directory (to appear at /opt once
+    # the sandbox mounts it; until then the engine points the search paths into it).
+    opt_dir: Path | None = None
 
 
 @dataclass(frozen=True)

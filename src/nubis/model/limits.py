@@ -20,6 +20,8 @@ ENVIRONMENT_MAX_BYTES = 4 * 1024
 SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024  # request and response of RequestResponse
 ASYNC_PAYLOAD_MAX_BYTES = 1024 * 1024  # Event invocations (256 KB before 2025)
 LOG_TAIL_BYTES = 4 * 1024
+LAYERS_MAX = 5  # per function
+TAGS_MAX = 50  # per function
 
 # Concurrency and account settings reported by GetAccountSettings.
 ACCOUNT_CONCURRENCY = 1000

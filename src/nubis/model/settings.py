@@ -19,6 +19,9 @@ class ServerSettings:
     data_dir: Path = Path("./data")
     region: str = "us-east-1"
     account_id: str = "000000000000"
+    # Simultaneous executions of the whole account (Lambda's default quota); reserved
+    # concurrency is carved out of it, and 100 always stay unreserved.
+    account_concurrency: int = 1000
     engine: EngineSettings = EngineSettings()
 
     @property

@@ -9,6 +9,14 @@
 - `EventQueue`: accepted asynchronous invocations waiting to run. `put` returns only once
   the event is held; `lease` hands an event out for `lease_s` seconds (it comes back if not
   acked by then); `ack` removes it. At-least-once delivery.
+- `VersionStore`: published versions (immutable snapshots, numbered 1, 2, ... per
+  function; a number is never handed out twice while the function exists) and aliases
+  (`replace_alias` is a compare-and-swap on the alias's revision id, like `replace`).
+- `ConcurrencyStore`: reserved concurrency per function and provisioned-concurrency
+  configurations per (function, qualifier). Plain records; the rules are in `control`.
+- `LayerStore`: layer versions, numbered 1, 2, ... per layer name; numbers are never
+  reused, also after every version of a layer was deleted.
+Each `drop_function` forgets everything of that function; idempotent.
 All `close()` methods are idempotent.
 """
 
@@ -19,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from nubis.model.async_config import EventInvokeConfig
 from nubis.model.function import FunctionConfig
 from nubis.model.queue import (
     NewMessage,
@@ -28,6 +37,7 @@ from nubis.model.queue import (
     SentMessage,
     StoredMessage,
 )
+from nubis.model.versions import Alias, LayerVersion, ProvisionedConfig
 
 
 class FunctionStore(Protocol):
@@ -63,6 +73,12 @@ class BlobStore(Protocol):
         """The package extracted into a directory (created on first call)."""
         ...
 
+    def merged(self, sha256s: Sequence[str]) -> Path:
+        """The packages extracted into one directory in order, later files replacing
+        earlier ones (how Lambda extracts layers into /opt); created on first call, keyed
+        by the digests, never modified afterwards."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -73,11 +89,18 @@ class QueuedEvent:
     qualifier: str | None
     payload: bytes
     enqueued_at: float  # epoch seconds
-    attempts: int = 0
+    attempts: int = 0  # times handed out by a lease (Lambda's approximateInvokeCount)
+    retries: int = 0  # retries after function errors used so far
+    due_at: float = 0.0  # epoch seconds before which it is not leased (retry delay)
 
 
 class EventQueue(Protocol):
     def put(self, event: QueuedEvent) -> None: ...
+
+    async def enqueue(self, event: QueuedEvent) -> None:
+        """Store the event; returns once it is durable (after this, a crash of the
+        process or of the machine does not lose it). Idempotent per `event.id`."""
+        ...
 
     def lease(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]: ...
 
@@ -157,3 +180,147 @@ class QueueStore(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+class VersionStore(Protocol):
+    def publish(self, config: FunctionConfig) -> FunctionConfig:
+        """Store `config` as the function's next version; returns it with `version` set."""
+        ...
+
+    def get_version(self, name: str, version: str) -> FunctionConfig | None: ...
+
+    def list_versions(self, name: str, after: int, limit: int) -> list[FunctionConfig]:
+        """Up to `limit` versions numbered above `after`, in ascending order."""
+        ...
+
+    def latest_version(self, name: str) -> FunctionConfig | None: ...
+
+    def delete_version(self, name: str, version: str) -> bool: ...
+
+    def get_alias(self, name: str, alias: str) -> Alias | None: ...
+
+    def list_aliases(self, name: str) -> list[Alias]:
+        """Every alias of the function, ordered by alias name."""
+        ...
+
+    def create_alias(self, alias: Alias) -> bool:
+        """Insert; False if the function has an alias of that name already."""
+        ...
+
+    def replace_alias(self, alias: Alias, expected_revision: str) -> bool: ...
+
+    def delete_alias(self, name: str, alias: str) -> bool: ...
+
+    def drop_function(self, name: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class ConcurrencyStore(Protocol):
+    def reserved(self, name: str) -> int | None: ...
+
+    def all_reserved(self) -> dict[str, int]: ...
+
+    def set_reserved(self, name: str, value: int | None) -> None:
+        """Set (or with None remove) the function's reserved concurrency."""
+        ...
+
+    def provisioned(self, name: str, qualifier: str) -> ProvisionedConfig | None: ...
+
+    def list_provisioned(self, name: str | None = None) -> list[ProvisionedConfig]:
+        """The function's configurations (every function's with None), by qualifier."""
+        ...
+
+    def put_provisioned(self, config: ProvisionedConfig) -> None: ...
+
+    def delete_provisioned(self, name: str, qualifier: str) -> bool: ...
+
+    def drop_function(self, name: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class LayerStore(Protocol):
+    def publish(self, layer: LayerVersion) -> LayerVersion:
+        """Store as the layer's next version; returns it with `version` set."""
+        ...
+
+    def get(self, name: str, version: int) -> LayerVersion | None: ...
+
+    def versions(self, name: str) -> list[LayerVersion]:
+        """Every version of the layer, newest first."""
+        ...
+
+    def names(self) -> list[str]:
+        """Names of layers with at least one version, ordered."""
+        ...
+
+    def delete(self, name: str, version: int) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+# ----------------------------------------------------------------- async invocation
+# The durable queue behind `Event` invocations, and the per-function async settings.
+
+
+class DurableEventQueue(EventQueue, Protocol):
+    """What the async workers use. Every coroutine commits durably before it returns.
+
+    An event is in one of two states: waiting (`due_at` in the future or past) or leased
+    (handed to a worker until `leased_until`). A lease that ends without `finish` or
+    `reschedule` (the process died) makes the event waiting again: at-least-once.
+    """
+
+    async def lease_due(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]:
+        """Up to `limit` waiting events with `due_at <= now`, oldest first, leased until
+        `now + lease_s`; each comes back with `attempts` incremented."""
+        ...
+
+    async def reschedule(self, event: QueuedEvent) -> None:
+        """End the lease; the event waits again until `event.due_at` with its counters."""
+        ...
+
+    async def finish(self, event_id: str) -> None:
+        """Remove the event (done, or handed to its destination). Idempotent."""
+        ...
+
+    async def release_all(self) -> int:
+        """End every lease (at startup: the single owner of this queue restarted)."""
+        ...
+
+    async def next_due(self) -> float | None:
+        """The earliest `due_at` of a waiting event, None if there is none."""
+        ...
+
+    async def depth(self) -> int:
+        """Events stored (waiting or leased)."""
+        ...
+
+
+class EventInvokeConfigStore(Protocol):
+    """Per (function, qualifier) asynchronous-invocation settings. Durable on return."""
+
+    async def get_config(self, function: str, qualifier: str) -> EventInvokeConfig | None: ...
+
+    async def put_config(self, config: EventInvokeConfig) -> None:
+        """Insert or replace."""
+        ...
+
+    async def delete_config(self, function: str, qualifier: str) -> bool: ...
+
+    async def list_configs(self, function: str) -> list[EventInvokeConfig]:
+        """Ordered by qualifier."""
+        ...
+
+    async def drop_function_configs(self, function: str) -> None:
+        """Forget the function's configs and dead-letter target."""
+        ...
+
+    async def get_dead_letter(self, function: str) -> str | None:
+        """The function's DeadLetterConfig target ARN, if it has one."""
+        ...
+
+    async def set_dead_letter(self, function: str, target_arn: str | None) -> None:
+        """Set (or with None, remove) the function's dead-letter target."""
+        ...

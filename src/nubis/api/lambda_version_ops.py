@@ -1,0 +1,257 @@
+"""Lambda operations for versions, aliases, concurrency, layers and tags: wire parameters
+in, output members out. Translation only; every rule is in `control`.
+
+`VersionOperations.handlers` is merged into `LambdaOperations.handlers` by `nubis serve`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nubis.api.lambda_ops import Handler, Output, RequestContext
+from nubis.api.shapes import function_configuration
+from nubis.control.aliases import AliasService
+from nubis.control.concurrency import ConcurrencyService
+from nubis.control.functions import FunctionService
+from nubis.control.layers import LayerService, layer_arn
+from nubis.control.tags import TagService
+from nubis.control.versions import b64_digest
+from nubis.model.function import LATEST, FunctionConfig
+from nubis.model.versions import Alias, LayerVersion
+
+DEFAULT_PAGE = 50
+
+
+def alias_configuration(alias: Alias, arn: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "AliasArn": arn,
+        "Name": alias.name,
+        "FunctionVersion": alias.function_version,
+        "Description": alias.description,
+        "RevisionId": alias.revision_id,
+    }
+    if alias.routing:
+        out["RoutingConfig"] = {"AdditionalVersionWeights": dict(alias.routing)}
+    return out
+
+
+class VersionOperations:
+    def __init__(
+        self,
+        functions: FunctionService,
+        aliases: AliasService,
+        concurrency: ConcurrencyService,
+        layers: LayerService,
+        tags: TagService,
+    ) -> None:
+        self._f = functions
+        self._aliases = aliases
+        self._concurrency = concurrency
+        self._layers = layers
+        self._tags = tags
+        self.handlers: dict[str, Handler] = {
+            "PublishVersion": self.publish_version,
+            "ListVersionsByFunction": self.list_versions,
+            "CreateAlias": self.create_alias,
+            "GetAlias": self.get_alias,
+            "ListAliases": self.list_aliases,
+            "UpdateAlias": self.update_alias,
+            "DeleteAlias": self.delete_alias,
+            "PutFunctionConcurrency": self.put_function_concurrency,
+            "GetFunctionConcurrency": self.get_function_concurrency,
+            "DeleteFunctionConcurrency": self.delete_function_concurrency,
+            "PutProvisionedConcurrencyConfig": self.put_provisioned,
+            "GetProvisionedConcurrencyConfig": self.get_provisioned,
+            "DeleteProvisionedConcurrencyConfig": self.delete_provisioned,
+            "ListProvisionedConcurrencyConfigs": self.list_provisioned,
+            "PublishLayerVersion": self.publish_layer_version,
+            "GetLayerVersion": self.get_layer_version,
+            "GetLayerVersionByArn": self.get_layer_version_by_arn,
+            "ListLayers": self.list_layers,
+            "ListLayerVersions": self.list_layer_versions,
+            "DeleteLayerVersion": self.delete_layer_version,
+            "TagResource": self.tag_resource,
+            "UntagResource": self.untag_resource,
+            "ListTags": self.list_tags,
+        }
+
+    def _conf(self, config: FunctionConfig) -> dict[str, Any]:
+        qualifier = None if config.version == LATEST else config.version
+        return function_configuration(config, self._f.arn(config.name, qualifier))
+
+    # --- versions
+
+    async def publish_version(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        latest = self._f.latest(self._f.parse_ref(p["FunctionName"]).name)
+        version = self._f.versions.publish(
+            latest, p.get("CodeSha256"), p.get("Description"), p.get("RevisionId")
+        )
+        return Output(self._conf(version))
+
+    async def list_versions(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        name = self._f.latest(self._f.parse_ref(p["FunctionName"]).name).name
+        everything = [self._f.latest(name)]
+        after = 0
+        while page := self._f.versions.store.list_versions(name, after, 1000):
+            everything.extend(page)
+            after = int(page[-1].version)
+        start = int(p["Marker"]) if str(p.get("Marker") or "").isdigit() else 0
+        limit = p.get("MaxItems") or DEFAULT_PAGE
+        out: dict[str, Any] = {
+            "Versions": [self._conf(c) for c in everything[start : start + limit]]
+        }
+        if start + limit < len(everything):
+            out["NextMarker"] = str(start + limit)
+        return Output(out)
+
+    # --- aliases
+
+    async def create_alias(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        alias = self._aliases.create(p)
+        return Output(alias_configuration(alias, self._aliases.arn(alias)))
+
+    async def get_alias(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        alias = self._aliases.get(p["FunctionName"], p["Name"])
+        return Output(alias_configuration(alias, self._aliases.arn(alias)))
+
+    async def list_aliases(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        page, next_marker = self._aliases.list(
+            p["FunctionName"], p.get("FunctionVersion"), p.get("Marker"), p.get("MaxItems")
+        )
+        out: dict[str, Any] = {
+            "Aliases": [alias_configuration(a, self._aliases.arn(a)) for a in page]
+        }
+        if next_marker is not None:
+            out["NextMarker"] = next_marker
+        return Output(out)
+
+    async def update_alias(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        alias = await self._aliases.update(p)
+        return Output(alias_configuration(alias, self._aliases.arn(alias)))
+
+    async def delete_alias(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        await self._aliases.delete(p["FunctionName"], p["Name"])
+        return Output({}, status=204)
+
+    # --- concurrency
+
+    async def put_function_concurrency(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        value = self._concurrency.put_reserved(p["FunctionName"], p["ReservedConcurrentExecutions"])
+        return Output({"ReservedConcurrentExecutions": value})
+
+    async def get_function_concurrency(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        value = self._concurrency.get_reserved(p["FunctionName"])
+        return Output({} if value is None else {"ReservedConcurrentExecutions": value})
+
+    async def delete_function_concurrency(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        self._concurrency.delete_reserved(p["FunctionName"])
+        return Output({}, status=204)
+
+    async def put_provisioned(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        out = await self._concurrency.put_provisioned(
+            p["FunctionName"], p["Qualifier"], p["ProvisionedConcurrentExecutions"]
+        )
+        return Output(out)
+
+    async def get_provisioned(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output(self._concurrency.get_provisioned(p["FunctionName"], p["Qualifier"]))
+
+    async def delete_provisioned(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        await self._concurrency.delete_provisioned(p["FunctionName"], p["Qualifier"])
+        return Output({}, status=204)
+
+    async def list_provisioned(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        items = self._concurrency.list_provisioned(p["FunctionName"])
+        start = int(p["Marker"]) if str(p.get("Marker") or "").isdigit() else 0
+        limit = p.get("MaxItems") or DEFAULT_PAGE
+        out: dict[str, Any] = {"ProvisionedConcurrencyConfigs": items[start : start + limit]}
+        if start + limit < len(items):
+            out["NextMarker"] = str(start + limit)
+        return Output(out)
+
+    # --- layers
+
+    def _layer(self, layer: LayerVersion, ctx: RequestContext) -> dict[str, Any]:
+        out = self._layer_item(layer)
+        out["LayerArn"] = layer_arn(self._layers.account, layer.name)
+        out["Content"] = {
+            "Location": f"{ctx.base_url}/_nubis/code/{layer.code_sha256}.zip",
+            "CodeSha256": b64_digest(layer.code_sha256),
+            "CodeSize": layer.code_size,
+        }
+        return out
+
+    def _layer_item(self, layer: LayerVersion) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "LayerVersionArn": layer_arn(self._layers.account, layer.name, layer.version),
+            "Version": layer.version,
+            "Description": layer.description,
+            "CreatedDate": layer.created_date,
+        }
+        if layer.compatible_runtimes:
+            out["CompatibleRuntimes"] = list(layer.compatible_runtimes)
+        if layer.compatible_architectures:
+            out["CompatibleArchitectures"] = list(layer.compatible_architectures)
+        if layer.license_info is not None:
+            out["LicenseInfo"] = layer.license_info
+        return out
+
+    async def publish_layer_version(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output(self._layer(await self._layers.publish(p), ctx))
+
+    async def get_layer_version(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output(self._layer(self._layers.get(p["LayerName"], p["VersionNumber"]), ctx))
+
+    async def get_layer_version_by_arn(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output(self._layer(self._layers.get_by_arn(p["Arn"]), ctx))
+
+    async def list_layers(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        page = self._layers.list_layers(
+            p.get("Marker"),
+            p.get("MaxItems"),
+            p.get("CompatibleRuntime"),
+            p.get("CompatibleArchitecture"),
+        )
+        out: dict[str, Any] = {
+            "Layers": [
+                {
+                    "LayerName": layer.name,
+                    "LayerArn": layer_arn(self._layers.account, layer.name),
+                    "LatestMatchingVersion": self._layer_item(layer),
+                }
+                for layer in page.items
+            ]
+        }
+        if page.next_marker is not None:
+            out["NextMarker"] = page.next_marker
+        return Output(out)
+
+    async def list_layer_versions(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        page = self._layers.list_versions(
+            p["LayerName"],
+            p.get("Marker"),
+            p.get("MaxItems"),
+            p.get("CompatibleRuntime"),
+            p.get("CompatibleArchitecture"),
+        )
+        out: dict[str, Any] = {"LayerVersions": [self._layer_item(v) for v in page.items]}
+        if page.next_marker is not None:
+            out["NextMarker"] = page.next_marker
+        return Output(out)
+
+    async def delete_layer_version(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        self._layers.delete(p["LayerName"], p["VersionNumber"])
+        return Output({}, status=204)
+
+    # --- tags
+
+    async def tag_resource(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        self._tags.tag(p["Resource"], p["Tags"])
+        return Output({}, status=204)
+
+    async def untag_resource(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        self._tags.untag(p["Resource"], p["TagKeys"])
+        return Output({}, status=204)
+
+    async def list_tags(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+        return Output({"Tags": self._tags.list(p["Resource"])})

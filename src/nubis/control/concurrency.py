@@ -1,0 +1,197 @@
+"""Concurrency controls: reserved concurrency per function, provisioned concurrency per
+version or alias.
+
+Reserved concurrency is stored here and enforced by the engine (every `FunctionSpec`
+carries it; `FunctionService.forget` makes the next invocation pick up a change).
+Provisioned concurrency is stored here and carried out by `Engine.provision`; its progress
+(`IN_PROGRESS` → `READY`, or `FAILED` with a reason) lives in this object only, and
+`start()` provisions every stored configuration again after a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from nubis.control.functions import FunctionService, lambda_timestamp
+from nubis.engine.base import Engine
+from nubis.model import limits
+from nubis.model.clock import Clock
+from nubis.model.errors import (
+    InvalidParameterValueException,
+    ProvisionedConcurrencyConfigNotFoundException,
+    ResourceNotFoundException,
+)
+from nubis.model.function import LATEST, FunctionSpec
+from nubis.model.versions import (
+    PROVISIONED_FAILED,
+    PROVISIONED_IN_PROGRESS,
+    PROVISIONED_READY,
+    ProvisionedConfig,
+)
+
+log = logging.getLogger(__name__)
+
+MSG_NO_PROVISIONED = "No Provisioned Concurrency Config found for this function"
+
+
+@dataclass
+class _Progress:
+    status: str = PROVISIONED_IN_PROGRESS
+    reason: str | None = None
+
+
+class ConcurrencyService:
+    def __init__(self, functions: FunctionService, engine: Engine, clock: Clock) -> None:
+        self._functions = functions
+        self._store = functions.concurrency
+        self._engine = engine
+        self._clock = clock
+        self._progress: dict[tuple[str, str], _Progress] = {}
+        self._keys: dict[str, dict[str, FunctionSpec]] = {}  # name -> provisioned specs
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        """Provision again what was configured before a restart."""
+        for name in sorted({c.function_name for c in self._store.list_provisioned()}):
+            try:
+                await self.apply(name)
+            except Exception:
+                log.exception("provisioned concurrency of %s not restored", name)
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # ----------------------------------------------------------------- reserved
+    def put_reserved(self, text: str, value: int) -> int:
+        name = self._functions.latest(self._functions.parse_ref(text).name).name
+        others = sum(v for n, v in self._store.all_reserved().items() if n != name)
+        if self._functions.account.concurrency_limit - others - value < limits.UNRESERVED_MIN:
+            raise InvalidParameterValueException(
+                "Specified ReservedConcurrentExecutions for function decreases account's "
+                "UnreservedConcurrentExecution below its minimum value of "
+                f"[{limits.UNRESERVED_MIN}]."
+            )
+        self._store.set_reserved(name, value)
+        self._functions.forget(name)
+        return value
+
+    def get_reserved(self, text: str) -> int | None:
+        name = self._functions.latest(self._functions.parse_ref(text).name).name
+        return self._store.reserved(name)
+
+    def delete_reserved(self, text: str) -> None:
+        name = self._functions.latest(self._functions.parse_ref(text).name).name
+        self._store.set_reserved(name, None)
+        self._functions.forget(name)
+
+    # ----------------------------------------------------------------- provisioned
+    def _target(self, text: str, qualifier: str) -> tuple[str, str]:
+        ref = self._functions.parse_ref(text, qualifier)
+        name = self._functions.latest(ref.name).name
+        q = ref.qualifier
+        if q in (None, LATEST):
+            raise InvalidParameterValueException(
+                "Provisioned Concurrency Configs cannot be applied to unpublished function "
+                "versions."
+            )
+        assert q is not None
+        # ResourceNotFoundException for an unknown one; an alias may point to $LATEST.
+        if self._functions.get(name, q).version == LATEST:
+            raise InvalidParameterValueException(
+                "Provisioned Concurrency Configs cannot be applied to unpublished function "
+                "versions."
+            )
+        return name, q
+
+    async def put_provisioned(self, text: str, qualifier: str, count: int) -> dict[str, Any]:
+        name, q = self._target(text, qualifier)
+        config = ProvisionedConfig(name, q, count, lambda_timestamp(self._clock.time()))
+        self._store.put_provisioned(config)
+        self._progress[(name, q)] = _Progress()
+        await self.apply(name)
+        return self._shape(config)
+
+    def get_provisioned(self, text: str, qualifier: str) -> dict[str, Any]:
+        name, q = self._target(text, qualifier)
+        config = self._store.provisioned(name, q)
+        if config is None:
+            raise ProvisionedConcurrencyConfigNotFoundException(MSG_NO_PROVISIONED)
+        return self._shape(config)
+
+    def list_provisioned(self, text: str) -> list[dict[str, Any]]:
+        name = self._functions.latest(self._functions.parse_ref(text).name).name
+        out = []
+        for config in self._store.list_provisioned(name):
+            item = self._shape(config)
+            item["FunctionArn"] = self._functions.arn(name, config.qualifier)
+            out.append(item)
+        return out
+
+    async def delete_provisioned(self, text: str, qualifier: str) -> None:
+        name, q = self._target(text, qualifier)
+        if not self._store.delete_provisioned(name, q):
+            raise ProvisionedConcurrencyConfigNotFoundException(MSG_NO_PROVISIONED)
+        self._progress.pop((name, q), None)
+        await self.apply(name)
+
+    def _shape(self, config: ProvisionedConfig) -> dict[str, Any]:
+        progress = self._progress.get((config.function_name, config.qualifier), _Progress())
+        ready = config.requested if progress.status == PROVISIONED_READY else 0
+        out: dict[str, Any] = {
+            "RequestedProvisionedConcurrentExecutions": config.requested,
+            "AvailableProvisionedConcurrentExecutions": ready,
+            "AllocatedProvisionedConcurrentExecutions": ready,
+            "Status": progress.status,
+            "LastModified": config.last_modified,
+        }
+        if progress.reason:
+            out["StatusReason"] = progress.reason
+        return out
+
+    async def apply(self, name: str) -> None:
+        """Make the engine's provisioned environments of the function match its stored
+        configurations (an alias's count goes to the version it points to; two configs
+        on the same version add up). Returns once the engine has the new targets; the
+        environments start in the background."""
+        targets: dict[str, tuple[FunctionSpec, int, list[str]]] = {}
+        for config in self._store.list_provisioned(name):
+            try:
+                version = self._functions.get(name, config.qualifier).version
+            except ResourceNotFoundException:  # its version or alias is gone
+                self._store.delete_provisioned(name, config.qualifier)
+                continue
+            _, spec = self._functions.spec(name, version)
+            _, count, qualifiers = targets.get(spec.key, (spec, 0, []))
+            targets[spec.key] = (spec, count + config.requested, [*qualifiers, config.qualifier])
+        for key, spec in self._keys.get(name, {}).items():
+            if key not in targets:
+                await self._engine.provision(spec, 0)
+        self._keys[name] = {key: spec for key, (spec, _, _) in targets.items()}
+        for spec, count, qualifiers in targets.values():
+            for q in qualifiers:
+                self._progress.setdefault((name, q), _Progress())
+            task = asyncio.create_task(self._provision(name, spec, count, qualifiers))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _provision(
+        self, name: str, spec: FunctionSpec, count: int, qualifiers: list[str]
+    ) -> None:
+        try:
+            await self._engine.provision(spec, count)
+        except Exception as exc:
+            log.warning("provisioning %s of %s failed: %s", count, spec.key, exc)
+            outcome = _Progress(PROVISIONED_FAILED, f"FUNCTION_ERROR_INIT_FAILURE: {exc}")
+        else:
+            outcome = _Progress(PROVISIONED_READY)
+        for q in qualifiers:
+            if (name, q) in self._progress:
+                self._progress[(name, q)] = outcome

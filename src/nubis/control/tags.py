@@ -1,0 +1,45 @@
+"""Tags on functions (TagResource, UntagResource, ListTags): the resource is a function
+ARN; versions and aliases share their function's tags."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from nubis.control.functions import FunctionService
+from nubis.model import limits
+from nubis.model.arn import parse_function_ref
+from nubis.model.errors import InvalidParameterValueException, ResourceNotFoundException
+from nubis.model.function import FunctionConfig
+
+
+class TagService:
+    def __init__(self, functions: FunctionService) -> None:
+        self._functions = functions
+
+    def _function(self, resource: str) -> FunctionConfig:
+        ref = parse_function_ref(resource)
+        if ref is None or not resource.startswith("arn:"):
+            raise InvalidParameterValueException(f"Invalid resource ARN: {resource}")
+        if ref.qualifier is not None:
+            raise InvalidParameterValueException(
+                "Tags are not supported on function versions or aliases; tag the function."
+            )
+        if ref.account != self._functions.account.account_id:
+            raise ResourceNotFoundException(f"Function not found: {resource}")
+        return self._functions.latest(ref.name)
+
+    def list(self, resource: str) -> dict[str, str]:
+        return dict(self._function(resource).tags)
+
+    def tag(self, resource: str, tags: Mapping[str, str]) -> None:
+        config = self._function(resource)
+        merged = {**config.tags, **tags}
+        if len(merged) > limits.TAGS_MAX:
+            raise InvalidParameterValueException(
+                f"Number of tags exceeds resource tag limit of {limits.TAGS_MAX}."
+            )
+        self._functions.set_tags(config, merged)
+
+    def untag(self, resource: str, keys: Sequence[str]) -> None:
+        config = self._function(resource)
+        self._functions.set_tags(config, {k: v for k, v in config.tags.items() if k not in keys})
