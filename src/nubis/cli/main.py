@@ -36,6 +36,17 @@ def _parser() -> argparse.ArgumentParser:
         default=int(env("NUBIS_ACCOUNT_CONCURRENCY", "1000")),
         help="simultaneous executions of the account; 100 stay unreserved (default 1000)",
     )
+    s.add_argument(
+        "--async-retry-delays",
+        default=env("NUBIS_ASYNC_RETRY_DELAYS", "60,120"),
+        help="seconds before each retry of a failed async event (default 60,120, as Lambda)",
+    )
+    s.add_argument(
+        "--async-concurrency",
+        type=int,
+        default=int(env("NUBIS_ASYNC_CONCURRENCY", "64")),
+        help="async events run at once; the rest of the capacity stays for sync calls",
+    )
     s.add_argument("--log-level", default=env("NUBIS_LOG_LEVEL", "INFO"))
 
     def client(name: str, help: str) -> argparse.ArgumentParser:

@@ -10,10 +10,12 @@ import signal
 from pathlib import Path
 
 from nubis.api.app import LambdaApi
+from nubis.api.lambda_async_ops import AsyncOperations
 from nubis.api.lambda_ops import LambdaOperations
 from nubis.api.lambda_version_ops import VersionOperations
 from nubis.api.sqs import SqsApi
 from nubis.control.aliases import AliasService
+from nubis.control.async_config import EventInvokeConfigs
 from nubis.control.concurrency import ConcurrencyService
 from nubis.control.functions import Account, FunctionService
 from nubis.control.invoke import Invoker
@@ -22,13 +24,15 @@ from nubis.control.queues import QueueService
 from nubis.control.tags import TagService
 from nubis.engine.local import LocalEngine
 from nubis.events.async_invoke import AsyncInvoker
+from nubis.events.destinations import Destinations
+from nubis.model.async_config import AsyncSettings
 from nubis.model.clock import SystemClock
 from nubis.model.settings import EngineSettings, ServerSettings
 from nubis.observe.files import FileLogSink
 from nubis.store.blobs import FileBlobStore
-from nubis.store.memory import MemoryEventQueue
 from nubis.store.sqlite import SqliteFunctionStore
 from nubis.store.sqlite_concurrency import SqliteConcurrencyStore
+from nubis.store.sqlite_events import SqliteEventStore
 from nubis.store.sqlite_layers import SqliteLayerStore
 from nubis.store.sqlite_queues import SqliteQueueStore
 from nubis.store.sqlite_versions import SqliteVersionStore
@@ -50,7 +54,22 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
     )
 
 
-async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) -> None:
+def async_settings_from(args: argparse.Namespace) -> AsyncSettings:
+    delays = tuple(float(d) for d in str(args.async_retry_delays).split(",") if d.strip())
+    if not delays or any(d < 0 for d in delays):
+        raise SystemExit("--async-retry-delays: comma-separated seconds, e.g. 60,120")
+    return AsyncSettings(
+        retry_delays_s=delays,
+        backoff_base_s=min(1.0, delays[0]) if delays[0] > 0 else 0.1,
+        concurrency=args.async_concurrency,
+    )
+
+
+async def serve(
+    settings: ServerSettings,
+    ready: asyncio.Event | None = None,
+    async_settings: AsyncSettings | None = None,
+) -> None:
     """Run until cancelled or signalled. Everything started here is stopped here, in
     reverse order, also when startup fails half-way."""
     clock = SystemClock()
@@ -68,7 +87,11 @@ async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) ->
         layers_db = SqliteLayerStore(data / "nubis.db")
         stack.callback(layers_db.close)
         blobs = FileBlobStore(data / "code")
-        queue = MemoryEventQueue()
+        # Accepted events and queue messages: each in its own fsync'd SQLite file.
+        events_db = SqliteEventStore(data / "events.db")
+        stack.callback(events_db.close)
+        queue_store = SqliteQueueStore(data / "queues.db")
+        stack.callback(queue_store.close)
 
         engine = LocalEngine(
             settings.engine,
@@ -94,7 +117,8 @@ async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) ->
         concurrency = ConcurrencyService(functions, engine, clock)
         stack.push_async_callback(concurrency.close)
         await concurrency.start()
-        invoker = Invoker(functions, engine, queue, clock)
+        invoker = Invoker(functions, engine, events_db, clock)
+        queues = QueueService(queue_store, clock, settings.region, settings.account_id)
         operations = LambdaOperations(functions, invoker)
         operations.handlers.update(
             VersionOperations(
@@ -105,14 +129,20 @@ async def serve(settings: ServerSettings, ready: asyncio.Event | None = None) ->
                 TagService(functions),
             ).handlers
         )
-        async_invoker = AsyncInvoker(queue, invoker, clock)
+        event_configs = EventInvokeConfigs(functions, events_db, clock)
+        AsyncOperations(event_configs, events_db).install(operations.handlers)
+        async_invoker = AsyncInvoker(
+            events_db,
+            invoker,
+            event_configs,
+            events_db,
+            Destinations(queues, invoker),
+            clock,
+            async_settings,
+        )
         invoker.on_enqueued = async_invoker.wake
-        async_invoker.start()
+        await async_invoker.start()
         stack.push_async_callback(async_invoker.close)
-
-        queue_store = SqliteQueueStore(data / "queues.db")
-        stack.callback(queue_store.close)
-        queues = QueueService(queue_store, clock, settings.region, settings.account_id)
 
         api = LambdaApi(
             functions,
@@ -137,6 +167,7 @@ def run_server(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     settings = settings_from(args)
+    async_settings = async_settings_from(args)
 
     async def main() -> None:
         task = asyncio.current_task()
@@ -145,7 +176,7 @@ def run_server(args: argparse.Namespace) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, task.cancel)
         with contextlib.suppress(asyncio.CancelledError):
-            await serve(settings)
+            await serve(settings, async_settings=async_settings)
         log.info("Nubis stopped")
 
     try:

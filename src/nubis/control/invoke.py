@@ -99,13 +99,16 @@ class Invoker:
                     "the InvokeFunction operation"
                 )
             _check_json(payload)
-            self._queue.put(
+            now = self._clock.time()
+            # Returns once the event is durably stored: only then may the caller get 202.
+            await self._queue.enqueue(
                 QueuedEvent(
                     id=inv.request_id,
                     function_name=config.name,
                     qualifier=inv.qualifier,
                     payload=payload,
-                    enqueued_at=self._clock.time(),
+                    enqueued_at=now,
+                    due_at=now,
                 )
             )
             if self.on_enqueued is not None:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from nubis.model.async_config import EventInvokeConfig
 from nubis.model.function import FunctionConfig
 from nubis.model.queue import (
     NewMessage,
@@ -88,11 +89,18 @@ class QueuedEvent:
     qualifier: str | None
     payload: bytes
     enqueued_at: float  # epoch seconds
-    attempts: int = 0
+    attempts: int = 0  # times handed out by a lease (Lambda's approximateInvokeCount)
+    retries: int = 0  # retries after function errors used so far
+    due_at: float = 0.0  # epoch seconds before which it is not leased (retry delay)
 
 
 class EventQueue(Protocol):
     def put(self, event: QueuedEvent) -> None: ...
+
+    async def enqueue(self, event: QueuedEvent) -> None:
+        """Store the event; returns once it is durable (after this, a crash of the
+        process or of the machine does not lose it). Idempotent per `event.id`."""
+        ...
 
     def lease(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]: ...
 
@@ -251,3 +259,68 @@ class LayerStore(Protocol):
 
     def close(self) -> None: ...
 
+
+# ----------------------------------------------------------------- async invocation
+# The durable queue behind `Event` invocations, and the per-function async settings.
+
+
+class DurableEventQueue(EventQueue, Protocol):
+    """What the async workers use. Every coroutine commits durably before it returns.
+
+    An event is in one of two states: waiting (`due_at` in the future or past) or leased
+    (handed to a worker until `leased_until`). A lease that ends without `finish` or
+    `reschedule` (the process died) makes the event waiting again: at-least-once.
+    """
+
+    async def lease_due(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]:
+        """Up to `limit` waiting events with `due_at <= now`, oldest first, leased until
+        `now + lease_s`; each comes back with `attempts` incremented."""
+        ...
+
+    async def reschedule(self, event: QueuedEvent) -> None:
+        """End the lease; the event waits again until `event.due_at` with its counters."""
+        ...
+
+    async def finish(self, event_id: str) -> None:
+        """Remove the event (done, or handed to its destination). Idempotent."""
+        ...
+
+    async def release_all(self) -> int:
+        """End every lease (at startup: the single owner of this queue restarted)."""
+        ...
+
+    async def next_due(self) -> float | None:
+        """The earliest `due_at` of a waiting event, None if there is none."""
+        ...
+
+    async def depth(self) -> int:
+        """Events stored (waiting or leased)."""
+        ...
+
+
+class EventInvokeConfigStore(Protocol):
+    """Per (function, qualifier) asynchronous-invocation settings. Durable on return."""
+
+    async def get_config(self, function: str, qualifier: str) -> EventInvokeConfig | None: ...
+
+    async def put_config(self, config: EventInvokeConfig) -> None:
+        """Insert or replace."""
+        ...
+
+    async def delete_config(self, function: str, qualifier: str) -> bool: ...
+
+    async def list_configs(self, function: str) -> list[EventInvokeConfig]:
+        """Ordered by qualifier."""
+        ...
+
+    async def drop_function_configs(self, function: str) -> None:
+        """Forget the function's configs and dead-letter target."""
+        ...
+
+    async def get_dead_letter(self, function: str) -> str | None:
+        """The function's DeadLetterConfig target ARN, if it has one."""
+        ...
+
+    async def set_dead_letter(self, function: str, target_arn: str | None) -> None:
+        """Set (or with None, remove) the function's dead-letter target."""
+        ...

@@ -1,0 +1,221 @@
+"""Asynchronous invocation rules: event-invoke configs (per function and qualifier), what
+happens after each attempt (retry, back off, give up), and the records Lambda sends to
+destinations and dead-letter queues.
+
+    function error  -> retry after retry_delays[i] while retries < MaximumRetryAttempts,
+                       then OnFailure with condition RetriesExhausted
+    throttle/system -> retry with exponential backoff (not counted as a retry)
+    older than MaximumEventAgeInSeconds -> OnFailure with condition EventAgeExceeded
+    success         -> OnSuccess with condition Success
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from nubis.control.functions import FunctionService
+from nubis.model import async_config as defaults
+from nubis.model.async_config import AsyncSettings, EventInvokeConfig
+from nubis.model.clock import Clock
+from nubis.model.errors import InvalidParameterValueException, ResourceNotFoundException
+from nubis.model.function import LATEST, InvokeResult
+from nubis.store.base import EventInvokeConfigStore, QueuedEvent
+
+SUCCESS = "Success"
+RETRIES_EXHAUSTED = "RetriesExhausted"
+EVENT_AGE_EXCEEDED = "EventAgeExceeded"
+DLQ_ERROR_MESSAGE_MAX = 1024
+_DESTINATION_KINDS = ("arn:aws:sqs:", "arn:aws:lambda:")
+DEFAULT_PAGE = 50
+
+
+def _check_destination(arn: str | None, which: str) -> None:
+    if arn is None:
+        return
+    if not arn.startswith(_DESTINATION_KINDS):
+        raise InvalidParameterValueException(
+            f"The provided destination config DestinationConfig.{which}.Destination is "
+            f"invalid: Nubis delivers to SQS queues and Lambda functions, not to {arn}."
+        )
+
+
+class EventInvokeConfigs:
+    """Put/Update/Get/Delete/List of event-invoke configs. The function (and qualifier)
+    must exist when a config is written or read."""
+
+    def __init__(
+        self, functions: FunctionService, store: EventInvokeConfigStore, clock: Clock
+    ) -> None:
+        self._functions = functions
+        self._store = store
+        self._clock = clock
+
+    def _ref(self, text: str, qualifier: str | None) -> tuple[str, str]:
+        config = self._functions.get(text, qualifier)
+        ref = self._functions.parse_ref(text, qualifier)
+        return config.name, ref.qualifier or LATEST
+
+    def function_name(self, text: str) -> str:
+        """The name in a FunctionName parameter (name, partial ARN or ARN)."""
+        return self._functions.parse_ref(text).name
+
+    def arn(self, config: EventInvokeConfig) -> str:
+        return self._functions.arn(config.function_name, config.qualifier)
+
+    async def put(
+        self, text: str, qualifier: str | None, p: Mapping[str, Any], merge: bool
+    ) -> EventInvokeConfig:
+        """Put (`merge=False`: replace everything) or Update (`merge=True`: only what `p`
+        names changes; there must be a config already)."""
+        name, qual = self._ref(text, qualifier)
+        current = await self._store.get_config(name, qual)
+        if merge and current is None:
+            raise ResourceNotFoundException(
+                f"The function {self._functions.arn(name, qual)} doesn't have an EventInvokeConfig"
+            )
+        destinations = p.get("DestinationConfig") or {}
+        on_success = (destinations.get("OnSuccess") or {}).get("Destination")
+        on_failure = (destinations.get("OnFailure") or {}).get("Destination")
+        _check_destination(on_success, "OnSuccess")
+        _check_destination(on_failure, "OnFailure")
+        retries = p.get("MaximumRetryAttempts")
+        age = p.get("MaximumEventAgeInSeconds")
+        if merge and current is not None:
+            config = replace(
+                current,
+                max_retry_attempts=current.max_retry_attempts if retries is None else retries,
+                max_event_age_s=current.max_event_age_s if age is None else age,
+                on_success=on_success if "OnSuccess" in destinations else current.on_success,
+                on_failure=on_failure if "OnFailure" in destinations else current.on_failure,
+                last_modified=self._clock.time(),
+            )
+        else:
+            config = EventInvokeConfig(
+                name, qual, retries, age, on_success, on_failure, self._clock.time()
+            )
+        await self._store.put_config(config)
+        return config
+
+    async def get(self, text: str, qualifier: str | None) -> EventInvokeConfig:
+        name, qual = self._ref(text, qualifier)
+        config = await self._store.get_config(name, qual)
+        if config is None:
+            raise ResourceNotFoundException(
+                f"The function {self._functions.arn(name, qual)} doesn't have an EventInvokeConfig"
+            )
+        return config
+
+    async def delete(self, text: str, qualifier: str | None) -> None:
+        name, qual = self._ref(text, qualifier)
+        if not await self._store.delete_config(name, qual):
+            raise ResourceNotFoundException(
+                f"The function {self._functions.arn(name, qual)} doesn't have an EventInvokeConfig"
+            )
+
+    async def list(
+        self, text: str, marker: str | None, max_items: int | None
+    ) -> tuple[list[EventInvokeConfig], str | None]:
+        name, _ = self._ref(text, None)
+        configs = [c for c in await self._store.list_configs(name) if c.qualifier > (marker or "")]
+        limit = max_items or DEFAULT_PAGE
+        page = configs[:limit]
+        return page, (page[-1].qualifier if len(configs) > limit else None)
+
+    async def effective(self, function: str, qualifier: str | None) -> EventInvokeConfig:
+        """The config that applies to an event (defaults where none was put)."""
+        qual = qualifier or LATEST
+        found = await self._store.get_config(function, qual)
+        return found or EventInvokeConfig(function, qual, None, None, None, None, 0.0)
+
+
+# ------------------------------------------------------------------ per-attempt rules
+@dataclass(frozen=True)
+class Decision:
+    """What to do with an event after an attempt: `retry` it (at `event.due_at`) or give
+    up with `condition` (None: it succeeded)."""
+
+    retry: QueuedEvent | None = None
+    condition: str | None = None
+
+
+def expired(event: QueuedEvent, config: EventInvokeConfig, now: float) -> bool:
+    return now - event.enqueued_at > config.max_age_s
+
+
+def after_function_error(
+    event: QueuedEvent, config: EventInvokeConfig, now: float, settings: AsyncSettings
+) -> Decision:
+    if event.retries >= config.retries:
+        return Decision(condition=RETRIES_EXHAUSTED)
+    delays = settings.retry_delays_s or defaults.DEFAULT_RETRY_DELAYS_S
+    delay = delays[min(event.retries, len(delays) - 1)]
+    if now + delay - event.enqueued_at > config.max_age_s:
+        return Decision(condition=EVENT_AGE_EXCEEDED)
+    return Decision(retry=replace(event, retries=event.retries + 1, due_at=now + delay))
+
+
+def after_throttle(
+    event: QueuedEvent, config: EventInvokeConfig, now: float, settings: AsyncSettings
+) -> Decision:
+    """Throttles and system errors: back off exponentially, not counted as retries."""
+    system_attempts = max(0, event.attempts - event.retries - 1)
+    delay = min(settings.backoff_max_s, settings.backoff_base_s * (2**system_attempts))
+    if now + delay - event.enqueued_at > config.max_age_s:
+        return Decision(condition=EVENT_AGE_EXCEEDED)
+    return Decision(retry=replace(event, due_at=now + delay))
+
+
+def _iso(epoch: float) -> str:
+    ms = int(epoch * 1000) % 1000
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{ms:03d}Z"
+
+
+def _json_or_text(payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except (ValueError, UnicodeDecodeError):
+        return payload.decode(errors="replace")
+
+
+def destination_record(
+    event: QueuedEvent,
+    function_arn: str,
+    condition: str,
+    now: float,
+    result: InvokeResult | None,
+    invoke_count: int,
+) -> str:
+    """Lambda's invocation record, as a destination receives it (JSON text)."""
+    record: dict[str, Any] = {
+        "version": "1.0",
+        "timestamp": _iso(now),
+        "requestContext": {
+            "requestId": event.id,
+            "functionArn": function_arn,
+            "condition": condition,
+            "approximateInvokeCount": invoke_count,
+        },
+        "requestPayload": _json_or_text(event.payload),
+    }
+    if result is not None:
+        context: dict[str, Any] = {"statusCode": 200, "executedVersion": result.executed_version}
+        if result.function_error:
+            context["functionError"] = result.function_error
+        record["responseContext"] = context
+        record["responsePayload"] = _json_or_text(result.payload)
+    return json.dumps(record, separators=(",", ":"))
+
+
+def dlq_error(result: InvokeResult | None, condition: str) -> tuple[str, str]:
+    """(ErrorCode, ErrorMessage) attributes of a dead-letter message."""
+    if result is not None and result.function_error:
+        body = _json_or_text(result.payload)
+        message = body.get("errorMessage", "") if isinstance(body, dict) else str(body)
+        return "200", str(message)[:DLQ_ERROR_MESSAGE_MAX]
+    if condition == EVENT_AGE_EXCEEDED:
+        return "429", "Event age exceeded the function's maximum event age"
+    return "500", condition
