@@ -64,6 +64,15 @@ def tool_version(argv: list[str]) -> str:
     return text[0] if text else "unknown"
 
 
+# Measured by its own script (bench/provisioned.py), which writes its own page.
+PROVISIONED = """## Provisioned concurrency
+
+Memory per provisioned environment (PSS of the server's process tree, before and after)
+and the time until a configuration is READY: measured by `bench/provisioned.py`, see
+[provisioned-benchmarks.md](provisioned-benchmarks.md).
+"""
+
+
 def document(
     *, command: str, date: str, facts: list[str], tables: list[Table], preamble: str
 ) -> str:
@@ -82,4 +91,5 @@ def document(
         "",
     ]
     parts += [t.markdown() for t in tables]
+    parts += [PROVISIONED]
     return "\n".join(parts).rstrip() + "\n"
