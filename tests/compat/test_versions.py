@@ -74,6 +74,7 @@ def test_publish_list_get_invoke_delete(client: Any, name: str) -> None:
     warm_v1 = body["env"]
     out, body = call(client, f"{name}:2")
     assert (out["ExecutedVersion"], body["v"], body["version"]) == ("2", 2, "2")
+    assert body["arn"] == f"{arn}:2"
     out, body = call(client, name)
     assert (out["ExecutedVersion"], body["v"], body["version"]) == ("$LATEST", 2, "$LATEST")
 

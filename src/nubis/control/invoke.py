@@ -126,7 +126,10 @@ class Invoker:
         request = InvokeRequest(
             request_id=inv.request_id,
             payload=payload,
-            invoked_arn=self._functions.arn(config.name, inv.qualifier),
+            # The qualifier may also come inside FunctionName (`name:alias`, an ARN).
+            invoked_arn=self._functions.arn(
+                config.name, self._functions.parse_ref(inv.function_name, inv.qualifier).qualifier
+            ),
             client_context=client_context,
             tail_logs=inv.tail_logs,
         )
