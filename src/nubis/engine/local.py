@@ -285,8 +285,13 @@ class LocalEngine:
             raise InvalidParameterValueException(
                 f"The runtime parameter of {spec.runtime} is not supported by this host."
             )
-        have = sum(1 for e in self._pool if e.spec.key == key and e.env_id in self._provisioned_ids)
-        missing = count - have
+        mine = [e for e in self._pool if e.spec.key == key and e.env_id in self._provisioned_ids]
+        missing = count - len(mine)
+        if missing < 0:  # fewer wanted: the surplus (idle ones first) becomes on-demand
+            mine.sort(key=lambda e: not self._pool.is_idle(e))
+            for env in mine[:-missing]:
+                self._provisioned_ids.discard(env.env_id)
+            return
         if missing > self._settings.max_environments - len(self._pool):
             raise TooManyRequestsException(
                 f"Not enough room for {missing} provisioned environments on this host "
