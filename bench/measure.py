@@ -105,3 +105,28 @@ def wait_for_port(
         if time.monotonic() - t0 > timeout:
             raise TimeoutError(f"port {port} not open after {timeout:.0f} s")
         time.sleep(0.05)
+
+
+def cpu_busy_fraction(interval: float = 1.0) -> float:
+    """Share of all CPUs' time spent busy (not idle or iowait) over `interval` seconds."""
+
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields), idle
+
+    total0, idle0 = sample()
+    time.sleep(interval)
+    total1, idle1 = sample()
+    total = max(total1 - total0, 1)
+    return 1.0 - (idle1 - idle0) / total
+
+
+def wait_quiet(max_seconds: float, busy_below: float = 0.10, quiet_seconds: int = 3) -> float:
+    """Wait until the CPUs were busy < busy_below for quiet_seconds in a row; seconds waited."""
+    t0 = time.monotonic()
+    quiet = 0
+    while quiet < quiet_seconds and time.monotonic() - t0 < max_seconds:
+        quiet = quiet + 1 if cpu_busy_fraction() < busy_below else 0
+    return time.monotonic() - t0

@@ -1,7 +1,7 @@
 """Run every benchmark in one go and write docs/benchmarks.md.
 
     .venv/bin/python bench/run.py [--quick] [--output PATH] [--no-nubis] [--no-peer]
-                                  [--nubis-rev REV]
+                                  [--nubis-rev REV] [--wait-quiet SECONDS]
 
 Measures, on this machine and in this one run, Nubis against its baselines:
 1. cold start: first invocation of a freshly created function, vs a fresh python3 process
@@ -31,7 +31,14 @@ import nubis_server
 import peer
 import report
 import wrk
-from measure import EXPECTED_BODY, RawInvoker, Stats, time_calls
+from measure import (
+    EXPECTED_BODY,
+    RawInvoker,
+    Stats,
+    cpu_busy_fraction,
+    time_calls,
+    wait_quiet,
+)
 from report import Table, ms
 
 BENCH = Path(__file__).resolve().parent
@@ -340,12 +347,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peer", action="store_true", help="skip serverless-offline")
     ap.add_argument("--nubis-rev", metavar="REV", help="run Nubis as committed at REV (e.g. "
                     "HEAD), exported with git archive, instead of the working tree")  # fmt: skip
+    ap.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0,
+        metavar="SECONDS",
+        help="first wait up to SECONDS for 3 s in a row with the CPUs < 10%% busy",
+    )
     args = ap.parse_args(argv)
     plan = QUICK if args.quick else FULL
     default = WORK / "benchmarks-quick.md" if args.quick else ROOT / "docs" / "benchmarks.md"
     out: Path = args.output or default
 
+    if args.wait_quiet > 0:
+        log(f"waiting up to {args.wait_quiet:.0f} s for the machine to be quiet ...")
+        log(f"waited {wait_quiet(args.wait_quiet):.0f} s")
     started = time.monotonic()
+    busy_before = cpu_busy_fraction()
     load_before = os.getloadavg()[0]
     if load_before > 0.5:
         log(f"warning: load average {load_before:.2f}: other work on this machine skews results")
@@ -375,8 +393,9 @@ def main(argv: list[str] | None = None) -> int:
         f"node {report.tool_version(['node', '--version'])}, serverless-offline "
         f"{peer.installed_version() or 'not installed'}, "
         f"{report.tool_version(['wrk', '-v']).split(' Copyright')[0]}",
-        f"run took {time.monotonic() - started:.0f} s; 1-minute load average before / after: "
-        f"{load_before:.2f} / {os.getloadavg()[0]:.2f} (the run itself adds about 1-2)",
+        f"run took {time.monotonic() - started:.0f} s; CPUs busy in the second before it: "
+        f"{busy_before:.0%}; 1-minute load average before / after: {load_before:.2f} / "
+        f"{os.getloadavg()[0]:.2f} (the run itself adds about 1-2)",
     ]
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     tables = [t.targets, t.cold, t.warm, t.tput]
