@@ -12,7 +12,8 @@ import contextlib
 import os
 import signal
 
-_STATUS_WAIT_S = 1.0  # how long an exit waits for the zygote's status report
+_STATUS_WAIT_S = 5.0  # how long an exit waits for the zygote's status report (a loaded
+# host can take a while to run the zygote; only error paths and teardown ever wait)
 _UNKNOWN = -1
 
 
