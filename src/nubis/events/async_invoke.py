@@ -73,6 +73,9 @@ class AsyncInvoker:
         while True:
             self._wake.clear()
             free = self._settings.concurrency - len(self._running)
+            if free <= 0:
+                await self._wake.wait()  # a running event finishes
+                continue
             leased: list[QueuedEvent] = []
             if free > 0:
                 try:

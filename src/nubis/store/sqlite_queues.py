@@ -239,7 +239,7 @@ class SqliteQueueStore:
                         (name, now),
                     )
                 }
-            after = -1.0 if not fifo else -1
+            after = -1
             while len(taken) < limit:
                 if fifo:
                     # Every message in sequence order: a group is blocked from its first
@@ -250,10 +250,12 @@ class SqliteQueueStore:
                         (name, after, _CHUNK),
                     ).fetchall()
                 else:
+                    # In index order (no sort of the backlog): every row fetched leaves this
+                    # range below (taken, dropped or moved), so the next chunk is new rows.
                     rows = db.execute(
                         f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ? "
-                        "AND seq > ? ORDER BY seq LIMIT ?",
-                        (name, now, after, _CHUNK),
+                        "ORDER BY visible_at LIMIT ?",
+                        (name, now, min(_CHUNK, limit - len(taken))),
                     ).fetchall()
                 if not rows:
                     break
