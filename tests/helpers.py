@@ -44,6 +44,10 @@ class Server:
 def running_server(data_dir: Path, *extra: str, port: int | None = None) -> Iterator[Server]:
     """`nubis serve` as a real subprocess; stopped with SIGTERM (or killed) afterwards."""
     port = port or free_port()
+    if "--isolation" not in extra:
+        # Most tests coordinate with their functions through the host's files, which a
+        # sandbox hides; tests/sandbox runs servers with `--isolation on`.
+        extra = (*extra, "--isolation", "off")
     log_path = data_dir.parent / f"server-{port}.log"
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(

@@ -48,6 +48,13 @@ def _parser() -> argparse.ArgumentParser:
         help="async events run at once; the rest of the capacity stays for sync calls",
     )
     s.add_argument("--log-level", default=env("NUBIS_LOG_LEVEL", "INFO"))
+    s.add_argument(
+        "--isolation",
+        choices=("auto", "on", "off"),
+        default=env("NUBIS_ISOLATION", "auto"),
+        help="sandbox environments: auto (where the host allows), on (or fail), off",
+    )
+    sub.add_parser("doctor", help="list which isolation protections this host allows")
 
     def client(name: str, help: str) -> argparse.ArgumentParser:
         c = sub.add_parser(name, help=help)
@@ -85,6 +92,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from nubis.cli.serve import run_server
 
         return run_server(args)
+    if args.command == "doctor":
+        from nubis.cli.doctor import run_doctor
+
+        return run_doctor()
     from nubis.cli import client
 
     return client.run(args)

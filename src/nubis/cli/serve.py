@@ -29,6 +29,7 @@ from nubis.model.async_config import AsyncSettings
 from nubis.model.clock import SystemClock
 from nubis.model.settings import EngineSettings, ServerSettings
 from nubis.observe.files import FileLogSink
+from nubis.sandbox import detect
 from nubis.store.blobs import FileBlobStore
 from nubis.store.sqlite import SqliteFunctionStore
 from nubis.store.sqlite_concurrency import SqliteConcurrencyStore
@@ -49,7 +50,9 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
         account_id=args.account_id,
         account_concurrency=args.account_concurrency,
         engine=EngineSettings(
-            idle_timeout_s=args.idle_timeout, max_environments=args.max_environments
+            idle_timeout_s=args.idle_timeout,
+            max_environments=args.max_environments,
+            isolation=args.isolation,
         ),
     )
 
@@ -93,10 +96,16 @@ async def serve(
         queue_store = SqliteQueueStore(data / "queues.db")
         stack.callback(queue_store.close)
 
+        # Blocking setup (a sweep of what a crashed predecessor left, a bridge, pools).
+        sandbox = await asyncio.to_thread(
+            detect.choose, settings.engine.isolation, api_port=settings.port
+        )
+        stack.callback(sandbox.close)
         engine = LocalEngine(
             settings.engine,
             logs,
             clock,
+            sandbox=sandbox,
             region=settings.region,
             api_endpoint=settings.public_url,
         )

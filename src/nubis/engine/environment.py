@@ -37,6 +37,9 @@ from nubis.observe.base import LogSink
 from nubis.sandbox.base import EnvironmentLimits, Sandbox
 
 INIT_TIMEOUT_S = 10.0  # Lambda's limit on the init phase of an on-demand environment
+# An idle environment is frozen (cgroup freezer) this long after its invocation ended:
+# not at once, so that back-to-back invocations do not pay a freeze and thaw each.
+PAUSE_AFTER_S = 0.05
 TAIL_KEEP_CHARS = 64 * 1024  # the API layer sends the last 4 KB; keep some more
 
 # Outcomes that are not a runtime's reply; compared by identity.
@@ -75,27 +78,45 @@ class Environment:
         self._reply: asyncio.Future[Reply] | None = None
         self._destroyed = False
         self._max_memory_mb = 0  # read before a kill, when /proc no longer has it after
+        self._pause_timer: asyncio.TimerHandle | None = None
 
     # --- start
 
     async def launch(
-        self, zygote: Zygote, sandbox: Sandbox, env: dict[str, str], capture_tail: bool
+        self,
+        zygote: Zygote,
+        sandbox: Sandbox,
+        env: dict[str, str],
+        capture_tail: bool,
+        ro_binds: tuple[tuple[str, str], ...] = (),
+        exec_argv: list[str] | None = None,
     ) -> None:
-        """Fork the environment; `env` lacks only the per-environment variables."""
+        """Fork the environment; `env` lacks only the per-environment variables.
+
+        `ro_binds` are what the runtime needs inside (host path, path inside);
+        `exec_argv` makes the forked child exec another runtime after confinement."""
         spec = self.spec
         started = time.perf_counter()
         if capture_tail:  # a cold invocation's tail includes its init output
             self._tail = collections.deque()
-        plan = await sandbox.prepare(
-            self.env_id, EnvironmentLimits(spec.memory_mb, spec.ephemeral_mb, spec.code_dir)
+        limits = EnvironmentLimits(
+            spec.memory_mb, spec.ephemeral_mb, spec.code_dir, spec.opt_dir, ro_binds
         )
+        try:
+            prepared = await sandbox.prepare(self.env_id, limits)
+        except OSError as e:
+            sandbox.release(self.env_id)
+            raise ServiceException(f"The sandbox could not prepare an environment: {e}") from e
         # From here on release() is owed, also if the rest fails: destroy() does it.
         self._sandbox = sandbox
         if self._destroyed:  # destroy() ran during the await: it could not release
+            if prepared.api_socket is not None:
+                prepared.api_socket.close()
             self._release_sandbox()
             raise ServiceException("The environment was stopped while it started.")
         env = dict(env)
-        env[C.ENV_RUNTIME_API] = await self._api.start()
+        env.update(prepared.env)  # paths and addresses as seen from inside
+        env[C.ENV_RUNTIME_API] = await self._api.start(prepared.api_socket)
         env[C.ENV_LOG_STREAM_NAME] = self.stream
         if self._destroyed:  # destroy() may have closed the API before it was listening
             await self._api.close()
@@ -105,7 +126,10 @@ class Environment:
         os.set_blocking(read_fd, False)
         asyncio.get_running_loop().add_reader(read_fd, self._on_log_readable)
         try:
-            pid, pidfd = await zygote.fork(env, str(spec.code_dir), write_fd, plan)
+            plan = dict(prepared.plan)
+            if exec_argv:
+                plan["exec"] = exec_argv
+            pid, pidfd = await zygote.fork(env, str(spec.code_dir), write_fd, plan, prepared.fds)
         finally:
             # The zygote has its own copy now (SCM_RIGHTS); ours must go so that the
             # pipe reports end of file when the environment exits.
@@ -161,6 +185,7 @@ class Environment:
         rid = request.request_id
         if request.tail_logs and self._tail is None:
             self._tail = collections.deque()
+        self._thaw()
         self._emit(logs.start_line(rid, spec.version))
         started = time.perf_counter()
         if failed_init is not None:
@@ -169,8 +194,7 @@ class Environment:
             result = await self._run(request)
         duration_ms = (time.perf_counter() - started) * 1000
         self._emit(logs.end_line(rid))
-        assert self.process is not None
-        max_memory = self._max_memory_mb or self.process.read_max_memory_mb()
+        max_memory = self._max_memory_mb or self._peak_memory_mb()
         self._emit(
             logs.report_line(rid, duration_ms, spec.memory_mb, max_memory, self.init_duration_ms)
         )
@@ -180,7 +204,32 @@ class Environment:
             tail = "".join(self._tail) if request.tail_logs else None
             self._tail = None
             self._tail_chars = 0
+        if not self.discarded and self._sandbox is not None:
+            self._pause_timer = asyncio.get_running_loop().call_later(PAUSE_AFTER_S, self._freeze)
         return InvokeResult(result.payload, result.function_error, tail, spec.version)
+
+    # --- freezing while idle
+
+    def _freeze(self) -> None:
+        self._pause_timer = None
+        if self._sandbox is not None and not self._destroyed:
+            self._sandbox.pause(self.env_id)
+
+    def _thaw(self) -> None:
+        if self._pause_timer is not None:
+            self._pause_timer.cancel()
+            self._pause_timer = None
+        elif self._sandbox is not None:
+            self._sandbox.resume(self.env_id)
+
+    def _peak_memory_mb(self) -> int:
+        """The cgroup's peak where the sandbox has one, else the process's VmHWM."""
+        if self._sandbox is not None:
+            peak = self._sandbox.max_memory_mb(self.env_id)
+            if peak is not None:
+                return peak
+        assert self.process is not None
+        return self.process.read_max_memory_mb()
 
     async def _run(self, request: InvokeRequest) -> InvokeResult:
         spec = self.spec
@@ -209,7 +258,7 @@ class Environment:
             assert self.process is not None
             # Stop it now, not when the pool gets to it: nothing it prints from here on
             # may land after this invocation's REPORT. Its memory peak is read first.
-            self._max_memory_mb = self.process.read_max_memory_mb()
+            self._max_memory_mb = self._peak_memory_mb()
             self.process.kill()
             self._drain_logs()
             self._emit(logs.timeout_line(self._clock.time(), rid, spec.timeout_s))
@@ -281,6 +330,8 @@ class Environment:
         self.discarded = True
         if self._reply is not None:
             _resolve(self._reply, _EXITED)
+        # A frozen process cannot die (cgroup v1): thaw before the kill.
+        self._thaw()
         try:
             if self.process is not None:
                 await self.process.stop()

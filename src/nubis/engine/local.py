@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 import time
 from collections.abc import Collection, Mapping
 from pathlib import Path
@@ -78,6 +79,7 @@ class LocalEngine:
         self._in_flight: dict[str, int] = {}  # function name -> invocations admitted
         self._targets: dict[str, tuple[FunctionSpec, int]] = {}  # key -> provisioned count
         self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
+        self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
         self._started = False
         self._closed = False
 
@@ -107,6 +109,12 @@ class LocalEngine:
                 await zygote.close()
                 del self._zygotes[zygote.runtime]
                 del self._runtimes[zygote.runtime]
+        if self._zygotes:
+            # Other runtimes are exec'ed by a fork of one Python zygote: the server's own
+            # version where there is one.
+            own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+            self._exec_zygote = own if own in self._zygotes else next(iter(self._zygotes))
+            self._runtimes.update(await runtime_discovery.discover_others())
         self._reaper = asyncio.create_task(self._reap_forever())
 
     def runtimes(self) -> Mapping[str, str]:
@@ -158,10 +166,35 @@ class LocalEngine:
             else:
                 del self._in_flight[name]
 
+    def _zygote_for(self, runtime: str) -> Zygote | None:
+        if runtime in self._zygotes:
+            return self._zygotes[runtime]
+        if runtime in self._runtimes and self._exec_zygote is not None:
+            return self._zygotes.get(self._exec_zygote)
+        return None
+
+    async def _launch(
+        self, env: Environment, zygote: Zygote, provisioned: bool, capture_tail: bool
+    ) -> None:
+        spec = env.spec
+        how = runtime_discovery.launch_for(
+            spec.runtime,
+            self._runtimes.get(spec.runtime, ""),
+            spec.code_dir,
+            spec.opt_dir,
+            self._sandbox.isolated,
+        )
+        variables = self._base_environment(spec, provisioned)
+        for name, value in how.env.items():  # search paths: after the function's own
+            variables[name] = f"{variables[name]}:{value}" if variables.get(name) else value
+        await env.launch(
+            zygote, self._sandbox, variables, capture_tail, how.ro_binds, how.exec_argv
+        )
+
     async def _cold_start(
         self, spec: FunctionSpec, request: InvokeRequest
     ) -> tuple[Environment, InvokeResult | None]:
-        zygote = self._zygotes.get(spec.runtime)
+        zygote = self._zygote_for(spec.runtime)
         if zygote is None:
             raise InvalidParameterValueException(
                 f"The runtime parameter of {spec.runtime} is not supported by this host. "
@@ -179,7 +212,7 @@ class LocalEngine:
         self._pool.add(env)
         env.busy = True  # not idle, not reapable, while it starts
         try:
-            await env.launch(zygote, self._sandbox, self._base_environment(spec), request.tail_logs)
+            await self._launch(env, zygote, False, request.tail_logs)
             assert env.process is not None
             self._by_pid[env.process.pid] = env
             failed_init = await env.initialize(request.request_id)
@@ -205,7 +238,8 @@ class LocalEngine:
         env = {C.ENV_TZ: C.TZ_VALUE, C.ENV_LANG: C.LANG_VALUE, C.ENV_PATH: C.PATH_VALUE}
         env.update(spec.environment)
         if spec.opt_dir is not None:
-            _add_layer_paths(env, spec)
+            # Inside a sandbox the layers are mounted where Lambda has them.
+            _add_layer_paths(env, spec, "/opt" if self._sandbox.isolated else str(spec.opt_dir))
         env.update(
             {
                 C.ENV_FUNCTION_NAME: spec.function_name,
@@ -280,7 +314,7 @@ class LocalEngine:
     async def _fill(self, key: str) -> None:
         """Start the provisioned environments `key` lacks; return when they are ready."""
         spec, count = self._targets[key]
-        zygote = self._zygotes.get(spec.runtime)
+        zygote = self._zygote_for(spec.runtime)
         if zygote is None:
             raise InvalidParameterValueException(
                 f"The runtime parameter of {spec.runtime} is not supported by this host."
@@ -316,9 +350,7 @@ class LocalEngine:
 
     async def _start_provisioned(self, env: Environment, zygote: Zygote) -> None:
         try:
-            await env.launch(
-                zygote, self._sandbox, self._base_environment(env.spec, provisioned=True), False
-            )
+            await self._launch(env, zygote, True, False)
             assert env.process is not None
             self._by_pid[env.process.pid] = env
             failed_init = await env.initialize(f"provisioned-{env.env_id}")
@@ -402,11 +434,9 @@ class LocalEngine:
             )
 
 
-def _add_layer_paths(env: dict[str, str], spec: FunctionSpec) -> None:
+def _add_layer_paths(env: dict[str, str], spec: FunctionSpec, opt: str) -> None:
     """Point the search paths into the merged layers, where Lambda has /opt/... (Lambda's
     order: layers after the code directory, before the runtime's own paths)."""
-    opt = spec.opt_dir
-    assert opt is not None
     python = spec.runtime.removeprefix("python")
     paths = [f"{opt}/python/lib/python{python}/site-packages", f"{opt}/python"]
     if env.get(C.ENV_PYTHONPATH):

@@ -1,4 +1,8 @@
-"""Discovery of the Python interpreters this host can run functions with.
+"""Discovery of the runtimes this host can run, and how each one starts.
+
+Python runtimes each have a zygote (their interpreter). Node.js and `provided` runtimes
+are started by a fork of a Python zygote that, once confined, execs the runtime
+(`Launch.exec_argv`): the sandbox is applied the same way for every runtime.
 
 A candidate counts only if running it prints the expected version: names in PATH can be
 shims (pyenv) that exist but fail. The server's own interpreter is a candidate through
@@ -9,9 +13,11 @@ packages.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 MINORS = range(8, 15)  # python3.8 ... python3.14
@@ -69,3 +75,79 @@ async def discover() -> dict[str, str]:
         if ok:
             found.setdefault(f"python3.{minor}", exe)
     return found
+
+
+# --- Runtimes that are not a Python zygote's own: exec'ed by a forked child after confinement
+
+PROVIDED = ("provided.al2023", "provided.al2")
+NODE_BOOTSTRAP = Path(__file__).resolve().parent.parent / "runtimes" / "node" / "bootstrap.js"
+RUNTIMES_DIR = Path(__file__).resolve().parent.parent / "runtimes"
+INSIDE_RUNTIME_DIR = "/var/runtime"  # where Lambda keeps its runtime; ours is bound there
+# The AWS SDK for Python as Lambda's Python runtimes include it (on sys.path after the
+# function's code): these packages of the server's own environment, bound read-only.
+PYTHON_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
+
+
+async def discover_others() -> dict[str, str]:
+    """`nodejs<major>.x` for the installed Node.js, and the `provided` runtimes."""
+    found = {runtime: "the function's bootstrap executable" for runtime in PROVIDED}
+    node = shutil.which("node")  # not resolved: a version manager's shim must stay
+    if node is not None:
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                node, "--version", stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL
+            )
+            out, _ = await asyncio.wait_for(proc.communicate(), _PROBE_TIMEOUT_S)
+            major = out.decode().strip().lstrip("v").split(".")[0]
+            if proc.returncode == 0 and major.isdigit():
+                found[f"nodejs{major}.x"] = node
+        except (OSError, TimeoutError):
+            pass
+    return found
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How an environment of a runtime starts, beyond the fork of a Python zygote."""
+
+    exec_argv: list[str] | None = None  # exec this after confinement (not the Python loop)
+    ro_binds: tuple[tuple[str, str], ...] = ()  # (host path, path inside) for the sandbox
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _python_sdk() -> tuple[tuple[str, str], ...]:
+    binds = []
+    for name in PYTHON_SDK:
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.origin is None:
+            continue
+        path = Path(spec.origin)
+        src = path.parent if path.name == "__init__.py" else path
+        binds.append((str(src), f"{INSIDE_RUNTIME_DIR}/{src.name}"))
+    return tuple(binds)
+
+
+def launch_for(
+    runtime: str, executable: str, code_dir: Path, opt_dir: Path | None, isolated: bool
+) -> Launch:
+    """The exec line, mounts and variables of `runtime` (paths as seen inside when
+    `isolated`: code at /var/task, layers at /opt, our runtimes under /var/runtime)."""
+    if runtime.startswith("python"):
+        if not isolated:
+            return Launch()
+        return Launch(ro_binds=_python_sdk(), env={"PYTHONPATH": INSIDE_RUNTIME_DIR})
+    if runtime.startswith("nodejs"):
+        if not isolated:
+            return Launch([executable, str(NODE_BOOTSTRAP)])
+        inside = f"{INSIDE_RUNTIME_DIR}/node"
+        binds = [(str(NODE_BOOTSTRAP.parent), inside)]
+        prefix = str(Path(executable).parent.parent)
+        if not prefix.startswith("/usr"):
+            binds.append((prefix, prefix))  # e.g. an nvm installation
+        return Launch([executable, f"{inside}/bootstrap.js"], tuple(binds))
+    # provided.*: the package's `bootstrap`, else a layer's (Lambda looks in both).
+    task = "/var/task" if isolated else str(code_dir)
+    opt = "/opt" if isolated else str(opt_dir)
+    if (code_dir / "bootstrap").exists() or opt_dir is None:
+        return Launch([f"{task}/bootstrap"])
+    return Launch([f"{opt}/bootstrap"])

@@ -18,7 +18,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -101,12 +101,18 @@ class Zygote:
                 raise
 
     async def fork(
-        self, env: dict[str, str], cwd: str, log_fd: int, plan: dict[str, Any]
+        self,
+        env: dict[str, str],
+        cwd: str,
+        log_fd: int,
+        plan: dict[str, Any],
+        fds: Sequence[int] = (),
     ) -> tuple[int, int]:
         """Fork a new environment; returns (pid, pidfd). The caller owns the pidfd.
 
-        `log_fd` (the write end of the log pipe) is duplicated into the zygote by
-        SCM_RIGHTS; the caller still owns its copy and should close it after this returns.
+        `log_fd` (the write end of the log pipe) and the sandbox's `fds` (the plan refers
+        to them by index: `log_fd` is 0) are duplicated into the zygote by SCM_RIGHTS; the
+        caller still owns its copies.
         """
         if not self.alive:
             await self.start()
@@ -116,7 +122,7 @@ class Zygote:
         reply: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
         try:
             # A datagram of a few KB on a fresh socket buffer: it does not block.
-            socket.send_fds(sock, [data], [log_fd])
+            socket.send_fds(sock, [data], [log_fd, *fds])
         except OSError as e:
             self._disconnect(ServiceException(f"zygote for {self.runtime} is gone"))
             raise ServiceException(f"zygote for {self.runtime} is gone") from e

@@ -10,6 +10,9 @@ from pathlib import Path
 class EngineSettings:
     idle_timeout_s: float = 300.0  # an idle environment is reaped after this long
     max_environments: int = 256  # across all functions on this host
+    # "auto": the Linux sandbox where the host allows it (root, namespaces, cgroups),
+    # else plain processes with a loud warning; "on": the sandbox or refuse to start.
+    isolation: str = "auto"
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,23 @@
 """The sandbox boundary: how an execution environment is confined.
 
-The engine asks the sandbox for a *plan* before it forks a new environment, hands the
-plan to the zygote, and the forked child applies it before any function code runs
-(`_apply_plan` in `nubis/runtimes/python/zygote.py`). The plan is plain JSON so that the
-zygote, which cannot import Nubis, can apply it; its keys:
-
-    "rlimits": [[name, soft, hard], ...]   `resource.RLIMIT_*` names, applied with setrlimit
-
-Later sandboxes add keys (namespaces to unshare/join, a cgroup to enter, mounts, a uid
-to drop to); a zygote that sees a key it does not know must refuse to start the
-environment rather than run it less isolated than the plan says.
+The engine asks the sandbox to `prepare` an environment before it forks it, hands the
+resulting *plan* (and file descriptors) to the zygote, and the forked child applies the
+plan before any function code runs (`_apply_plan` in `nubis/runtimes/python/zygote.py`,
+which uses `nubis/sandbox/confine.py`, where the keys are documented). The plan is plain
+JSON so that the zygote, which cannot import Nubis, can apply it. A zygote that sees a
+key it does not know refuses to start the environment rather than run it less isolated
+than the plan says.
 
 Contract:
 - `prepare(env_id, limits)` is called once per environment, before the fork, on the event
-  loop; it may take resources from pools prepared ahead of time but should not block.
+  loop; it takes resources from pools prepared ahead of time and should not block.
+  The `Prepared.fds` stay owned by the sandbox (closed by `release`); the
+  `Prepared.api_socket`, when set, is a listening socket that the engine's Runtime API
+  server takes over (it lives inside the environment's network namespace).
+- `pause(env_id)` / `resume(env_id)` freeze and thaw every process of an idle
+  environment; idempotent, cheap, never raise. `release` works on a paused environment.
+- `max_memory_mb(env_id)` is the environment's peak memory as its cgroup measured it, or
+  None where the sandbox has no such measure (the engine then uses the process's VmHWM).
 - `release(env_id)` is called exactly once for every prepared environment after its
   process is gone (also when the fork failed); idempotent; never raises.
 - `describe()` says in one line which protections are active; `isolated` is False for
@@ -24,7 +28,8 @@ The sandbox knows nothing about functions: it sees an environment id and its lim
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import socket
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,9 +39,19 @@ class EnvironmentLimits:
     memory_mb: int
     ephemeral_mb: int
     code_dir: Path
+    opt_dir: Path | None = None  # merged layers, mounted at /opt
+    ro_binds: tuple[tuple[str, str], ...] = ()  # (host path, path inside) the runtime needs
 
 
 Plan = dict[str, Any]
+
+
+@dataclass
+class Prepared:
+    plan: Plan
+    fds: list[int] = field(default_factory=list)  # passed to the zygote after the log pipe
+    api_socket: socket.socket | None = None  # the Runtime API listener, made inside
+    env: dict[str, str] = field(default_factory=dict)  # variables as seen inside
 
 
 class Sandbox(Protocol):
@@ -45,7 +60,13 @@ class Sandbox(Protocol):
 
     def describe(self) -> str: ...
 
-    async def prepare(self, env_id: str, limits: EnvironmentLimits) -> Plan: ...
+    async def prepare(self, env_id: str, limits: EnvironmentLimits) -> Prepared: ...
+
+    def pause(self, env_id: str) -> None: ...
+
+    def resume(self, env_id: str) -> None: ...
+
+    def max_memory_mb(self, env_id: str) -> int | None: ...
 
     def release(self, env_id: str) -> None: ...
 

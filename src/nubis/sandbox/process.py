@@ -7,7 +7,7 @@ cgroups are unavailable; `isolated` is False so the server says so loudly.
 
 from __future__ import annotations
 
-from nubis.sandbox.base import EnvironmentLimits, Plan
+from nubis.sandbox.base import EnvironmentLimits, Prepared
 
 NOFILE = 1024  # Lambda's file descriptor limit
 # RLIMIT_NPROC is not set: it counts every process of the uid, the server's included.
@@ -24,8 +24,17 @@ class ProcessSandbox:
             f"(rlimits only: RLIMIT_NOFILE={NOFILE}, RLIMIT_CORE=0)"
         )
 
-    async def prepare(self, env_id: str, limits: EnvironmentLimits) -> Plan:
-        return {"rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]]}
+    async def prepare(self, env_id: str, limits: EnvironmentLimits) -> Prepared:
+        return Prepared({"rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]]})
+
+    def pause(self, env_id: str) -> None:
+        pass
+
+    def resume(self, env_id: str) -> None:
+        pass
+
+    def max_memory_mb(self, env_id: str) -> int | None:
+        return None
 
     def release(self, env_id: str) -> None:
         pass

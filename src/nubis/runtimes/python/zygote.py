@@ -56,19 +56,37 @@ _PRELOAD = (
 )
 
 _MAX_MESSAGE = 1 << 20
-_KNOWN_PLAN_KEYS = {"rlimits"}
+_MAX_FDS = 8
 _BOOTSTRAP_NAME = "_nubis_bootstrap"  # a private name: user code may have a `bootstrap`
+_CONFINE_NAME = "_nubis_confine"
+# The Linux sandbox's zygote side (nubis/sandbox/confine.py): stdlib only, loaded by path.
+_CONFINE_PATH = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "sandbox", "confine.py"
+)
+_PLAN_KEYS_WITHOUT_CONFINE = {"rlimits", "cwd", "env"}
+
+
+def _load(name: str, path: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _load_bootstrap() -> Any:
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py")
-    spec = importlib.util.spec_from_file_location(_BOOTSTRAP_NAME, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[_BOOTSTRAP_NAME] = module
-    spec.loader.exec_module(module)
-    return module
+    return _load(_BOOTSTRAP_NAME, path)
+
+
+def _load_confine() -> Any:
+    """The sandbox's zygote side, or None where it is not installed (or not Linux)."""
+    try:
+        return _load(_CONFINE_NAME, os.path.normpath(_CONFINE_PATH))
+    except (OSError, AttributeError):
+        return None
 
 
 def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
@@ -79,13 +97,21 @@ def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = 
         sock.send(data)
 
 
-def _apply_plan(plan: dict[str, Any]) -> None:
-    """Apply the sandbox plan (see nubis/sandbox/base.py) inside the new environment."""
-    unknown = set(plan) - _KNOWN_PLAN_KEYS
+def _check_plan(plan: dict[str, Any], confine: Any) -> None:
+    known = set(confine.KNOWN_KEYS) if confine is not None else _PLAN_KEYS_WITHOUT_CONFINE
+    unknown = set(plan) - known - {"exec"}
     if unknown:
         # Never run an environment less confined than the engine asked for.
         raise RuntimeError(f"sandbox plan has steps this zygote cannot apply: {sorted(unknown)}")
-    if plan.get("rlimits"):
+
+
+def _apply_plan(plan: dict[str, Any], fds: list[int], confine: Any) -> None:
+    """Apply the sandbox plan (see nubis/sandbox/base.py) inside the new environment."""
+    if confine is not None:
+        # The interpreter's installation must stay visible inside a new root.
+        interpreter = [sys.base_prefix, sys.prefix, os.path.dirname(sys.executable)]
+        confine.apply(plan, fds, interpreter)
+    elif plan.get("rlimits"):
         import resource
 
         for name, soft, hard in plan["rlimits"]:
@@ -93,7 +119,12 @@ def _apply_plan(plan: dict[str, Any]) -> None:
 
 
 def _become_environment(
-    sock: socket.socket, wakeup: tuple[int, int], request: dict[str, Any], log_fd: int, boot: Any
+    sock: socket.socket,
+    wakeup: tuple[int, int],
+    request: dict[str, Any],
+    fds: list[int],
+    boot: Any,
+    confine: Any,
 ) -> None:
     """Runs in the forked child; never returns."""
     code = 1
@@ -109,20 +140,30 @@ def _become_environment(
         os.close(wakeup[1])
         # Own session and process group: the engine kills the whole group at the end.
         os.setsid()
+        log_fd = fds[0]
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
         os.close(log_fd)
+        plan = request.get("plan") or {}
+        _check_plan(plan, confine)
+        # The plan first: it changes what paths mean (a new root, /var/task).
+        _apply_plan(plan, fds, confine)
+        env = dict(request["env"])
+        env.update(plan.get("env") or {})
         os.environ.clear()
-        os.environ.update(request["env"])
+        os.environ.update(env)
         import time
 
         time.tzset()
-        cwd = request["cwd"]
+        cwd = plan.get("cwd") or request["cwd"]
         os.chdir(cwd)
+        if plan.get("exec"):
+            # Another runtime (a `provided` bootstrap, Node.js): it replaces this process.
+            argv = [str(a) for a in plan["exec"]]
+            os.execve(argv[0], argv, env)
         # Lambda's order: the code directory first, then PYTHONPATH (which -I ignored).
-        extra = [p for p in request["env"].get("PYTHONPATH", "").split(os.pathsep) if p]
+        extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
         sys.path[0:0] = [cwd, *extra]
-        _apply_plan(request.get("plan") or {})
         code = boot.main() or 0
     except SystemExit as e:  # sys.exit() in user code ends the environment with that code
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
@@ -151,6 +192,8 @@ def _reap(sock: socket.socket, children: set[int]) -> None:
 
 def serve(sock: socket.socket) -> None:
     boot = _load_bootstrap()
+    confine = _load_confine()
+    pidns = confine.PidNamespace() if confine is not None else None
     for name in _PRELOAD:
         importlib.import_module(name)
     # Everything imported so far lives as long as the zygote: move it out of the cyclic
@@ -179,22 +222,32 @@ def serve(sock: socket.socket) -> None:
                         break
                 _reap(sock, children)
             if sock.fileno() in readable:
-                data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 4)
+                data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, _MAX_FDS)
                 if not data:
                     return  # the engine is gone
                 request = json.loads(data)
-                log_fd = fds[0]
                 sys.stdout.flush()
                 sys.stderr.flush()
+                new_pidns = bool((request.get("plan") or {}).get("pidns")) and pidns is not None
+                pid = -1
                 try:
-                    pid = os.fork()
+                    if new_pidns:
+                        assert pidns is not None
+                        pidns.enter()
+                    try:
+                        pid = os.fork()
+                    finally:
+                        if pidns is not None and new_pidns and pid != 0:
+                            pidns.leave()
                 except OSError as e:
-                    os.close(log_fd)
+                    for fd in fds:
+                        os.close(fd)
                     _send(sock, {"error": f"fork failed: {e}"})
                     continue
                 if pid == 0:
-                    _become_environment(sock, wakeup, request, log_fd, boot)
-                os.close(log_fd)
+                    _become_environment(sock, wakeup, request, fds, boot, confine)
+                for fd in fds:
+                    os.close(fd)
                 children.add(pid)
                 # The pidfd is opened before the next waitpid() of this loop, so it
                 # refers to this child even if it has already exited (no pid reuse race).

@@ -1,0 +1,292 @@
+"""The cgroup boundary: one small Protocol, a v1 and a v2 implementation beside it.
+
+A `Cgroups` owns a parent group `nubis-<instance>` (under the server's own cgroup) and
+one child group per environment. Contract:
+- `create(name, memory_mb, cpus, pids)` makes the child group with its limits set and
+  returns the `cgroup.procs` files a process writes itself into (one per v1 hierarchy,
+  one for v2). Called on the event loop: a few mkdir and small writes (~0.3 ms).
+- `freeze(name)` / `thaw(name)` stop and resume every process of the group; both are
+  idempotent and never raise for a group that is already gone.
+- `peak_memory_bytes(name)` is the group's high-water mark of charged memory, or None.
+- `remove(name)` kills what is still in the group (thawing it first: a frozen v1 task
+  cannot die) and removes the directories; idempotent, never raises, may wait a few ms
+  for dying processes (call it off the event loop).
+- `remove_all()` removes every child group and the parent; `sweep(alive)` removes the
+  parent groups of instances for which `alive(instance)` is False (after a crash).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Protocol
+
+PREFIX = "nubis-"
+_RMDIR_WAIT_S = 2.0
+
+
+class Cgroups(Protocol):
+    version: int
+
+    def create(self, name: str, memory_mb: int, cpus: float, pids: int) -> list[str]: ...
+
+    def freeze(self, name: str) -> None: ...
+
+    def thaw(self, name: str) -> None: ...
+
+    def peak_memory_bytes(self, name: str) -> int | None: ...
+
+    def remove(self, name: str) -> None: ...
+
+    def remove_all(self) -> None: ...
+
+    def sweep(self, alive: Callable[[str], bool]) -> list[str]: ...
+
+
+def _write(path: Path, value: str) -> None:
+    with open(path, "w") as f:
+        f.write(value)
+
+
+def _read_int(path: Path) -> int | None:
+    try:
+        return int(path.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _kill_and_rmdir(group: Path) -> None:
+    """SIGKILL every process listed in `group`, then rmdir it (and its children)."""
+    if not group.exists():
+        return
+    for child in [p for p in group.iterdir() if p.is_dir()]:
+        _kill_and_rmdir(child)
+    deadline = time.monotonic() + _RMDIR_WAIT_S
+    while True:
+        try:
+            pids = (group / "cgroup.procs").read_text().split()
+        except OSError:
+            pids = []
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(int(pid), signal.SIGKILL)
+        try:
+            os.rmdir(group)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.005)
+
+
+def mounts() -> list[tuple[str, str, str, str]]:
+    """(mount point, root, fs type, super options) of every mount of this process."""
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        left, _, right = line.partition(" - ")
+        fields = left.split()
+        fstype, _, options = right.split()[:3]
+        found.append((fields[4], fields[3], fstype, options))
+    return found
+
+
+def own_paths() -> dict[str, str]:
+    """Controller (or "" for v2) -> this process's cgroup path."""
+    paths = {}
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        for c in controllers.split(",") if controllers else [""]:
+            paths[c] = path
+    return paths
+
+
+def _relative(path: str, root: str) -> str:
+    if root != "/" and path.startswith(root):
+        path = path[len(root) :]
+    return path.lstrip("/")
+
+
+class CgroupV1:
+    """One hierarchy per controller: memory, cpu, pids, freezer (cpuacct if separate)."""
+
+    version = 1
+    CONTROLLERS = ("memory", "cpu", "pids", "freezer")
+
+    def __init__(self, instance: str) -> None:
+        self.instance = instance
+        own = own_paths()
+        self._bases: dict[str, Path] = {}
+        for point, root, fstype, options in mounts():
+            if fstype != "cgroup":
+                continue
+            opts = set(options.split(","))
+            for c in self.CONTROLLERS:
+                if c in opts and c not in self._bases:
+                    self._bases[c] = Path(point) / _relative(own.get(c, "/"), root)
+        missing = [c for c in self.CONTROLLERS if c not in self._bases]
+        if missing:
+            raise OSError(f"cgroup v1 controllers not mounted: {', '.join(missing)}")
+        self._parents = {c: base / (PREFIX + instance) for c, base in self._bases.items()}
+        for parent in self._parents.values():
+            parent.mkdir(exist_ok=True)
+
+    def _group(self, controller: str, name: str) -> Path:
+        return self._parents[controller] / name
+
+    def create(self, name: str, memory_mb: int, cpus: float, pids: int) -> list[str]:
+        groups = {c: self._group(c, name) for c in self.CONTROLLERS}
+        try:
+            for group in groups.values():
+                group.mkdir()
+            mem = groups["memory"]
+            _write(mem / "memory.limit_in_bytes", str(memory_mb << 20))
+            swap = mem / "memory.memsw.limit_in_bytes"
+            if swap.exists():  # no swap beyond the limit (set after the memory limit)
+                with contextlib.suppress(OSError):
+                    _write(swap, str(memory_mb << 20))
+            period = 100_000
+            _write(groups["cpu"] / "cpu.cfs_period_us", str(period))
+            _write(groups["cpu"] / "cpu.cfs_quota_us", str(max(1000, int(period * cpus))))
+            _write(groups["cpu"] / "cpu.shares", str(max(2, int(1024 * cpus))))
+            _write(groups["pids"] / "pids.max", str(pids))
+        except BaseException:
+            self.remove(name)
+            raise
+        return [str(g / "cgroup.procs") for g in groups.values()]
+
+    def freeze(self, name: str) -> None:
+        with contextlib.suppress(OSError):
+            _write(self._group("freezer", name) / "freezer.state", "FROZEN")
+
+    def thaw(self, name: str) -> None:
+        with contextlib.suppress(OSError):
+            _write(self._group("freezer", name) / "freezer.state", "THAWED")
+
+    def peak_memory_bytes(self, name: str) -> int | None:
+        return _read_int(self._group("memory", name) / "memory.max_usage_in_bytes")
+
+    def remove(self, name: str) -> None:
+        self.thaw(name)
+        for c in self.CONTROLLERS:
+            _kill_and_rmdir(self._group(c, name))
+
+    def remove_all(self) -> None:
+        freezer = self._parents["freezer"]
+        if freezer.exists():
+            for group in freezer.iterdir():
+                if group.is_dir():
+                    self.thaw(group.name)
+        for parent in self._parents.values():
+            _kill_and_rmdir(parent)
+
+    def sweep(self, alive: Callable[[str], bool]) -> list[str]:
+        swept = []
+        for c, base in self._bases.items():
+            for group in base.glob(PREFIX + "*"):
+                instance = group.name[len(PREFIX) :]
+                if instance == self.instance or alive(instance) or not group.is_dir():
+                    continue
+                if c == "freezer":
+                    for child in group.iterdir():
+                        if child.is_dir():
+                            with contextlib.suppress(OSError):
+                                _write(child / "freezer.state", "THAWED")
+                _kill_and_rmdir(group)
+                swept.append(str(group))
+        return swept
+
+
+class CgroupV2:
+    """The unified hierarchy: memory, cpu and pids controllers, cgroup.freeze, cgroup.kill."""
+
+    version = 2
+
+    def __init__(self, instance: str) -> None:
+        self.instance = instance
+        point = next((p for p, _, t, _ in mounts() if t == "cgroup2"), None)
+        if point is None:
+            raise OSError("no cgroup2 mount")
+        self._root = Path(point)
+        wanted = {"memory", "cpu", "pids"}
+        available = set((self._root / "cgroup.controllers").read_text().split())
+        if not wanted <= available:
+            raise OSError(f"cgroup v2 lacks controllers: {sorted(wanted - available)}")
+        # Under the root (exempt from the no-internal-processes rule), not under the
+        # server's own group, which has processes and so cannot delegate controllers.
+        with contextlib.suppress(OSError):
+            _write(self._root / "cgroup.subtree_control", "+memory +cpu +pids")
+        self._parent = self._root / (PREFIX + instance)
+        self._parent.mkdir(exist_ok=True)
+        _write(self._parent / "cgroup.subtree_control", "+memory +cpu +pids")
+
+    def create(self, name: str, memory_mb: int, cpus: float, pids: int) -> list[str]:
+        group = self._parent / name
+        try:
+            group.mkdir()
+            _write(group / "memory.max", str(memory_mb << 20))
+            for optional, value in (("memory.swap.max", "0"), ("memory.oom.group", "1")):
+                if (group / optional).exists():
+                    _write(group / optional, value)
+            period = 100_000
+            _write(group / "cpu.max", f"{max(1000, int(period * cpus))} {period}")
+            _write(group / "cpu.weight", str(max(1, min(10000, int(100 * cpus)))))
+            _write(group / "pids.max", str(pids))
+        except BaseException:
+            self.remove(name)
+            raise
+        return [str(group / "cgroup.procs")]
+
+    def freeze(self, name: str) -> None:
+        with contextlib.suppress(OSError):
+            _write(self._parent / name / "cgroup.freeze", "1")
+
+    def thaw(self, name: str) -> None:
+        with contextlib.suppress(OSError):
+            _write(self._parent / name / "cgroup.freeze", "0")
+
+    def peak_memory_bytes(self, name: str) -> int | None:
+        return _read_int(self._parent / name / "memory.peak")
+
+    def remove(self, name: str) -> None:
+        group = self._parent / name
+        with contextlib.suppress(OSError):
+            _write(group / "cgroup.kill", "1")
+        self.thaw(name)
+        _kill_and_rmdir(group)
+
+    def remove_all(self) -> None:
+        if self._parent.exists():
+            for group in self._parent.iterdir():
+                if group.is_dir():
+                    self.remove(group.name)
+        _kill_and_rmdir(self._parent)
+
+    def sweep(self, alive: Callable[[str], bool]) -> list[str]:
+        swept = []
+        for group in self._root.glob(PREFIX + "*"):
+            instance = group.name[len(PREFIX) :]
+            if instance == self.instance or alive(instance) or not group.is_dir():
+                continue
+            for child in [c for c in group.iterdir() if c.is_dir()]:
+                with contextlib.suppress(OSError):
+                    _write(child / "cgroup.kill", "1")
+            _kill_and_rmdir(group)
+            swept.append(str(group))
+        return swept
+
+
+def open_cgroups(instance: str) -> Cgroups:
+    """The v2 driver where the unified hierarchy has the controllers, else v1."""
+    try:
+        return CgroupV2(instance)
+    except OSError as v2_error:
+        try:
+            return CgroupV1(instance)
+        except OSError as v1_error:
+            raise OSError(f"no usable cgroups (v2: {v2_error}; v1: {v1_error})") from v1_error

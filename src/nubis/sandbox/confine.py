@@ -1,0 +1,231 @@
+"""The zygote side of the Linux sandbox: applies a plan inside a freshly forked environment.
+
+Standard library only and no Nubis imports: the runtime zygote (`nubis/runtimes/python/
+zygote.py`) loads this file by path and calls `apply()` in the forked child, before any
+function code runs. The host side that writes the plan is `nubis/sandbox/linux.py`.
+
+Plan keys (all optional; an unknown key makes the zygote refuse the environment):
+
+    "pidns": true              the zygote forks the child into a new PID namespace (the
+                               child is its pid 1; `new_pid_namespace()` around the fork)
+    "cgroup_procs": [path...]  cgroup.procs files the child writes itself into, first
+    "netns_fd": i              setns() into the network namespace passed as fds[i]
+    "hostname": str            the UTS namespace's host name
+    "root": dir                an empty host directory: a tmpfs is mounted on it, the
+                               environment's root is built there from "binds", then
+                               pivot_root'ed into; the host's tree is detached
+    "binds": [[src, dst, mode]] mode "ro" | "rw" | "dev" (a device node, writable)
+    "links": [[target, dst]]   symbolic links in the new root (e.g. /bin -> usr/bin)
+    "rlimits": [[name, soft, hard]]
+    "uid", "gid": int          dropped to (with no supplementary groups) at the very end,
+                               after every capability is dropped from the bounding set and
+                               no_new_privs is set
+    "cwd": path, "env": {...}  the working directory and variables as seen inside
+
+Ordering (each step needs the privileges the next ones give up): cgroup first (memory is
+charged from the first page), then namespaces, then mounts (need CAP_SYS_ADMIN in the
+new mount namespace), then rlimits, no_new_privs, the capability bounding set, and the
+uid/gid last (dropping uid 0 clears the permitted and effective capability sets).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import platform
+from typing import Any
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+MNT_DETACH = 2
+
+PR_CAPBSET_DROP = 24
+PR_SET_NO_NEW_PRIVS = 38
+
+_SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+
+KNOWN_KEYS = frozenset(
+    {
+        "pidns",
+        "cgroup_procs",
+        "netns_fd",
+        "hostname",
+        "root",
+        "binds",
+        "links",
+        "rlimits",
+        "uid",
+        "gid",
+        "cwd",
+        "env",
+    }
+)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mount.argtypes = [
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_ulong,
+    ctypes.c_char_p,
+]
+_libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+_libc.unshare.argtypes = [ctypes.c_int]
+_libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
+_libc.sethostname.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+_libc.prctl.argtypes = [
+    ctypes.c_int,
+    ctypes.c_ulong,
+    ctypes.c_ulong,
+    ctypes.c_ulong,
+    ctypes.c_ulong,
+]
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _b(value: str | None) -> bytes | None:
+    return None if value is None else value.encode()
+
+
+def mount(
+    src: str | None, dst: str, fstype: str | None, flags: int, data: str | None = None
+) -> None:
+    _check(_libc.mount(_b(src), _b(dst), _b(fstype), flags, _b(data)), f"mount {src} on {dst}")
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def setns(fd: int, nstype: int) -> None:
+    _check(_libc.setns(fd, nstype), "setns")
+
+
+class PidNamespace:
+    """Forks of the zygote between `enter()` and `leave()` are pid 1 of a new namespace.
+
+    unshare(CLONE_NEWPID) only changes the namespace of the caller's *future children*;
+    setns() back to the caller's own namespace undoes that, so one zygote can fork each
+    environment into a namespace of its own."""
+
+    def __init__(self) -> None:
+        self._own = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+
+    def enter(self) -> None:
+        unshare(CLONE_NEWPID)
+
+    def leave(self) -> None:
+        setns(self._own, CLONE_NEWPID)
+
+
+def _mkdirs(path: str) -> None:
+    os.makedirs(path, mode=0o755, exist_ok=True)
+
+
+def _bind(root: str, src: str, dst: str, mode: str) -> None:
+    target = root + dst
+    if os.path.isdir(src):
+        _mkdirs(target)
+    else:
+        _mkdirs(os.path.dirname(target))
+        if not os.path.exists(target):
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+    mount(src, target, None, MS_BIND | MS_REC)
+    flags = MS_REMOUNT | MS_BIND | MS_NOSUID
+    if mode == "ro":
+        flags |= MS_RDONLY | MS_NODEV
+    elif mode == "rw":
+        flags |= MS_NODEV
+    mount(None, target, None, flags)
+
+
+def _build_root(plan: dict[str, Any], extra_ro: list[str]) -> None:
+    root = plan["root"]
+    # Nothing done in this mount namespace may propagate back to the host's.
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
+    for target, dst in plan.get("links", ()):
+        _mkdirs(os.path.dirname(root + dst))
+        os.symlink(target, root + dst)
+    binds = list(plan.get("binds", ()))
+    covered = [dst for _, dst, _ in binds]
+    for path in extra_ro:
+        # The interpreter's own installation, where it is not under a bound directory.
+        if path and not any(path == c or path.startswith(c.rstrip("/") + "/") for c in covered):
+            binds.append([path, path, "ro"])
+            covered.append(path)
+    for src, dst, mode in binds:
+        _bind(root, src, dst, mode)
+    for name in ("proc", "dev/pts"):
+        _mkdirs(f"{root}/{name}")
+    for name, target in (
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ):
+        os.symlink(target, f"{root}/dev/{name}")
+    # A /proc of the environment's own PID namespace: the host's processes are not in it.
+    mount("proc", f"{root}/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    os.chdir(root)
+    # pivot_root(".", ".") stacks the old root under the new one; detaching it leaves
+    # nothing of the host's tree reachable (runc does the same).
+    machine = platform.machine()
+    _check(_libc.syscall(_SYS_PIVOT_ROOT[machine], b".", b"."), "pivot_root")
+    _check(_libc.umount2(b".", MNT_DETACH), "umount old root")
+    os.chdir("/")
+    mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+
+
+def _drop_privileges(plan: dict[str, Any]) -> None:
+    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+    cap = 0
+    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
+        cap += 1
+    if "uid" in plan:
+        gid = int(plan.get("gid", plan["uid"]))
+        os.setgroups([])
+        os.setresgid(gid, gid, gid)
+        uid = int(plan["uid"])
+        # uid 0 -> non-zero clears the permitted, effective and ambient capabilities.
+        os.setresuid(uid, uid, uid)
+
+
+def apply(plan: dict[str, Any], fds: list[int], extra_ro: list[str]) -> None:
+    """Confine the calling process (the forked environment) as `plan` says."""
+    for path in plan.get("cgroup_procs", ()):
+        with open(path, "w") as f:
+            f.write("0")
+    if "netns_fd" in plan:
+        fd = fds[int(plan["netns_fd"])]
+        setns(fd, CLONE_NEWNET)
+        os.close(fd)
+    if "root" in plan:
+        unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
+        hostname = str(plan.get("hostname", "localhost")).encode()
+        _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
+        _build_root(plan, extra_ro)
+    if plan.get("rlimits"):
+        import resource
+
+        for name, soft, hard in plan["rlimits"]:
+            resource.setrlimit(getattr(resource, name), (soft, hard))
+    if "uid" in plan or "root" in plan:
+        _drop_privileges(plan)

@@ -1,0 +1,320 @@
+"""LinuxSandbox: namespaces, cgroups, a private root, /tmp disks and a network per environment.
+
+The host side of the sandbox (see `base.py` for the contract). It prepares, ahead of time
+and off the event loop, what each environment needs (a mounted /tmp disk, a network
+namespace with the Runtime API socket inside), and on `prepare` only creates the cgroup
+and writes the plan that `confine.py` applies in the forked child.
+
+Everything it creates is named after the instance (`<inst>`: 4 hex digits, random per
+server) and removed by `close()`; a server that died without `close()` is recognised by
+its lock file no longer being locked, and `sweep_dead()` (run at start) removes:
+
+    cgroups      <controller>/<server's cgroup>/nubis-<inst>/<env id>
+    mounts       <run_dir>/<inst>/tmp/nubis-<n>   (loop-mounted ext4 images)
+    images       <disk_dir>/<inst>/nubis-<n>.img
+    interfaces   nb<inst> (bridge), nb<inst><n> (veth host sides)
+    nftables     tables `ip nubis-<inst>`, `bridge nubis-<inst>`
+    processes    whatever is still in those cgroups
+
+Network namespaces are held by file descriptors only: they have no name to leak.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import logging
+import os
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nubis.sandbox import disks as disk_pool
+from nubis.sandbox import network
+from nubis.sandbox.base import EnvironmentLimits, Prepared
+from nubis.sandbox.cgroups import Cgroups, open_cgroups
+
+log = logging.getLogger(__name__)
+
+NOFILE = 1024  # Lambda's limits
+PIDS = 1024
+MB_PER_VCPU = 1769
+SANDBOX_UID = 993  # Lambda's sbx_user1051 is unprivileged too; any uid without a home
+TASK_ROOT = "/var/task"
+RUNTIME_ROOT = "/var/runtime"
+_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+_DEVICES = ("null", "zero", "full", "random", "urandom")
+
+
+@dataclass(frozen=True)
+class LinuxSandboxSettings:
+    run_dir: Path = Path("/run/nubis")  # lock files, mount points, the root mount point
+    disk_dir: Path = Path("/var/lib/nubis")  # /tmp images (sparse)
+    uid: int = SANDBOX_UID
+    network: bool = True  # a bridge with NAT; False: loopback only
+    subnet: str | None = None  # default: a free /20 of 10.213.0.0/16
+    api_port: int | None = None  # the Nubis API port, reachable inside at nubis-host
+    ro_binds: tuple[tuple[str, str], ...] = ()  # (host path, path inside), e.g. an SDK
+    keep_ready: int = 3
+
+
+@dataclass
+class _Env:
+    cgroup: bool = False
+    disk: disk_pool.Disk | None = None
+    net: network.NetSlot | None = None
+    paused: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _locked_by_someone(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+class LinuxSandbox:
+    def __init__(self, settings: LinuxSandboxSettings | None = None) -> None:
+        self._settings = s = settings or LinuxSandboxSettings()
+        s.run_dir.mkdir(parents=True, exist_ok=True)
+        self.instance, self._lock_fd = self._claim_instance()
+        self._envs: dict[str, _Env] = {}
+        self._closed = False
+        self._cgroups: Cgroups | None = None
+        self._disks: disk_pool.TmpDisks | None = None
+        self._net: network.NetPool | None = None
+        try:
+            self.swept = self.sweep_dead()
+            self._cgroups = open_cgroups(self.instance)
+            base = s.run_dir / self.instance
+            self._root = base / "root"
+            self._root.mkdir(parents=True, exist_ok=True)
+            self._hosts = base / "hosts"
+            self._disks = disk_pool.TmpDisks(
+                base / "tmp", s.disk_dir / self.instance, s.uid, s.uid, s.keep_ready
+            )
+            self._disks.want(512)
+            bridge = None
+            if s.network:
+                subnet = s.subnet or _free_subnet()
+                bridge = network.Bridge(self.instance, subnet, s.api_port)
+                self.gateway: str | None = bridge.gateway
+            else:
+                self.gateway = None
+            self._hosts.write_text(
+                "127.0.0.1\tlocalhost\n::1\tlocalhost\n"
+                + (f"{self.gateway}\t{network.HOST_ALIAS}\n" if self.gateway else "")
+            )
+            self._net = network.NetPool(self.instance, bridge, s.keep_ready)
+        except BaseException:
+            self.close()
+            raise
+        self._cpus = os.cpu_count() or 1
+        self._links, self._binds = _system_tree()
+
+    # --- instance ownership
+
+    def _claim_instance(self) -> tuple[str, int]:
+        """A fresh instance id, locked for the server's lifetime (the lock dies with it)."""
+        run = self._settings.run_dir
+        while True:
+            instance = secrets.token_hex(2)
+            final = run / f"{instance}.lock"
+            if final.exists():
+                continue
+            # Locked before it gets its final name: a sweeper never sees it unlocked.
+            temp = run / f".{instance}.{os.getpid()}.tmp"
+            fd = os.open(temp, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            os.rename(temp, final)
+            return instance, fd
+
+    def _alive(self, instance: str) -> bool:
+        if instance == self.instance:
+            return True
+        return _locked_by_someone(self._settings.run_dir / f"{instance}.lock")
+
+    def sweep_dead(self) -> list[str]:
+        """Remove what servers that died without closing left behind (by their names)."""
+        s = self._settings
+        swept: list[str] = []
+        dead = [
+            p.name.removesuffix(".lock")
+            for p in s.run_dir.glob("*.lock")
+            if not self._alive(p.name.removesuffix(".lock"))
+        ]
+        try:
+            cgroups = open_cgroups(self.instance)
+            swept += cgroups.sweep(self._alive)
+            cgroups.remove_all()  # its own empty parent, made just now
+        except OSError:
+            pass
+        for instance in dead:
+            swept += disk_pool.sweep(s.run_dir / instance / "tmp", s.disk_dir / instance)
+            with contextlib.suppress(OSError):
+                shutil.rmtree(s.run_dir / instance)
+            with contextlib.suppress(OSError):
+                shutil.rmtree(s.disk_dir / instance)
+            with contextlib.suppress(OSError):
+                (s.run_dir / f"{instance}.lock").unlink()
+        with contextlib.suppress(Exception):
+            swept += network.sweep(self._alive)
+        if swept:
+            log.warning("removed what a previous server left behind: %s", ", ".join(swept))
+        return swept
+
+    # --- the Sandbox protocol
+
+    @property
+    def isolated(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        version = self._cgroups.version if self._cgroups else "?"
+        net = f"bridge nb{self.instance} with NAT" if self.gateway else "loopback only"
+        return (
+            "isolated: mount, PID, IPC, UTS and network namespaces; pivot_root into a "
+            f"read-only root; cgroup v{version} (memory, CPU, pids {PIDS}, freezer); "
+            f"ext4 /tmp disks; uid {self._settings.uid}, no capabilities, no_new_privs; "
+            f"RLIMIT_NOFILE {NOFILE}; network: {net}"
+        )
+
+    async def prepare(self, env_id: str, limits: EnvironmentLimits) -> Prepared:
+        assert self._cgroups is not None
+        assert self._disks is not None
+        assert self._net is not None
+        if self._closed:
+            raise OSError("the sandbox is closed")
+        env = self._envs[env_id] = _Env()
+        cpus = min(limits.memory_mb / MB_PER_VCPU, float(self._cpus))
+        procs = self._cgroups.create(env_id, limits.memory_mb, cpus, PIDS)
+        env.cgroup = True
+        env.disk = self._disks.take(limits.ephemeral_mb)
+        if env.disk is None:
+            env.disk = await asyncio.to_thread(self._disks.make, limits.ephemeral_mb)
+        env.net = self._net.take()
+        if env.net is None:
+            env.net = await asyncio.to_thread(self._net.make)
+        if env_id not in self._envs:  # released while this awaited
+            self._free(env)
+            raise OSError("the environment was released while it was prepared")
+        s = self._settings
+        binds: list[list[str]] = [list(b) for b in self._binds]
+        binds.append([str(self._hosts), "/etc/hosts", "ro"])
+        binds.append([str(limits.code_dir), TASK_ROOT, "ro"])
+        if limits.opt_dir is not None:
+            binds.append([str(limits.opt_dir), "/opt", "ro"])
+        for host, inside in (*s.ro_binds, *limits.ro_binds):
+            binds.append([host, inside, "ro"])
+        binds.append([str(env.disk.mount_point), "/tmp", "rw"])
+        binds += [[f"/dev/{d}", f"/dev/{d}", "dev"] for d in _DEVICES]
+        plan = {
+            "pidns": True,
+            "cgroup_procs": procs,
+            "netns_fd": 1,  # fds[0] is the log pipe
+            "hostname": "localhost",
+            "root": str(self._root),
+            "links": self._links,
+            "binds": binds,
+            "rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]],
+            "uid": s.uid,
+            "gid": s.uid,
+            "cwd": TASK_ROOT,
+        }
+        inside_env = {"LAMBDA_TASK_ROOT": TASK_ROOT, "LAMBDA_RUNTIME_DIR": RUNTIME_ROOT}
+        if self.gateway and s.api_port:
+            inside_env["AWS_ENDPOINT_URL"] = f"http://{network.HOST_ALIAS}:{s.api_port}"
+        return Prepared(plan, [env.net.netns_fd], env.net.api_socket, inside_env)
+
+    def pause(self, env_id: str) -> None:
+        env = self._envs.get(env_id)
+        if env is not None and env.cgroup and not env.paused and self._cgroups is not None:
+            self._cgroups.freeze(env_id)
+            env.paused = True
+
+    def resume(self, env_id: str) -> None:
+        env = self._envs.get(env_id)
+        if env is not None and env.paused and self._cgroups is not None:
+            self._cgroups.thaw(env_id)
+            env.paused = False
+
+    def max_memory_mb(self, env_id: str) -> int | None:
+        if self._cgroups is None or env_id not in self._envs:
+            return None
+        peak = self._cgroups.peak_memory_bytes(env_id)
+        return None if peak is None else (peak + (1 << 20) - 1) >> 20
+
+    def release(self, env_id: str) -> None:
+        env = self._envs.pop(env_id, None)
+        if env is not None:
+            self._free(env, env_id)
+
+    def _free(self, env: _Env, env_id: str | None = None) -> None:
+        try:
+            if env.cgroup and env_id is not None and self._cgroups is not None:
+                self._cgroups.remove(env_id)
+        except Exception:
+            log.exception("removing the cgroup of %s failed", env_id)
+        if env.disk is not None and self._disks is not None:
+            self._disks.discard(env.disk)
+        if env.net is not None and self._net is not None:
+            self._net.release(env.net)
+
+    def close(self) -> None:
+        """Remove every cgroup, mount, interface and table this sandbox made. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        for env_id in list(self._envs):
+            self.release(env_id)
+        for part in (self._net, self._disks):
+            if part is not None:
+                with contextlib.suppress(Exception):
+                    part.close()
+        if self._cgroups is not None:
+            self._cgroups.remove_all()
+        s = self._settings
+        with contextlib.suppress(OSError):
+            shutil.rmtree(s.run_dir / self.instance)
+        with contextlib.suppress(OSError):
+            shutil.rmtree(s.disk_dir / self.instance)
+        with contextlib.suppress(OSError):
+            (s.run_dir / f"{self.instance}.lock").unlink()
+        os.close(self._lock_fd)
+
+
+def _system_tree() -> tuple[list[list[str]], list[list[str]]]:
+    """The host's system directories as they appear inside: symlinks stay symlinks
+    (`/bin -> usr/bin` on merged-/usr systems), directories are bound read-only."""
+    links, binds = [], []
+    for path in _SYSTEM_DIRS:
+        if os.path.islink(path):
+            links.append([os.readlink(path), path])
+        elif os.path.isdir(path):
+            binds.append([path, path, "ro"])
+    return links, binds
+
+
+def _free_subnet() -> str:
+    """The first /20 of 10.213.0.0/16 that no interface of the host has an address in."""
+    import ipaddress
+
+    used = [
+        ipaddress.ip_address(a.get_attr("IFA_ADDRESS"))
+        for a in network.netlink(lambda ipr: ipr.get_addr(family=2))
+    ]
+    for k in range(16):
+        net = ipaddress.ip_network(f"10.213.{16 * k}.0/20")
+        if not any(a in net for a in used):
+            return str(net)
+    raise OSError("no free /20 in 10.213.0.0/16 for the environments' bridge")
