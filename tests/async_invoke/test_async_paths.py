@@ -210,3 +210,34 @@ def test_throttled_event_is_retried(lam: Any, sqs: Any, name: str) -> None:
     busy.join()
     assert record["requestContext"]["condition"] == "Success"
     assert record["requestContext"]["approximateInvokeCount"] >= 2  # throttled first
+
+
+def test_configs_per_qualifier_and_forgotten_with_the_function(
+    lam: Any, sqs: Any, name: str
+) -> None:
+    create(lam, name, ECHO)
+    version = lam.publish_version(FunctionName=name)["Version"]
+    url, arn = make_queue(sqs, f"{name}-v")
+    lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+    lam.put_function_event_invoke_config(
+        FunctionName=name,
+        Qualifier=version,
+        DestinationConfig={"OnSuccess": {"Destination": arn}},
+    )
+    listed = lam.list_function_event_invoke_configs(FunctionName=name)
+    arns = [c["FunctionArn"] for c in listed["FunctionEventInvokeConfigs"]]
+    assert arns == [
+        f"arn:aws:lambda:us-east-1:000000000000:function:{name}:$LATEST",
+        f"arn:aws:lambda:us-east-1:000000000000:function:{name}:{version}",
+    ]
+    page = lam.list_function_event_invoke_configs(FunctionName=name, MaxItems=1)
+    assert len(page["FunctionEventInvokeConfigs"]) == 1
+    assert page["NextMarker"]
+    lam.invoke(FunctionName=name, Qualifier=version, InvocationType="Event", Payload=b"{}")
+    record, _ = receive_json(sqs, url)
+    assert record["requestContext"]["functionArn"].endswith(f":{name}:{version}")
+    assert record["responseContext"]["executedVersion"] == version
+    lam.delete_function(FunctionName=name)
+    create(lam, name, ECHO)
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_function_event_invoke_config(FunctionName=name)

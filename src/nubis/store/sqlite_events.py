@@ -129,7 +129,8 @@ class SqliteEventStore:
         await self._writer.run(lambda db: _insert(db, event))
 
     async def lease_due(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]:
-        return await self._writer.run(lambda db: _lease(db, now, lease_s, limit))
+        # Not durable: a lease lost in a crash is released at the next start anyway.
+        return await self._writer.run(lambda db: _lease(db, now, lease_s, limit), durable=False)
 
     async def reschedule(self, event: QueuedEvent) -> None:
         def op(db: sqlite3.Connection) -> None:
@@ -141,8 +142,9 @@ class SqliteEventStore:
         await self._writer.run(op)
 
     async def finish(self, event_id: str) -> None:
+        # Not durable: if the removal is lost in a crash the event runs again (at least once).
         await self._writer.run(
-            lambda db: db.execute("DELETE FROM events WHERE id = ?", (event_id,))
+            lambda db: db.execute("DELETE FROM events WHERE id = ?", (event_id,)), durable=False
         )
 
     async def release_all(self) -> int:

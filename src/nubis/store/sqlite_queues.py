@@ -294,7 +294,8 @@ class SqliteQueueStore:
                     taken.append(_message(fresh))
             return taken
 
-        return await self._writer.run(op)
+        # Not durable: a receive lost in a crash only makes its messages visible again.
+        return await self._writer.run(op, durable=False)
 
     async def delete_message(self, name: str, seq: int, token: str) -> bool:
         def op(db: sqlite3.Connection) -> bool:
@@ -304,7 +305,8 @@ class SqliteQueueStore:
             )
             return cur.rowcount == 1
 
-        return await self._writer.run(op)
+        # Not durable: a deletion lost in a crash means one more delivery (at least once).
+        return await self._writer.run(op, durable=False)
 
     async def change_visibility(
         self, name: str, seq: int, token: str, visible_at: float, now: float

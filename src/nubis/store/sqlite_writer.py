@@ -7,6 +7,12 @@ savepoint inside one `BEGIN IMMEDIATE` transaction, commits once, and only then 
 the callers' futures. So `await writer.run(fn)` returning means `fn`'s writes are on disk,
 and N concurrent callers share one fsync.
 
+A write that may be lost in a crash without breaking a promise (ending a lease, deleting
+a finished event: at-least-once delivery repeats the work) is submitted with
+`durable=False`: a batch of only such writes commits without an fsync
+(`synchronous=NORMAL`); the next durable commit's fsync covers it, since the WAL is
+append-only and a later sync persists every earlier frame.
+
 Contract: functions run one at a time, in submission order, on the writer thread; a
 function that raises has its own writes rolled back and its caller gets the exception,
 the others in the batch are unaffected. `close()` is idempotent: it finishes what was
@@ -27,7 +33,7 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 _BATCH_MAX = 512
-_Item = tuple[Callable[[sqlite3.Connection], Any], "concurrent.futures.Future[Any]"] | None
+_Item = tuple[Callable[[sqlite3.Connection], Any], "concurrent.futures.Future[Any]", bool] | None
 
 
 class SqliteWriter:
@@ -38,6 +44,7 @@ class SqliteWriter:
         self._closed = False
         self._lock = threading.Lock()  # orders `close` against `submit`
         ready: concurrent.futures.Future[None] = concurrent.futures.Future()
+        self._synchronous = synchronous
         self._thread = threading.Thread(
             target=self._main, args=(schema, synchronous, ready), name=f"sqlite:{path.name}"
         )
@@ -45,17 +52,20 @@ class SqliteWriter:
         self._thread.start()
         ready.result()
 
-    def submit(self, fn: Callable[[sqlite3.Connection], T]) -> concurrent.futures.Future[T]:
+    def submit(
+        self, fn: Callable[[sqlite3.Connection], T], durable: bool = True
+    ) -> concurrent.futures.Future[T]:
         future: concurrent.futures.Future[T] = concurrent.futures.Future()
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"{self._path.name} is closed")
-            self._queue.put((fn, future))
+            self._queue.put((fn, future, durable))
         return future
 
-    async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(conn)` in a transaction; returns once it is committed (fsync'd)."""
-        return await asyncio.wrap_future(self.submit(fn))
+    async def run(self, fn: Callable[[sqlite3.Connection], T], durable: bool = True) -> T:
+        """Run `fn(conn)` in a transaction; returns once it is committed (and, if
+        `durable`, fsync'd)."""
+        return await asyncio.wrap_future(self.submit(fn, durable))
 
     def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """The same, blocking the calling thread (startup, tests, tools)."""
@@ -83,7 +93,7 @@ class SqliteWriter:
         try:
             stop = False
             while not stop:
-                batch: list[tuple[Callable[[sqlite3.Connection], Any], Any]] = []
+                batch: list[tuple[Callable[[sqlite3.Connection], Any], Any, bool]] = []
                 item = self._queue.get()
                 while True:
                     if item is None:
@@ -101,15 +111,18 @@ class SqliteWriter:
         finally:
             conn.close()
 
-    @staticmethod
     def _run_batch(
+        self,
         conn: sqlite3.Connection,
-        batch: list[tuple[Callable[[sqlite3.Connection], Any], Any]],
+        batch: list[tuple[Callable[[sqlite3.Connection], Any], Any, bool]],
     ) -> None:
         outcomes: list[tuple[bool, Any]] = []
+        durable = any(item[2] for item in batch)
         try:
+            # Set between transactions (it cannot change inside one).
+            conn.execute(f"PRAGMA synchronous={self._synchronous if durable else 'NORMAL'}")
             conn.execute("BEGIN IMMEDIATE")
-            for fn, _future in batch:
+            for fn, _future, _durable in batch:
                 conn.execute("SAVEPOINT item")
                 try:
                     outcomes.append((True, fn(conn)))
@@ -122,13 +135,13 @@ class SqliteWriter:
         except Exception as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            for _fn, future in batch:
+            for _fn, future, _durable in batch:
                 if not future.done():
                     future.set_exception(exc)
             return
         # Only now, after the commit, do callers learn their outcome.
         # A caller that gave up (cancelled) may still find its write committed: at-least-once.
-        for (_fn, future), (ok, value) in zip(batch, outcomes, strict=True):
+        for (_fn, future, _durable), (ok, value) in zip(batch, outcomes, strict=True):
             if future.done():
                 continue
             if ok:
