@@ -1,0 +1,58 @@
+"""A real isolated server: boto3 inside a function calls Nubis; nothing is left behind
+after a stop, nor after a `kill -9` once the next server has started."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+from tests.helpers import create, lambda_client, running_server
+from tests.sandbox.helpers import leftovers, needs_isolation
+
+pytestmark = needs_isolation
+
+RUN_DIR = Path("/run/nubis")  # the server's default
+
+SDK = """
+import boto3
+
+def handler(event, context):
+    lam = boto3.client("lambda")
+    names = [f["FunctionName"] for f in lam.list_functions()["Functions"]]
+    return {"names": names, "endpoint": lam.meta.endpoint_url}
+"""
+
+
+def _instances() -> set[str]:
+    return {p.name.removesuffix(".lock") for p in RUN_DIR.glob("*.lock")}
+
+
+def test_boto3_inside_calls_nubis_and_a_stop_leaves_nothing(tmp_path: Path) -> None:
+    before = _instances()
+    with running_server(tmp_path / "data", "--isolation", "on") as server:
+        (instance,) = _instances() - before
+        client = lambda_client(server.endpoint)
+        create(client, "sdk", SDK, Timeout=30, MemorySize=512)
+        out = client.invoke(FunctionName="sdk", Payload=b"{}")
+        result = json.loads(out["Payload"].read())
+        assert "FunctionError" not in out, result
+        assert "sdk" in result["names"]
+        assert result["endpoint"].startswith("http://nubis-host:")
+        assert leftovers(instance, RUN_DIR) != []  # the check below can see things
+    assert server.proc.returncode == 0
+    assert leftovers(instance, RUN_DIR) == []
+
+
+def test_the_next_server_removes_what_a_killed_one_left(tmp_path: Path) -> None:
+    before = _instances()
+    with running_server(tmp_path / "data", "--isolation", "on") as server:
+        (instance,) = _instances() - before
+        client = lambda_client(server.endpoint)
+        create(client, "f", "def handler(e, c):\n    return 1\n")
+        assert client.invoke(FunctionName="f")["StatusCode"] == 200
+        server.proc.send_signal(signal.SIGKILL)
+        server.proc.wait()
+        assert leftovers(instance, RUN_DIR) != []
+    with running_server(tmp_path / "data2", "--isolation", "on"):
+        assert leftovers(instance, RUN_DIR) == []
