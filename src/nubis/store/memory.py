@@ -1,7 +1,7 @@
-"""In-memory store implementations: fakes for tests and the (not yet durable) event queue.
+"""In-memory store implementations: fakes for tests of the code above the store.
 
-`MemoryEventQueue` is what asynchronous invocation uses until the durable queue lands: an
-accepted event survives as long as the server process does, no longer.
+`MemoryEventQueue` holds events only as long as the process lives: a fake for tests of
+code above the queue (the server uses `nubis.store.sqlite_events`).
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ class MemoryEventQueue:
         self._leased_until: dict[str, float] = {}
 
     def put(self, event: QueuedEvent) -> None:
-        self._events[event.id] = event
+        self._events.setdefault(event.id, event)
+
+    async def enqueue(self, event: QueuedEvent) -> None:
+        self.put(event)
 
     def lease(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]:
         out: list[QueuedEvent] = []
