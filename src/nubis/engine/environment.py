@@ -27,9 +27,10 @@ from typing import Any
 
 from nubis.engine import logs
 from nubis.engine import runtime_api_constants as C
+from nubis.engine.blanks import Blank
 from nubis.engine.process import EnvProcess
 from nubis.engine.runtime_api import Invocation, Reply, RuntimeApiServer
-from nubis.engine.zygote import Zygote
+from nubis.engine.zygote import Zygote, claim
 from nubis.model.clock import Clock
 from nubis.model.errors import ServiceException
 from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
@@ -90,11 +91,30 @@ class Environment:
         capture_tail: bool,
         ro_binds: tuple[tuple[str, str], ...] = (),
         exec_argv: list[str] | None = None,
+        blank: Blank | None = None,
     ) -> None:
         """Fork the environment; `env` lacks only the per-environment variables.
 
         `ro_binds` are what the runtime needs inside (host path, path inside);
-        `exec_argv` makes the forked child exec another runtime after confinement."""
+        `exec_argv` makes the forked child exec another runtime after confinement;
+        `blank` (owned from here on) is claimed instead of forking."""
+        try:
+            await self._launch(zygote, sandbox, env, capture_tail, ro_binds, exec_argv, blank)
+        except BaseException:
+            if blank is not None:
+                blank.discard(sandbox)  # a no-op once it was claimed
+            raise
+
+    async def _launch(
+        self,
+        zygote: Zygote,
+        sandbox: Sandbox,
+        env: dict[str, str],
+        capture_tail: bool,
+        ro_binds: tuple[tuple[str, str], ...],
+        exec_argv: list[str] | None,
+        blank: Blank | None,
+    ) -> None:
         spec = self.spec
         started = time.perf_counter()
         if capture_tail:  # a cold invocation's tail includes its init output
@@ -103,7 +123,9 @@ class Environment:
             spec.memory_mb, spec.ephemeral_mb, spec.code_dir, spec.opt_dir, ro_binds
         )
         try:
-            prepared = await sandbox.prepare(self.env_id, limits)
+            prepared = await sandbox.prepare(
+                self.env_id, limits, blank.reservation if blank is not None else None
+            )
         except OSError as e:
             sandbox.release(self.env_id)
             raise ServiceException(f"The sandbox could not prepare an environment: {e}") from e
@@ -129,7 +151,14 @@ class Environment:
             plan = dict(prepared.plan)
             if exec_argv:
                 plan["exec"] = exec_argv
-            pid, pidfd = await zygote.fork(env, str(spec.code_dir), write_fd, plan, prepared.fds)
+            if blank is not None:
+                claim(blank.ctl, env, str(spec.code_dir), write_fd, plan)
+                blank.claimed = True
+                pid, pidfd = blank.pid, blank.pidfd
+            else:
+                pid, pidfd = await zygote.fork(
+                    env, str(spec.code_dir), write_fd, plan, prepared.fds
+                )
         finally:
             # The zygote has its own copy now (SCM_RIGHTS); ours must go so that the
             # pipe reports end of file when the environment exits.

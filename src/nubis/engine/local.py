@@ -31,6 +31,7 @@ from pathlib import Path
 
 from nubis.engine import runtime_api_constants as C
 from nubis.engine import runtimes as runtime_discovery
+from nubis.engine.blanks import Blanks
 from nubis.engine.environment import Environment
 from nubis.engine.pool import Pool
 from nubis.engine.zygote import Zygote
@@ -80,6 +81,7 @@ class LocalEngine:
         self._targets: dict[str, tuple[FunctionSpec, int]] = {}  # key -> provisioned count
         self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
         self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
+        self._blanks = Blanks(self._sandbox)  # half-confined forks ready for cold starts
         self._started = False
         self._closed = False
 
@@ -115,6 +117,8 @@ class LocalEngine:
             own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
             self._exec_zygote = own if own in self._zygotes else next(iter(self._zygotes))
             self._runtimes.update(await runtime_discovery.discover_others())
+        for zygote in self._zygotes.values():
+            self._blanks.refill(zygote, delay=0)
         self._reaper = asyncio.create_task(self._reap_forever())
 
     def runtimes(self) -> Mapping[str, str]:
@@ -132,6 +136,7 @@ class LocalEngine:
         await asyncio.gather(*(self._discard(env) for env in self._pool))
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._blanks.close()
         # Zygotes after environments: their exit reports are still read until then.
         await asyncio.gather(*(z.close() for z in self._zygotes.values()))
         self._sandbox.close()
@@ -187,8 +192,9 @@ class LocalEngine:
         variables = self._base_environment(spec, provisioned)
         for name, value in how.env.items():  # search paths: after the function's own
             variables[name] = f"{variables[name]}:{value}" if variables.get(name) else value
+        blank = self._blanks.take(zygote)
         await env.launch(
-            zygote, self._sandbox, variables, capture_tail, how.ro_binds, how.exec_argv
+            zygote, self._sandbox, variables, capture_tail, how.ro_binds, how.exec_argv, blank
         )
 
     async def _cold_start(

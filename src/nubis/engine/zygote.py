@@ -47,7 +47,9 @@ class Zygote:
         self._proc: asyncio.subprocess.Process | None = None
         self._sock: socket.socket | None = None
         self._ready: asyncio.Future[None] | None = None
-        self._pending: collections.deque[asyncio.Future[tuple[int, int]]] = collections.deque()
+        self._pending: collections.deque[asyncio.Future[tuple[int, list[int]]]] = (
+            collections.deque()
+        )
         self._start_lock = asyncio.Lock()
         self._closed = False
         self._restart: asyncio.Task[None] | None = None
@@ -114,15 +116,28 @@ class Zygote:
         to them by index: `log_fd` is 0) are duplicated into the zygote by SCM_RIGHTS; the
         caller still owns its copies.
         """
+        request = {"env": env, "cwd": cwd, "plan": plan}
+        pid, got = await self._request(request, [log_fd, *fds])
+        return pid, got[0]
+
+    async def fork_blank(
+        self, plan: dict[str, Any], fds: Sequence[int]
+    ) -> tuple[int, int, socket.socket]:
+        """Fork a blank environment that applies the first stage `plan` and waits;
+        returns (pid, pidfd, its control socket). The caller owns both; `claim` it."""
+        pid, got = await self._request({"blank": True, "plan": plan}, list(fds))
+        return pid, got[0], socket.socket(fileno=got[1])
+
+    async def _request(self, request: dict[str, Any], fds: list[int]) -> tuple[int, list[int]]:
         if not self.alive:
             await self.start()
         sock = self._sock
         assert sock is not None
-        data = json.dumps({"env": env, "cwd": cwd, "plan": plan}).encode()
-        reply: asyncio.Future[tuple[int, int]] = asyncio.get_running_loop().create_future()
+        data = json.dumps(request).encode()
+        reply: asyncio.Future[tuple[int, list[int]]] = asyncio.get_running_loop().create_future()
         try:
             # A datagram of a few KB on a fresh socket buffer: it does not block.
-            socket.send_fds(sock, [data], [log_fd, *fds])
+            socket.send_fds(sock, [data], fds)
         except OSError as e:
             self._disconnect(ServiceException(f"zygote for {self.runtime} is gone"))
             raise ServiceException(f"zygote for {self.runtime} is gone") from e
@@ -135,7 +150,7 @@ class Zygote:
             return
         while True:
             try:
-                data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 1)
+                data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 2)
             except BlockingIOError:
                 return
             except OSError:
@@ -163,9 +178,10 @@ class Zygote:
                 try:
                     signal.pidfd_send_signal(fds[0], signal.SIGKILL)
                 finally:
-                    os.close(fds[0])
+                    for fd in fds:
+                        os.close(fd)
             else:
-                reply.set_result((int(message["forked"]), fds[0]))
+                reply.set_result((int(message["forked"]), fds))
         elif "error" in message:
             for fd in fds:
                 os.close(fd)
@@ -226,3 +242,17 @@ class Zygote:
         except TimeoutError:
             proc.kill()
             await proc.wait()
+
+
+def claim(
+    ctl: socket.socket, env: dict[str, str], cwd: str, log_fd: int, plan: dict[str, Any]
+) -> None:
+    """Turn a blank into an environment: send it the rest of its plan and its variables.
+
+    Closes `ctl`. Raises OSError if the blank is gone. `log_fd` is duplicated into it."""
+    try:
+        data = json.dumps({"env": env, "cwd": cwd, "plan": plan}).encode()
+        # One datagram of a few KB to a process blocked in recv: it does not block.
+        socket.send_fds(ctl, [data], [log_fd])
+    finally:
+        ctl.close()

@@ -9,8 +9,14 @@ key it does not know refuses to start the environment rather than run it less is
 than the plan says.
 
 Contract:
-- `prepare(env_id, limits)` is called once per environment, before the fork, on the event
-  loop; it takes resources from pools prepared ahead of time and should not block.
+- `reserve()` (optional speed-up) returns the first stage of a plan for a *blank*: a
+  process forked ahead of time that applies it and waits (see `nubis/engine/blanks.py`),
+  or None when nothing is ready or worth doing ahead. Its token is released with
+  `release(token)` if it is never used.
+- `prepare(env_id, limits, reservation)` is called once per environment, before the fork
+  (or, with a reservation, before the blank is claimed; the plan is then the second
+  stage), on the event loop; it takes resources from pools prepared ahead of time and
+  should not block.
   The `Prepared.fds` stay owned by the sandbox (closed by `release`); the
   `Prepared.api_socket`, when set, is a listening socket that the engine's Runtime API
   server takes over (it lives inside the environment's network namespace).
@@ -47,6 +53,13 @@ Plan = dict[str, Any]
 
 
 @dataclass
+class Reservation:
+    token: str
+    plan: Plan  # the first stage, applied by the blank right after its fork
+    fds: list[int] = field(default_factory=list)  # owned by the sandbox
+
+
+@dataclass
 class Prepared:
     plan: Plan
     fds: list[int] = field(default_factory=list)  # passed to the zygote after the log pipe
@@ -60,7 +73,11 @@ class Sandbox(Protocol):
 
     def describe(self) -> str: ...
 
-    async def prepare(self, env_id: str, limits: EnvironmentLimits) -> Prepared: ...
+    def reserve(self) -> Reservation | None: ...
+
+    async def prepare(
+        self, env_id: str, limits: EnvironmentLimits, reservation: Reservation | None = None
+    ) -> Prepared: ...
 
     def pause(self, env_id: str) -> None: ...
 

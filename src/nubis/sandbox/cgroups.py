@@ -5,6 +5,8 @@ one child group per environment. Contract:
 - `create(name, memory_mb, cpus, pids)` makes the child group with its limits set and
   returns the `cgroup.procs` files a process writes itself into (one per v1 hierarchy,
   one for v2). Called on the event loop: a few mkdir and small writes (~0.3 ms).
+- `set_limits(name, memory_mb, cpus)` changes the memory and CPU limits of a group (a
+  blank environment's, when it is claimed).
 - `freeze(name)` / `thaw(name)` stop and resume every process of the group; both are
   idempotent and never raise for a group that is already gone.
 - `peak_memory_bytes(name)` is the group's high-water mark of charged memory, or None.
@@ -33,6 +35,8 @@ class Cgroups(Protocol):
     version: int
 
     def create(self, name: str, memory_mb: int, cpus: float, pids: int) -> list[str]: ...
+
+    def set_limits(self, name: str, memory_mb: int, cpus: float) -> None: ...
 
     def freeze(self, name: str) -> None: ...
 
@@ -144,21 +148,28 @@ class CgroupV1:
         try:
             for group in groups.values():
                 group.mkdir()
-            mem = groups["memory"]
-            _write(mem / "memory.limit_in_bytes", str(memory_mb << 20))
-            swap = mem / "memory.memsw.limit_in_bytes"
-            if swap.exists():  # no swap beyond the limit (set after the memory limit)
-                with contextlib.suppress(OSError):
-                    _write(swap, str(memory_mb << 20))
-            period = 100_000
-            _write(groups["cpu"] / "cpu.cfs_period_us", str(period))
-            _write(groups["cpu"] / "cpu.cfs_quota_us", str(max(1000, int(period * cpus))))
-            _write(groups["cpu"] / "cpu.shares", str(max(2, int(1024 * cpus))))
+            self.set_limits(name, memory_mb, cpus)
             _write(groups["pids"] / "pids.max", str(pids))
         except BaseException:
             self.remove(name)
             raise
         return [str(g / "cgroup.procs") for g in groups.values()]
+
+    def set_limits(self, name: str, memory_mb: int, cpus: float) -> None:
+        mem = self._group("memory", name)
+        limit = str(memory_mb << 20)
+        swap = mem / "memory.memsw.limit_in_bytes"
+        files = [mem / "memory.limit_in_bytes"]
+        if swap.exists():  # memory+swap may never be below memory: order by direction
+            old = _read_int(files[0]) or 0
+            files = [swap, files[0]] if (memory_mb << 20) > old else [files[0], swap]
+        for path in files:
+            _write(path, limit)
+        cpu = self._group("cpu", name)
+        period = 100_000
+        _write(cpu / "cpu.cfs_period_us", str(period))
+        _write(cpu / "cpu.cfs_quota_us", str(max(1000, int(period * cpus))))
+        _write(cpu / "cpu.shares", str(max(2, int(1024 * cpus))))
 
     def freeze(self, name: str) -> None:
         with contextlib.suppress(OSError):
@@ -229,18 +240,22 @@ class CgroupV2:
         group = self._parent / name
         try:
             group.mkdir()
-            _write(group / "memory.max", str(memory_mb << 20))
             for optional, value in (("memory.swap.max", "0"), ("memory.oom.group", "1")):
                 if (group / optional).exists():
                     _write(group / optional, value)
-            period = 100_000
-            _write(group / "cpu.max", f"{max(1000, int(period * cpus))} {period}")
-            _write(group / "cpu.weight", str(max(1, min(10000, int(100 * cpus)))))
+            self.set_limits(name, memory_mb, cpus)
             _write(group / "pids.max", str(pids))
         except BaseException:
             self.remove(name)
             raise
         return [str(group / "cgroup.procs")]
+
+    def set_limits(self, name: str, memory_mb: int, cpus: float) -> None:
+        group = self._parent / name
+        _write(group / "memory.max", str(memory_mb << 20))
+        period = 100_000
+        _write(group / "cpu.max", f"{max(1000, int(period * cpus))} {period}")
+        _write(group / "cpu.weight", str(max(1, min(10000, int(100 * cpus)))))
 
     def freeze(self, name: str) -> None:
         with contextlib.suppress(OSError):

@@ -10,6 +10,7 @@ Plan keys (all optional; an unknown key makes the zygote refuse the environment)
                                child is its pid 1; `new_pid_namespace()` around the fork)
     "cgroup_procs": [path...]  cgroup.procs files the child writes itself into, first
     "netns_fd": i              setns() into the network namespace passed as fds[i]
+    "namespaces": true         new mount, IPC and UTS namespaces (mounts made private)
     "hostname": str            the UTS namespace's host name
     "root": dir                an empty host directory: a tmpfs is mounted on it, the
                                environment's root is built there from "binds", then
@@ -26,6 +27,10 @@ Ordering (each step needs the privileges the next ones give up): cgroup first (m
 charged from the first page), then namespaces, then mounts (need CAP_SYS_ADMIN in the
 new mount namespace), then rlimits, no_new_privs, the capability bounding set, and the
 uid/gid last (dropping uid 0 clears the permitted and effective capability sets).
+
+A plan may come in two stages (a *blank* environment, forked ahead of time): the first
+(cgroup, network, namespaces) is applied right after the fork, the second (root, limits,
+privileges) when the blank is claimed; `apply` is called once per stage.
 """
 
 from __future__ import annotations
@@ -61,6 +66,7 @@ KNOWN_KEYS = frozenset(
         "pidns",
         "cgroup_procs",
         "netns_fd",
+        "namespaces",
         "hostname",
         "root",
         "binds",
@@ -158,8 +164,6 @@ def _bind(root: str, src: str, dst: str, mode: str) -> None:
 
 def _build_root(plan: dict[str, Any], extra_ro: list[str]) -> None:
     root = plan["root"]
-    # Nothing done in this mount namespace may propagate back to the host's.
-    mount(None, "/", None, MS_REC | MS_PRIVATE)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
     for target, dst in plan.get("links", ()):
         _mkdirs(os.path.dirname(root + dst))
@@ -217,10 +221,13 @@ def apply(plan: dict[str, Any], fds: list[int], extra_ro: list[str]) -> None:
         fd = fds[int(plan["netns_fd"])]
         setns(fd, CLONE_NEWNET)
         os.close(fd)
-    if "root" in plan:
+    if plan.get("namespaces"):
         unshare(CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS)
         hostname = str(plan.get("hostname", "localhost")).encode()
         _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
+        # Nothing done in this mount namespace may propagate back to the host's.
+        mount(None, "/", None, MS_REC | MS_PRIVATE)
+    if "root" in plan:
         _build_root(plan, extra_ro)
     if plan.get("rlimits"):
         import resource

@@ -20,6 +20,7 @@ import itertools
 import logging
 import subprocess
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 MNT_DETACH = 2
+REFILL_DELAY_S = 0.05
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
 
@@ -142,6 +144,8 @@ class TmpDisks:
             if isinstance(job, Disk):
                 self._destroy(job)
                 continue
+            # Not during the cold start that just took one: mkfs competes for the CPUs.
+            time.sleep(REFILL_DELAY_S)
             try:
                 disk = self.make(job)
             except (OSError, subprocess.CalledProcessError) as e:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from nubis.sandbox import disks as disk_pool
 from nubis.sandbox import network
-from nubis.sandbox.base import EnvironmentLimits, Prepared
+from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
 from nubis.sandbox.cgroups import Cgroups, open_cgroups
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class LinuxSandboxSettings:
 
 @dataclass
 class _Env:
+    name: str  # of its cgroup: the env id, or the token of the blank it was
     cgroup: bool = False
     disk: disk_pool.Disk | None = None
     net: network.NetSlot | None = None
@@ -189,25 +190,36 @@ class LinuxSandbox:
             f"RLIMIT_NOFILE {NOFILE}; network: {net}"
         )
 
-    async def prepare(self, env_id: str, limits: EnvironmentLimits) -> Prepared:
+    async def prepare(
+        self, env_id: str, limits: EnvironmentLimits, reservation: Reservation | None = None
+    ) -> Prepared:
         assert self._cgroups is not None
         assert self._disks is not None
         assert self._net is not None
         if self._closed:
             raise OSError("the sandbox is closed")
-        env = self._envs[env_id] = _Env()
-        cpus = min(limits.memory_mb / MB_PER_VCPU, float(self._cpus))
-        procs = self._cgroups.create(env_id, limits.memory_mb, cpus, PIDS)
-        env.cgroup = True
+        cpus = self._cpus_for(limits.memory_mb)
+        first: dict[str, object] = {}
+        if reservation is not None:
+            # A blank: its cgroup and network exist and it is in them; only limits change.
+            env = self._envs.pop(reservation.token)
+            self._envs[env_id] = env
+            self._cgroups.set_limits(env.name, limits.memory_mb, cpus)
+        else:
+            env = self._envs[env_id] = _Env(env_id)
+            procs = self._cgroups.create(env_id, limits.memory_mb, cpus, PIDS)
+            env.cgroup = True
+            env.net = self._net.take()
+            if env.net is None:
+                env.net = await asyncio.to_thread(self._net.make)
+            first = self._first_stage(procs)
         env.disk = self._disks.take(limits.ephemeral_mb)
         if env.disk is None:
             env.disk = await asyncio.to_thread(self._disks.make, limits.ephemeral_mb)
-        env.net = self._net.take()
-        if env.net is None:
-            env.net = await asyncio.to_thread(self._net.make)
         if env_id not in self._envs:  # released while this awaited
             self._free(env)
             raise OSError("the environment was released while it was prepared")
+        assert env.net is not None
         s = self._settings
         binds: list[list[str]] = [list(b) for b in self._binds]
         binds.append([str(self._hosts), "/etc/hosts", "ro"])
@@ -219,10 +231,7 @@ class LinuxSandbox:
         binds.append([str(env.disk.mount_point), "/tmp", "rw"])
         binds += [[f"/dev/{d}", f"/dev/{d}", "dev"] for d in _DEVICES]
         plan = {
-            "pidns": True,
-            "cgroup_procs": procs,
-            "netns_fd": 1,  # fds[0] is the log pipe
-            "hostname": "localhost",
+            **first,
             "root": str(self._root),
             "links": self._links,
             "binds": binds,
@@ -234,37 +243,72 @@ class LinuxSandbox:
         inside_env = {"LAMBDA_TASK_ROOT": TASK_ROOT, "LAMBDA_RUNTIME_DIR": RUNTIME_ROOT}
         if self.gateway and s.api_port:
             inside_env["AWS_ENDPOINT_URL"] = f"http://{network.HOST_ALIAS}:{s.api_port}"
-        return Prepared(plan, [env.net.netns_fd], env.net.api_socket, inside_env)
+        fds = [env.net.netns_fd] if first else []
+        return Prepared(plan, fds, env.net.api_socket, inside_env)
+
+    def _cpus_for(self, memory_mb: int) -> float:
+        return min(memory_mb / MB_PER_VCPU, float(self._cpus))
+
+    def _first_stage(self, procs: list[str], netns_index: int = 1) -> dict[str, object]:
+        """What is applied right after the fork (or by a blank, ahead of time)."""
+        return {
+            "pidns": True,
+            "cgroup_procs": procs,
+            "netns_fd": netns_index,  # without a blank, fds[0] is the log pipe
+            "namespaces": True,
+            "hostname": "localhost",
+        }
+
+    def reserve(self) -> Reservation | None:
+        """A cgroup and a network namespace for a blank (None if no namespace is ready:
+        making one here would block the event loop)."""
+        if self._closed or self._cgroups is None or self._net is None:
+            return None
+        net = self._net.take()
+        if net is None:
+            return None
+        token = "b" + secrets.token_hex(8)
+        env = self._envs[token] = _Env(token, net=net)
+        try:
+            # Unthrottled until claimed: a blank that used up a small CPU quota while it
+            # set up would stall its claim until the next CFS period (up to 100 ms).
+            procs = self._cgroups.create(token, 128, float(self._cpus), PIDS)
+        except BaseException:
+            self.release(token)
+            raise
+        env.cgroup = True
+        return Reservation(token, self._first_stage(procs, 0), [net.netns_fd])
 
     def pause(self, env_id: str) -> None:
         env = self._envs.get(env_id)
         if env is not None and env.cgroup and not env.paused and self._cgroups is not None:
-            self._cgroups.freeze(env_id)
+            self._cgroups.freeze(env.name)
             env.paused = True
 
     def resume(self, env_id: str) -> None:
         env = self._envs.get(env_id)
         if env is not None and env.paused and self._cgroups is not None:
-            self._cgroups.thaw(env_id)
+            self._cgroups.thaw(env.name)
             env.paused = False
 
     def max_memory_mb(self, env_id: str) -> int | None:
-        if self._cgroups is None or env_id not in self._envs:
+        env = self._envs.get(env_id)
+        if self._cgroups is None or env is None:
             return None
-        peak = self._cgroups.peak_memory_bytes(env_id)
+        peak = self._cgroups.peak_memory_bytes(env.name)
         return None if peak is None else (peak + (1 << 20) - 1) >> 20
 
     def release(self, env_id: str) -> None:
         env = self._envs.pop(env_id, None)
         if env is not None:
-            self._free(env, env_id)
+            self._free(env)
 
-    def _free(self, env: _Env, env_id: str | None = None) -> None:
+    def _free(self, env: _Env) -> None:
         try:
-            if env.cgroup and env_id is not None and self._cgroups is not None:
-                self._cgroups.remove(env_id)
+            if env.cgroup and self._cgroups is not None:
+                self._cgroups.remove(env.name)
         except Exception:
-            log.exception("removing the cgroup of %s failed", env_id)
+            log.exception("removing the cgroup %s failed", env.name)
         if env.disk is not None and self._disks is not None:
             self._disks.discard(env.disk)
         if env.net is not None and self._net is not None:

@@ -32,6 +32,7 @@ import socket
 import struct
 import subprocess
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
 RUNTIME_API_PORT = 9001
+REFILL_DELAY_S = 0.05
 HOST_ALIAS = "nubis-host"  # the gateway's name in every environment's /etc/hosts
 _SIOCGIFFLAGS = 0x8913
 _SIOCSIFFLAGS = 0x8914
@@ -301,6 +303,8 @@ class NetPool:
             if doomed is not None:
                 self._destroy(doomed)
                 continue
+            # Not during the cold start that just took one: pyroute2 holds the GIL a lot.
+            time.sleep(REFILL_DELAY_S)
             try:
                 slot = self.make()
             except Exception as e:

@@ -7,7 +7,7 @@ cgroups are unavailable; `isolated` is False so the server says so loudly.
 
 from __future__ import annotations
 
-from nubis.sandbox.base import EnvironmentLimits, Prepared
+from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
 
 NOFILE = 1024  # Lambda's file descriptor limit
 # RLIMIT_NPROC is not set: it counts every process of the uid, the server's included.
@@ -24,7 +24,12 @@ class ProcessSandbox:
             f"(rlimits only: RLIMIT_NOFILE={NOFILE}, RLIMIT_CORE=0)"
         )
 
-    async def prepare(self, env_id: str, limits: EnvironmentLimits) -> Prepared:
+    def reserve(self) -> Reservation | None:
+        return None  # a plain fork has nothing slow to do ahead
+
+    async def prepare(
+        self, env_id: str, limits: EnvironmentLimits, reservation: Reservation | None = None
+    ) -> Prepared:
         return Prepared({"rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]]})
 
     def pause(self, env_id: str) -> None:

@@ -8,6 +8,14 @@ imports. `<fd>` is one end of a SOCK_SEQPACKET socketpair (one message per datag
     zygote -> engine  {"forked": <pid>}  + a pidfd of the child       (one per request, FIFO)
                       {"error": "..."}                                 (fork failed)
     zygote -> engine  {"exited": <pid>, "status": <wait status>}     whenever a child ends
+    engine -> zygote  {"blank": true, "plan": {...}}  + the sandbox's fds
+    zygote -> engine  {"forked": <pid>}  + a pidfd and a control socket of the child
+    engine -> child   {"env": ..., "cwd": ..., "plan": ...}  + the log pipe fd   (on the
+                      control socket: the blank becomes an environment)
+
+A *blank* is forked ahead of time and applies the first stage of its sandbox plan (the
+slow part: entering a new cgroup costs a kernel RCU grace period, ~10 ms), then waits on
+its control socket; a cold start then only sends it the function's part.
 
 End of file on the socket (the engine closed it or died) makes the zygote kill the
 environments it forked and exit, so nothing outlives the server.
@@ -46,6 +54,7 @@ _PRELOAD = (
     "http.client",
     "importlib",
     "json",
+    "resource",
     "logging",
     "random",
     "re",
@@ -125,8 +134,10 @@ def _become_environment(
     fds: list[int],
     boot: Any,
     confine: Any,
+    ctl: socket.socket | None = None,
 ) -> None:
-    """Runs in the forked child; never returns."""
+    """Runs in the forked child; never returns. With `ctl`, a blank: apply the first stage
+    of the plan, then wait for the environment's request on `ctl`."""
     code = 1
     try:
         # Ordering: undo the zygote's signal setup first, so that a SIGCHLD of the
@@ -140,6 +151,15 @@ def _become_environment(
         os.close(wakeup[1])
         # Own session and process group: the engine kills the whole group at the end.
         os.setsid()
+        if ctl is not None:
+            first = request.get("plan") or {}
+            _check_plan(first, confine)
+            _apply_plan(first, fds, confine)
+            data, fds, _, _ = socket.recv_fds(ctl, _MAX_MESSAGE, _MAX_FDS)
+            ctl.close()
+            if not data:  # the engine let this blank go
+                os._exit(0)
+            request = json.loads(data)
         log_fd = fds[0]
         os.dup2(log_fd, 1)
         os.dup2(log_fd, 2)
@@ -229,6 +249,9 @@ def serve(sock: socket.socket) -> None:
                 sys.stdout.flush()
                 sys.stderr.flush()
                 new_pidns = bool((request.get("plan") or {}).get("pidns")) and pidns is not None
+                ctl = None
+                if request.get("blank"):
+                    ctl = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
                 pid = -1
                 try:
                     if new_pidns:
@@ -242,10 +265,17 @@ def serve(sock: socket.socket) -> None:
                 except OSError as e:
                     for fd in fds:
                         os.close(fd)
+                    if ctl is not None:
+                        ctl[0].close()
+                        ctl[1].close()
                     _send(sock, {"error": f"fork failed: {e}"})
                     continue
                 if pid == 0:
-                    _become_environment(sock, wakeup, request, fds, boot, confine)
+                    if ctl is not None:
+                        ctl[0].close()
+                    _become_environment(
+                        sock, wakeup, request, fds, boot, confine, ctl[1] if ctl else None
+                    )
                 for fd in fds:
                     os.close(fd)
                 children.add(pid)
@@ -253,9 +283,12 @@ def serve(sock: socket.socket) -> None:
                 # refers to this child even if it has already exited (no pid reuse race).
                 pidfd = os.pidfd_open(pid)
                 try:
-                    _send(sock, {"forked": pid}, [pidfd])
+                    _send(sock, {"forked": pid}, [pidfd, ctl[0].fileno()] if ctl else [pidfd])
                 finally:
                     os.close(pidfd)
+                    if ctl is not None:
+                        ctl[0].close()
+                        ctl[1].close()
     finally:
         for pid in children:
             with contextlib.suppress(OSError):
@@ -273,8 +306,8 @@ def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[1]))
     try:
         serve(sock)
-    except BrokenPipeError:
-        pass
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the engine is gone
     finally:
         sock.close()
 
