@@ -106,7 +106,7 @@ class NubisServer:
             raise RuntimeError(f"nubis serve did not start: {exc}\n{tail}") from exc
         return self
 
-    def create_function(self, name: str) -> None:
+    def create_function(self, name: str, memory_mb: int = 128) -> None:
         """Create the hello function and wait until it is Active (if the server has states)."""
         self.client.create_function(
             FunctionName=name,
@@ -114,6 +114,7 @@ class NubisServer:
             Role=ROLE,
             Handler="handler.hello",
             Code={"ZipFile": self._zip},
+            MemorySize=memory_mb,
         )
         deadline = time.monotonic() + 30
         while True:
