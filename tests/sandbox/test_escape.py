@@ -8,7 +8,7 @@ from pathlib import Path
 
 from nubis.engine.local import LocalEngine
 from nubis.observe.memory import MemoryLogSink
-from nubis.sandbox.linux import LinuxSandbox
+from nubis.sandbox.linux import LinuxSandbox, _has_libseccomp
 from tests.engine.conftest import MakeSpec
 from tests.engine.helpers import request
 from tests.sandbox.helpers import needs_isolation, run_isolated
@@ -37,9 +37,13 @@ def handler(event, context):
     status = open("/proc/self/status").read()
     caps = {l.split(":")[0]: l.split()[1] for l in status.splitlines() if l.startswith("Cap")}
     nnp = [l.split()[1] for l in status.splitlines() if l.startswith("NoNewPrivs")][0]
+    seccomp = [l.split()[1] for l in status.splitlines() if l.startswith("Seccomp:")][0]
     return {
         "uid": os.getuid(), "gid": os.getgid(), "pid": os.getpid(), "cwd": os.getcwd(),
         "task_root": os.environ["LAMBDA_TASK_ROOT"], "caps": caps, "no_new_privs": nnp,
+        "seccomp": seccomp,
+        "userns": attempt(lambda: syscall(libc.unshare(0x10000000))),
+        "fork_userns": attempt(lambda: os.waitpid(os.fork() or os._exit(0), 0)),
         "processes": sorted(p for p in os.listdir("/proc") if p.isdigit()),
         "root": sorted(os.listdir("/")),
         "visible": {p: os.path.exists(p) for p in paths},
@@ -86,13 +90,17 @@ def test_a_function_sees_only_itself(make_spec: MakeSpec, tmp_path: Path) -> Non
         assert seen["write_code"] == "EROFS"
         assert seen["write_etc"] == "EROFS"
         assert seen["write_tmp"] == "allowed"
-        for attack in ("mount", "unshare", "setuid", "chroot", "mknod"):
+        # A user namespace would give it capabilities over namespaces of its own.
+        for attack in ("mount", "unshare", "setuid", "chroot", "mknod", "userns"):
             assert seen[attack] == "EPERM", (attack, seen[attack])
         # The server's pid does not exist in its namespace; -1 reaches only itself.
         assert seen["kill_server"] == "ESRCH"
         assert seen["kill_all"] in ("ESRCH", "allowed")
         assert seen["ptrace"] in ("EPERM", "ESRCH")
         assert seen["runtime_api"] == "127.0.0.1:9001"
+        assert seen["fork_userns"] == "allowed"  # plain forks still work
+        if _has_libseccomp():
+            assert seen["seccomp"] == "2"  # a filter is loaded
 
     run_isolated(body)
 

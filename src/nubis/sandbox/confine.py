@@ -22,6 +22,9 @@ Plan keys (all optional; an unknown key makes the zygote refuse the environment)
                                after every capability is dropped from the bounding set and
                                no_new_privs is set
     "cwd": path, "env": {...}  the working directory and variables as seen inside
+    "seccomp": [name...]       syscalls refused with EPERM (plus clone with namespace
+                               flags; clone3 is ENOSYS so libc falls back to clone),
+                               loaded last through libseccomp
 
 Ordering (each step needs the privileges the next ones give up): cgroup first (memory is
 charged from the first page), then namespaces, then mounts (need CAP_SYS_ADMIN in the
@@ -76,6 +79,7 @@ KNOWN_KEYS = frozenset(
         "gid",
         "cwd",
         "env",
+        "seccomp",
     }
 )
 
@@ -212,6 +216,77 @@ def _drop_privileges(plan: dict[str, Any]) -> None:
         os.setresuid(uid, uid, uid)
 
 
+class _ArgCmp(ctypes.Structure):
+    _fields_ = [
+        ("arg", ctypes.c_uint),
+        ("op", ctypes.c_int),
+        ("datum_a", ctypes.c_uint64),
+        ("datum_b", ctypes.c_uint64),
+    ]
+
+
+_SCMP_ACT_ALLOW = 0x7FFF0000
+_SCMP_CMP_MASKED_EQ = 7
+_NAMESPACE_FLAGS = (
+    CLONE_NEWNS,
+    CLONE_NEWUTS,
+    CLONE_NEWIPC,
+    CLONE_NEWPID,
+    CLONE_NEWNET,
+    0x02000000,  # CLONE_NEWCGROUP
+    0x10000000,  # CLONE_NEWUSER
+)
+
+
+def _errno_action(err: int) -> int:
+    return 0x00050000 | (err & 0xFFFF)  # SCMP_ACT_ERRNO(err)
+
+
+def _seccomp(deny: list[str]) -> None:
+    """Refuse `deny` (and namespace-creating clones) for this process and its children."""
+    import errno
+
+    lib = ctypes.CDLL("libseccomp.so.2", use_errno=True)
+    lib.seccomp_init.restype = ctypes.c_void_p
+    lib.seccomp_init.argtypes = [ctypes.c_uint32]
+    lib.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
+    lib.seccomp_rule_add_array.argtypes = [
+        ctypes.c_void_p,
+        ctypes.c_uint32,
+        ctypes.c_int,
+        ctypes.c_uint,
+        ctypes.POINTER(_ArgCmp),
+    ]
+    lib.seccomp_load.argtypes = [ctypes.c_void_p]
+    lib.seccomp_release.argtypes = [ctypes.c_void_p]
+    ctx = lib.seccomp_init(_SCMP_ACT_ALLOW)
+    if not ctx:
+        raise OSError("seccomp_init failed")
+    try:
+        eperm = _errno_action(errno.EPERM)
+
+        def rule(action: int, name: str, *cmps: _ArgCmp) -> None:
+            nr = lib.seccomp_syscall_resolve_name(name.encode())
+            if nr < 0:  # not a syscall of this architecture
+                return
+            array = (_ArgCmp * len(cmps))(*cmps) if cmps else None
+            result = lib.seccomp_rule_add_array(ctx, action, nr, len(cmps), array)
+            if result != 0:
+                raise OSError(-result, f"seccomp rule for {name}: {os.strerror(-result)}")
+
+        for name in deny:
+            rule(eperm, name)
+        for flag in _NAMESPACE_FLAGS:
+            rule(eperm, "clone", _ArgCmp(0, _SCMP_CMP_MASKED_EQ, flag, flag))
+        # clone3 passes its flags in memory, out of a filter's reach.
+        rule(_errno_action(errno.ENOSYS), "clone3")
+        result = lib.seccomp_load(ctx)
+        if result != 0:
+            raise OSError(-result, f"seccomp_load: {os.strerror(-result)}")
+    finally:
+        lib.seccomp_release(ctx)
+
+
 def apply(plan: dict[str, Any], fds: list[int], extra_ro: list[str]) -> None:
     """Confine the calling process (the forked environment) as `plan` says."""
     for path in plan.get("cgroup_procs", ()):
@@ -236,3 +311,5 @@ def apply(plan: dict[str, Any], fds: list[int], extra_ro: list[str]) -> None:
             resource.setrlimit(getattr(resource, name), (soft, hard))
     if "uid" in plan or "root" in plan:
         _drop_privileges(plan)
+    if plan.get("seccomp"):
+        _seccomp(list(plan["seccomp"]))  # last: the steps above use some of these calls

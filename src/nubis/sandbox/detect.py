@@ -105,10 +105,10 @@ def probe() -> list[Check]:
     checks.append(
         Check(
             "seccomp",
-            False,
-            "libseccomp found; the syscall filter is not implemented yet"
+            seccomp,
+            "libseccomp: mount, ptrace, modules, bpf, keyctl and namespace calls refused"
             if seccomp
-            else "libseccomp not found",
+            else "libseccomp not found: no syscall filter",
             required=False,
         )
     )

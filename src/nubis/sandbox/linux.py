@@ -46,6 +46,36 @@ TASK_ROOT = "/var/task"
 RUNTIME_ROOT = "/var/runtime"
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 _DEVICES = ("null", "zero", "full", "random", "urandom")
+# Refused inside (EPERM) where libseccomp is installed: mounts, tracing other processes,
+# kernel modules, BPF, the kernel keyring, namespaces, and other host-level operations.
+SECCOMP_DENY = (
+    "mount",
+    "umount2",
+    "pivot_root",
+    "fsopen",
+    "fsmount",
+    "fsconfig",
+    "move_mount",
+    "open_tree",
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "bpf",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "unshare",
+    "setns",
+    "kexec_load",
+    "kexec_file_load",
+    "open_by_handle_at",
+    "swapon",
+    "swapoff",
+    "reboot",
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +88,7 @@ class LinuxSandboxSettings:
     api_port: int | None = None  # the Nubis API port, reachable inside at nubis-host
     ro_binds: tuple[tuple[str, str], ...] = ()  # (host path, path inside), e.g. an SDK
     keep_ready: int = 3
+    seccomp: bool = True  # where libseccomp is installed
 
 
 @dataclass
@@ -121,6 +152,7 @@ class LinuxSandbox:
             self.close()
             raise
         self._cpus = os.cpu_count() or 1
+        self._seccomp = s.seccomp and _has_libseccomp()
         self._links, self._binds = _system_tree()
 
     # --- instance ownership
@@ -187,7 +219,8 @@ class LinuxSandbox:
             "isolated: mount, PID, IPC, UTS and network namespaces; pivot_root into a "
             f"read-only root; cgroup v{version} (memory, CPU, pids {PIDS}, freezer); "
             f"ext4 /tmp disks; uid {self._settings.uid}, no capabilities, no_new_privs; "
-            f"RLIMIT_NOFILE {NOFILE}; network: {net}"
+            f"RLIMIT_NOFILE {NOFILE}; seccomp {'on' if self._seccomp else 'off'}; "
+            f"network: {net}"
         )
 
     async def prepare(
@@ -240,6 +273,8 @@ class LinuxSandbox:
             "gid": s.uid,
             "cwd": TASK_ROOT,
         }
+        if self._seccomp:
+            plan["seccomp"] = list(SECCOMP_DENY)
         inside_env = {"LAMBDA_TASK_ROOT": TASK_ROOT, "LAMBDA_RUNTIME_DIR": RUNTIME_ROOT}
         if self.gateway and s.api_port:
             inside_env["AWS_ENDPOINT_URL"] = f"http://{network.HOST_ALIAS}:{s.api_port}"
@@ -335,6 +370,16 @@ class LinuxSandbox:
         with contextlib.suppress(OSError):
             (s.run_dir / f"{self.instance}.lock").unlink()
         os.close(self._lock_fd)
+
+
+def _has_libseccomp() -> bool:
+    import ctypes
+
+    try:
+        ctypes.CDLL("libseccomp.so.2")
+    except OSError:
+        return False
+    return True
 
 
 def _system_tree() -> tuple[list[list[str]], list[list[str]]]:
