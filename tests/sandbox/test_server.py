@@ -24,6 +24,11 @@ def handler(event, context):
 """
 
 
+def _runtimes(log: str) -> list[str]:
+    line = next(line for line in log.splitlines() if "runtimes: " in line)
+    return line.split("runtimes: ", 1)[1].split(", ")
+
+
 def _instances() -> set[str]:
     return {p.name.removesuffix(".lock") for p in RUN_DIR.glob("*.lock")}
 
@@ -39,6 +44,18 @@ def test_boto3_inside_calls_nubis_and_a_stop_leaves_nothing(tmp_path: Path) -> N
         assert "FunctionError" not in out, result
         assert "sdk" in result["names"]
         assert result["endpoint"].startswith("http://nubis-host:")
+        # Other runtimes through the API too: Node.js, deployed as a zip.
+        node = next((r for r in _runtimes(server.log()) if r.startswith("nodejs")), None)
+        if node is not None:
+            create(
+                client,
+                "node",
+                {"index.js": "exports.handler = async (e) => ({ node: process.version, e });"},
+                Runtime=node,
+                Handler="index.handler",
+            )
+            out = client.invoke(FunctionName="node", Payload=b'{"x": 1}')
+            assert json.loads(out["Payload"].read())["e"] == {"x": 1}
         assert leftovers(instance, RUN_DIR) != []  # the check below can see things
     assert server.proc.returncode == 0
     assert leftovers(instance, RUN_DIR) == []
