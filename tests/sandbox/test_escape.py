@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -144,5 +145,36 @@ def test_environments_cannot_reach_each_other(make_spec: MakeSpec) -> None:
         # Neither a's Runtime API (on a's own loopback) nor anything else of a's.
         assert second["9001"] != "connected"
         assert second["22"] != "connected"
+
+    run_isolated(body)
+
+
+def test_layers_are_read_only_at_opt(make_spec: MakeSpec, tmp_path: Path) -> None:
+    opt = tmp_path / "layers"
+    (opt / "python").mkdir(parents=True)
+    (opt / "python" / "shared.py").write_text("VALUE = 'from a layer'\n")
+    spec = dataclasses.replace(
+        make_spec(
+            """
+            import os, shared
+            def handler(event, context):
+                try:
+                    open("/opt/python/x", "w")
+                    writable = True
+                except OSError:
+                    writable = False
+                return {"value": shared.VALUE, "file": shared.__file__, "writable": writable}
+            """
+        ),
+        opt_dir=opt,
+    )
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink, sandbox: LinuxSandbox) -> None:
+        result = await engine.invoke(spec, request(spec))
+        assert json.loads(result.payload) == {
+            "value": "from a layer",
+            "file": "/opt/python/shared.py",
+            "writable": False,
+        }
 
     run_isolated(body)
