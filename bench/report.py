@@ -73,6 +73,15 @@ and the time until a configuration is READY: measured by `bench/provisioned.py`,
 """
 
 
+# Measured by its own script (bench/isolation.py), which writes its own page.
+ISOLATION = """## Isolation
+
+Cold and warm invocations through the HTTP API with and without the Linux sandbox (same
+run), idle memory per isolated environment and how many fit in 4 GB: measured by
+`bench/isolation.py`, see [isolation-benchmarks.md](isolation-benchmarks.md).
+"""
+
+
 def document(
     *, command: str, date: str, facts: list[str], tables: list[Table], preamble: str
 ) -> str:
@@ -91,5 +100,5 @@ def document(
         "",
     ]
     parts += [t.markdown() for t in tables]
-    parts += [PROVISIONED]
+    parts += [PROVISIONED, ISOLATION]
     return "\n".join(parts).rstrip() + "\n"
