@@ -57,8 +57,11 @@ class Blank:
 
 
 class Blanks:
-    def __init__(self, sandbox: Sandbox, keep: int = 2) -> None:
+    def __init__(
+        self, sandbox: Sandbox, ro_binds: tuple[tuple[str, str], ...] = (), keep: int = 2
+    ) -> None:
         self._sandbox = sandbox
+        self._ro_binds = ro_binds  # mounted ahead too (what most environments need)
         self._keep = keep
         self._ready: dict[str, list[Blank]] = {}  # zygote runtime -> blanks
         self._refills: dict[str, asyncio.Task[None]] = {}
@@ -91,7 +94,7 @@ class Blanks:
         await asyncio.sleep(delay)
         ready = self._ready.setdefault(zygote.runtime, [])
         while not self._closed and len(ready) < self._keep:
-            reservation = self._sandbox.reserve()
+            reservation = self._sandbox.reserve(self._ro_binds)
             if reservation is None:
                 return  # nothing to do ahead (or nothing ready yet): forks as usual
             try:

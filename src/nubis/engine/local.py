@@ -81,7 +81,9 @@ class LocalEngine:
         self._targets: dict[str, tuple[FunctionSpec, int]] = {}  # key -> provisioned count
         self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
         self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
-        self._blanks = Blanks(self._sandbox)  # half-confined forks ready for cold starts
+        # Half-confined forks ready for cold starts, with the Python SDK already mounted.
+        sdk = runtime_discovery.python_sdk() if self._sandbox.isolated else ()
+        self._blanks = Blanks(self._sandbox, sdk)
         self._started = False
         self._closed = False
 

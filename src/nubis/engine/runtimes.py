@@ -115,7 +115,8 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def _python_sdk() -> tuple[tuple[str, str], ...]:
+def python_sdk() -> tuple[tuple[str, str], ...]:
+    """(host path, path inside) of the AWS SDK packages, as Lambda's Python runtimes have."""
     binds = []
     for name in PYTHON_SDK:
         spec = importlib.util.find_spec(name)
@@ -135,7 +136,7 @@ def launch_for(
     if runtime.startswith("python"):
         if not isolated:
             return Launch()
-        return Launch(ro_binds=_python_sdk(), env={"PYTHONPATH": INSIDE_RUNTIME_DIR})
+        return Launch(ro_binds=python_sdk(), env={"PYTHONPATH": INSIDE_RUNTIME_DIR})
     if runtime.startswith("nodejs"):
         if not isolated:
             return Launch([executable, str(NODE_BOOTSTRAP)])

@@ -9,10 +9,12 @@ key it does not know refuses to start the environment rather than run it less is
 than the plan says.
 
 Contract:
-- `reserve()` (optional speed-up) returns the first stage of a plan for a *blank*: a
-  process forked ahead of time that applies it and waits (see `nubis/engine/blanks.py`),
-  or None when nothing is ready or worth doing ahead. Its token is released with
-  `release(token)` if it is never used.
+- `reserve(ro_binds)` (optional speed-up) returns the first stage of a plan for a
+  *blank*: a process forked ahead of time that applies it and waits (see
+  `nubis/engine/blanks.py`), or None when nothing is ready or worth doing ahead.
+  `ro_binds` may already be mounted then (the environment's `EnvironmentLimits.ro_binds`
+  that equal them are not mounted again). Its token is released with `release(token)`
+  if it is never used.
 - `prepare(env_id, limits, reservation)` is called once per environment, before the fork
   (or, with a reservation, before the blank is claimed; the plan is then the second
   stage), on the event loop; it takes resources from pools prepared ahead of time and
@@ -73,7 +75,7 @@ class Sandbox(Protocol):
 
     def describe(self) -> str: ...
 
-    def reserve(self) -> Reservation | None: ...
+    def reserve(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> Reservation | None: ...
 
     async def prepare(
         self, env_id: str, limits: EnvironmentLimits, reservation: Reservation | None = None

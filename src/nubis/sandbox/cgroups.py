@@ -9,7 +9,8 @@ one child group per environment. Contract:
   blank environment's, when it is claimed).
 - `freeze(name)` / `thaw(name)` stop and resume every process of the group; both are
   idempotent and never raise for a group that is already gone.
-- `peak_memory_bytes(name)` is the group's high-water mark of charged memory, or None.
+- `peak_memory_file(name)` is the path of the file holding the group's high-water mark
+  of charged memory in bytes (it may not exist: then there is no such measure).
 - `remove(name)` kills what is still in the group (thawing it first: a frozen v1 task
   cannot die) and removes the directories; idempotent, never raises, may wait a few ms
   for dying processes (call it off the event loop).
@@ -42,7 +43,7 @@ class Cgroups(Protocol):
 
     def thaw(self, name: str) -> None: ...
 
-    def peak_memory_bytes(self, name: str) -> int | None: ...
+    def peak_memory_file(self, name: str) -> str: ...
 
     def remove(self, name: str) -> None: ...
 
@@ -179,8 +180,8 @@ class CgroupV1:
         with contextlib.suppress(OSError):
             _write(self._group("freezer", name) / "freezer.state", "THAWED")
 
-    def peak_memory_bytes(self, name: str) -> int | None:
-        return _read_int(self._group("memory", name) / "memory.max_usage_in_bytes")
+    def peak_memory_file(self, name: str) -> str:
+        return str(self._group("memory", name) / "memory.max_usage_in_bytes")
 
     def remove(self, name: str) -> None:
         self.thaw(name)
@@ -265,8 +266,8 @@ class CgroupV2:
         with contextlib.suppress(OSError):
             _write(self._parent / name / "cgroup.freeze", "0")
 
-    def peak_memory_bytes(self, name: str) -> int | None:
-        return _read_int(self._parent / name / "memory.peak")
+    def peak_memory_file(self, name: str) -> str:
+        return str(self._parent / name / "memory.peak")
 
     def remove(self, name: str) -> None:
         group = self._parent / name

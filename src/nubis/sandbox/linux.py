@@ -98,6 +98,8 @@ class _Env:
     disk: disk_pool.Disk | None = None
     net: network.NetSlot | None = None
     paused: bool = False
+    peak_fd: int | None = None  # kept open: pread per REPORT line, not open+read+close
+    bound: frozenset[str] = frozenset()  # paths inside that a blank bound ahead of time
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -233,6 +235,8 @@ class LinuxSandbox:
             raise OSError("the sandbox is closed")
         cpus = self._cpus_for(limits.memory_mb)
         first: dict[str, object] = {}
+        s = self._settings
+        binds: list[list[str]] = []
         if reservation is not None:
             # A blank: its cgroup and network exist and it is in them; only limits change.
             env = self._envs.pop(reservation.token)
@@ -246,6 +250,7 @@ class LinuxSandbox:
             if env.net is None:
                 env.net = await asyncio.to_thread(self._net.make)
             first = self._first_stage(procs)
+            binds = self._base_binds()
         env.disk = self._disks.take(limits.ephemeral_mb)
         if env.disk is None:
             env.disk = await asyncio.to_thread(self._disks.make, limits.ephemeral_mb)
@@ -253,21 +258,18 @@ class LinuxSandbox:
             self._free(env)
             raise OSError("the environment was released while it was prepared")
         assert env.net is not None
-        s = self._settings
-        binds: list[list[str]] = [list(b) for b in self._binds]
-        binds.append([str(self._hosts), "/etc/hosts", "ro"])
         binds.append([str(limits.code_dir), TASK_ROOT, "ro"])
         if limits.opt_dir is not None:
             binds.append([str(limits.opt_dir), "/opt", "ro"])
-        for host, inside in (*s.ro_binds, *limits.ro_binds):
-            binds.append([host, inside, "ro"])
+        for host, inside in limits.ro_binds:
+            if inside not in env.bound:
+                binds.append([host, inside, "ro"])
         binds.append([str(env.disk.mount_point), "/tmp", "rw"])
-        binds += [[f"/dev/{d}", f"/dev/{d}", "dev"] for d in _DEVICES]
         plan = {
             **first,
             "root": str(self._root),
-            "links": self._links,
             "binds": binds,
+            "pivot": True,
             "rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]],
             "uid": s.uid,
             "gid": s.uid,
@@ -285,16 +287,27 @@ class LinuxSandbox:
         return min(memory_mb / MB_PER_VCPU, float(self._cpus))
 
     def _first_stage(self, procs: list[str], netns_index: int = 1) -> dict[str, object]:
-        """What is applied right after the fork (or by a blank, ahead of time)."""
+        """What is applied right after the fork (or by a blank, ahead of time): cgroup,
+        namespaces, and the part of the root that is the same for every function."""
         return {
             "pidns": True,
             "cgroup_procs": procs,
             "netns_fd": netns_index,  # without a blank, fds[0] is the log pipe
             "namespaces": True,
             "hostname": "localhost",
+            "root": str(self._root),
+            "root_base": True,
+            "links": self._links,
         }
 
-    def reserve(self) -> Reservation | None:
+    def _base_binds(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> list[list[str]]:
+        binds: list[list[str]] = [list(b) for b in self._binds]
+        binds.append([str(self._hosts), "/etc/hosts", "ro"])
+        binds += [[host, inside, "ro"] for host, inside in (*self._settings.ro_binds, *ro_binds)]
+        binds += [[f"/dev/{d}", f"/dev/{d}", "dev"] for d in _DEVICES]
+        return binds
+
+    def reserve(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> Reservation | None:
         """A cgroup and a network namespace for a blank (None if no namespace is ready:
         making one here would block the event loop)."""
         if self._closed or self._cgroups is None or self._net is None:
@@ -303,7 +316,8 @@ class LinuxSandbox:
         if net is None:
             return None
         token = "b" + secrets.token_hex(8)
-        env = self._envs[token] = _Env(token, net=net)
+        bound = frozenset(inside for _, inside in ro_binds)
+        env = self._envs[token] = _Env(token, net=net, bound=bound)
         try:
             # Unthrottled until claimed: a blank that used up a small CPU quota while it
             # set up would stall its claim until the next CFS period (up to 100 ms).
@@ -312,7 +326,13 @@ class LinuxSandbox:
             self.release(token)
             raise
         env.cgroup = True
-        return Reservation(token, self._first_stage(procs, 0), [net.netns_fd])
+        plan: dict[str, object] = {
+            **self._first_stage(procs, 0),
+            "binds": self._base_binds(ro_binds),
+        }
+        if self._seccomp:
+            plan["seccomp_compile"] = list(SECCOMP_DENY)  # loaded when claimed
+        return Reservation(token, plan, [net.netns_fd])
 
     def pause(self, env_id: str) -> None:
         env = self._envs.get(env_id)
@@ -328,10 +348,16 @@ class LinuxSandbox:
 
     def max_memory_mb(self, env_id: str) -> int | None:
         env = self._envs.get(env_id)
-        if self._cgroups is None or env is None:
+        if self._cgroups is None or env is None or not env.cgroup:
             return None
-        peak = self._cgroups.peak_memory_bytes(env.name)
-        return None if peak is None else (peak + (1 << 20) - 1) >> 20
+        try:
+            if env.peak_fd is None:
+                path = self._cgroups.peak_memory_file(env.name)
+                env.peak_fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            peak = int(os.pread(env.peak_fd, 64, 0))
+        except (OSError, ValueError):
+            return None
+        return (peak + (1 << 20) - 1) >> 20
 
     def release(self, env_id: str) -> None:
         env = self._envs.pop(env_id, None)
@@ -339,6 +365,9 @@ class LinuxSandbox:
             self._free(env)
 
     def _free(self, env: _Env) -> None:
+        if env.peak_fd is not None:
+            os.close(env.peak_fd)
+            env.peak_fd = None
         try:
             if env.cgroup and self._cgroups is not None:
                 self._cgroups.remove(env.name)

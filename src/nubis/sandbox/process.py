@@ -24,7 +24,7 @@ class ProcessSandbox:
             f"(rlimits only: RLIMIT_NOFILE={NOFILE}, RLIMIT_CORE=0)"
         )
 
-    def reserve(self) -> Reservation | None:
+    def reserve(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> Reservation | None:
         return None  # a plain fork has nothing slow to do ahead
 
     async def prepare(
