@@ -187,6 +187,7 @@ class Environment:
         if ready.done():
             init_error = ready.result()
             if init_error is None:
+                self._schedule_freeze()  # e.g. a provisioned one, idle until its first use
                 return None
             self.discarded = True
             self._drain_logs()
@@ -233,11 +234,14 @@ class Environment:
             tail = "".join(self._tail) if request.tail_logs else None
             self._tail = None
             self._tail_chars = 0
-        if not self.discarded and self._sandbox is not None:
-            self._pause_timer = asyncio.get_running_loop().call_later(PAUSE_AFTER_S, self._freeze)
+        self._schedule_freeze()
         return InvokeResult(result.payload, result.function_error, tail, spec.version)
 
     # --- freezing while idle
+
+    def _schedule_freeze(self) -> None:
+        if not self.discarded and self._sandbox is not None and self._pause_timer is None:
+            self._pause_timer = asyncio.get_running_loop().call_later(PAUSE_AFTER_S, self._freeze)
 
     def _freeze(self) -> None:
         self._pause_timer = None
