@@ -142,8 +142,9 @@ def test_cpu_is_proportional_to_memory(make_spec: MakeSpec) -> None:
         await asyncio.sleep(0.5)  # the sandbox's pools refill in the background: not now
         share_small = json.loads((await engine.invoke(small, request(small))).payload)
         share_big = json.loads((await engine.invoke(big, request(big))).payload)
-        assert share_small < 0.25
-        assert share_big > 0.6
+        assert share_small < 0.2  # a hard quota: 0.1 vCPU, whatever else runs
+        # 1 vCPU, less when other work on the host competes for the cores.
+        assert share_big > max(0.3, 2.5 * share_small)
 
     run_isolated(body)
 
