@@ -3,8 +3,11 @@ after a stop, nor after a `kill -9` once the next server has started."""
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
+import threading
+import time
 from pathlib import Path
 
 from tests.helpers import create, lambda_client, running_server
@@ -73,3 +76,50 @@ def test_the_next_server_removes_what_a_killed_one_left(tmp_path: Path) -> None:
         assert leftovers(instance, RUN_DIR) != []
     with running_server(tmp_path / "data2", "--isolation", "on"):
         assert leftovers(instance, RUN_DIR) == []
+
+
+SNAP = """
+import time
+import boto3  # the expensive part of init, done once ahead of time with SnapStart
+
+CLIENT = boto3.client("lambda")
+
+def handler(event, context):
+    time.sleep(event.get("hold", 0))
+    return "ok"
+"""
+
+
+def test_snapstart_version_through_the_api(tmp_path: Path) -> None:
+    with running_server(tmp_path / "data", "--isolation", "on") as server:
+        client = lambda_client(server.endpoint)
+        create(
+            client,
+            "snap",
+            SNAP,
+            MemorySize=1769,
+            Timeout=30,
+            SnapStart={"ApplyOn": "PublishedVersions"},
+        )
+        latest = client.get_function_configuration(FunctionName="snap")
+        assert latest["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "Off"}
+        client.publish_version(FunctionName="snap")
+        v1 = client.get_function_configuration(FunctionName="snap", Qualifier="1")
+        assert v1["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}
+        first = client.invoke(FunctionName="snap", Qualifier="1", LogType="Tail")
+        assert "Init Duration" in base64.b64decode(first["LogResult"]).decode()
+        time.sleep(3)  # the spare's init (import boto3) runs in the background
+        busy = threading.Thread(
+            target=client.invoke,
+            kwargs={"FunctionName": "snap", "Qualifier": "1", "Payload": b'{"hold": 1}'},
+        )
+        busy.start()
+        time.sleep(0.2)
+        started = time.perf_counter()
+        out = client.invoke(FunctionName="snap", Qualifier="1", LogType="Tail")
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        busy.join()
+        report = base64.b64decode(out["LogResult"]).decode()
+        assert "Restore Duration" in report, report
+        assert "Init Duration" not in report
+        assert elapsed_ms < 150  # boto3's import alone takes longer than that

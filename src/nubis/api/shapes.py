@@ -29,7 +29,10 @@ def function_configuration(config: FunctionConfig, arn: str) -> dict[str, Any]:
         "PackageType": config.package_type,
         "Architectures": list(config.architectures),
         "EphemeralStorage": {"Size": config.ephemeral_storage},
-        "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+        "SnapStart": {
+            "ApplyOn": config.snap_start,
+            "OptimizationStatus": "On" if config.snap_start_on else "Off",
+        },
         "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{config.name}"},
     }
     if config.environment:

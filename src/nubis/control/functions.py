@@ -169,6 +169,7 @@ class FunctionService:
                 if config.layers
                 else None
             ),
+            snap_start=config.snap_start_on,
         )
         if config.version == LATEST:
             self._specs[config.name] = (config, spec)
@@ -259,6 +260,7 @@ class FunctionService:
             revision_id=str(uuid.uuid4()),
             tags=dict(params.get("Tags") or {}),
             layers=layers,
+            snap_start=_snap_start(params.get("SnapStart")),
         )
         if not self._functions.create(config):  # lost a race with another create
             raise ResourceConflictException(f"Function already exist: {ref.name}")
@@ -330,6 +332,8 @@ class FunctionService:
                 changes[attr] = params[member]
         if params.get("EphemeralStorage"):
             changes["ephemeral_storage"] = params["EphemeralStorage"]["Size"]
+        if params.get("SnapStart") is not None:
+            changes["snap_start"] = _snap_start(params["SnapStart"])
         if params.get("Layers") is not None:
             layers = layer_rules.resolve(self.layers, self.account, params["Layers"])
             packages.check_unzipped_total(
@@ -400,3 +404,13 @@ class FunctionService:
             },
             "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(functions)},
         }
+
+
+def _snap_start(value: Mapping[str, Any] | None) -> str:
+    apply_on = str((value or {}).get("ApplyOn") or "None")
+    if apply_on not in ("PublishedVersions", "None"):
+        raise InvalidParameterValueException(
+            f"1 validation error detected: Value '{apply_on}' at 'snapStart.applyOn' failed to "
+            "satisfy constraint: Member must satisfy enum value set: [PublishedVersions, None]"
+        )
+    return apply_on

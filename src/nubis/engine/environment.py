@@ -67,6 +67,7 @@ class Environment:
         self.discarded = False  # it must not serve again (timed out, crashed, init failed)
         self.process: EnvProcess | None = None
         self.init_duration_ms: float | None = None  # reported once, on the first invocation
+        self._restore_started: float | None = None  # SnapStart: taken from the spares
         self._sink = sink
         self._clock = clock
         self._on_dead = on_dead
@@ -216,6 +217,10 @@ class Environment:
         if request.tail_logs and self._tail is None:
             self._tail = collections.deque()
         self._thaw()
+        restore_ms = None
+        if self._restore_started is not None:
+            restore_ms = (time.perf_counter() - self._restore_started) * 1000
+            self._restore_started = None
         self._emit(logs.start_line(rid, spec.version))
         started = time.perf_counter()
         if failed_init is not None:
@@ -226,7 +231,9 @@ class Environment:
         self._emit(logs.end_line(rid))
         max_memory = self._max_memory_mb or self._peak_memory_mb()
         self._emit(
-            logs.report_line(rid, duration_ms, spec.memory_mb, max_memory, self.init_duration_ms)
+            logs.report_line(
+                rid, duration_ms, spec.memory_mb, max_memory, self.init_duration_ms, restore_ms
+            )
         )
         self.init_duration_ms = None
         tail = None
@@ -236,6 +243,12 @@ class Environment:
             self._tail_chars = 0
         self._schedule_freeze()
         return InvokeResult(result.payload, result.function_error, tail, spec.version)
+
+    def restore(self) -> None:
+        """SnapStart: an initialised spare is taken for an invocation; its first REPORT
+        line has a Restore Duration (until the invocation is dispatched), no Init Duration."""
+        self.init_duration_ms = None
+        self._restore_started = time.perf_counter()
 
     # --- freezing while idle
 

@@ -31,6 +31,7 @@ def report_line(
     memory_mb: int,
     max_memory_mb: int,
     init_duration_ms: float | None,
+    restore_duration_ms: float | None = None,
 ) -> str:
     billed = max(1, math.ceil(duration_ms))
     line = (
@@ -40,6 +41,11 @@ def report_line(
     )
     if init_duration_ms is not None:
         line += f"Init Duration: {init_duration_ms:.2f} ms\t"
+    if restore_duration_ms is not None:  # SnapStart: restored, not initialised
+        line += (
+            f"Restore Duration: {restore_duration_ms:.2f} ms\t"
+            f"Billed Restore Duration: {max(1, math.ceil(restore_duration_ms))} ms\t"
+        )
     return line + "\n"
 
 

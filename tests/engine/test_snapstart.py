@@ -1,0 +1,69 @@
+"""SnapStart: a published version's cold starts restore an environment initialised ahead."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import re
+import time
+
+from nubis.engine.local import LocalEngine
+from nubis.observe.memory import MemoryLogSink
+from tests.engine.conftest import MakeSpec
+from tests.engine.helpers import request, run_engine, until
+
+SLOW_INIT = """
+import time
+time.sleep(0.3)  # an expensive init (imports, connections)
+INITIALISED = time.time()
+
+def handler(event, context):
+    time.sleep(event.get("hold", 0))
+    return {"initialised": INITIALISED, "now": time.time()}
+"""
+
+
+def _report(tail: str) -> str:
+    return next(line for line in tail.splitlines() if line.startswith("REPORT"))
+
+
+def test_cold_starts_of_a_snapstart_version_restore_an_initialised_environment(
+    make_spec: MakeSpec,
+) -> None:
+    spec = dataclasses.replace(make_spec(SLOW_INIT), version="1", snap_start=True)
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        first = await engine.invoke(spec, request(spec, tail=True))
+        assert first.log_tail is not None
+        assert "Init Duration" in _report(first.log_tail)  # nothing was ready yet
+        # A spare is initialised in the background (init already run, then frozen).
+        await until(lambda: engine.snapstart_ready(spec) == 1, limit_s=10)
+        # Two at once: one takes the idle environment, the other a cold start: restored.
+        started = time.time()
+        results = await asyncio.gather(
+            *(engine.invoke(spec, request(spec, b'{"hold": 0.2}', tail=True)) for _ in range(2))
+        )
+        reports = [_report(r.log_tail or "") for r in results]
+        restored = [r for r in reports if "Restore Duration" in r]
+        assert len(restored) == 1, reports
+        assert "Init Duration" not in restored[0]
+        restore_ms = float(re.findall(r"Restore Duration: ([\d.]+) ms", restored[0])[0])
+        assert restore_ms < 50
+        assert re.search(r"Billed Restore Duration: \d+ ms", restored[0])
+        # Its init ran before this invocation arrived, not because of it.
+        outcome = [json.loads(r.payload) for r in results]
+        assert all(o["initialised"] < started for o in outcome)
+
+    run_engine(body)
+
+
+def test_unpublished_or_unflagged_versions_do_not_keep_spares(make_spec: MakeSpec) -> None:
+    spec = make_spec("def handler(e, c): return 1")
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        await engine.invoke(spec, request(spec))
+        await asyncio.sleep(0.3)
+        assert engine.environment_count() == 1
+
+    run_engine(body)
