@@ -24,13 +24,11 @@ RUN_DIR = Path("/run/nubis-tests")
 DISK_DIR = Path("/var/tmp/nubis-tests")
 
 
-def _supported() -> str | None:
-    missing = [c for c in detect.probe() if c.required and not c.ok]
-    return "; ".join(f"{c.name}: {c.detail}" for c in missing) or None
-
-
-_WHY_NOT = _supported()
-needs_isolation = pytest.mark.skipif(_WHY_NOT is not None, reason=f"no isolation: {_WHY_NOT}")
+_CHECKS = detect.probe()
+_WHY_NOT = "; ".join(f"{c.name}: {c.detail}" for c in _CHECKS if c.required and not c.ok)
+NETWORK = all(c.ok for c in _CHECKS if c.name == "network")
+needs_isolation = pytest.mark.skipif(bool(_WHY_NOT), reason=f"no isolation: {_WHY_NOT}")
+needs_network = pytest.mark.skipif(not NETWORK, reason="no bridge network (pyroute2, nft)")
 
 
 def run_isolated(
@@ -45,7 +43,11 @@ def run_isolated(
         children_before = set(children_of(os.getpid()))
         sandbox = LinuxSandbox(
             LinuxSandboxSettings(
-                run_dir=RUN_DIR, disk_dir=DISK_DIR, keep_ready=1, api_port=api_port
+                run_dir=RUN_DIR,
+                disk_dir=DISK_DIR,
+                keep_ready=1,
+                api_port=api_port,
+                network=NETWORK,
             )
         )
         sink = MemoryLogSink()

@@ -12,7 +12,7 @@ from nubis.observe.memory import MemoryLogSink
 from nubis.sandbox.linux import LinuxSandbox, _has_libseccomp
 from tests.engine.conftest import MakeSpec
 from tests.engine.helpers import request
-from tests.sandbox.helpers import needs_isolation, run_isolated
+from tests.sandbox.helpers import needs_isolation, needs_network, run_isolated
 
 pytestmark = needs_isolation
 
@@ -131,6 +131,7 @@ def handler(event, context):
 """
 
 
+@needs_network
 def test_environments_cannot_reach_each_other(make_spec: MakeSpec) -> None:
     a = make_spec(NETWORK, name="a")
     b = make_spec(NETWORK, name="b")

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from tests.helpers import create, lambda_client, running_server
-from tests.sandbox.helpers import leftovers, needs_isolation
+from tests.sandbox.helpers import leftovers, needs_isolation, needs_network
 
 pytestmark = needs_isolation
 
@@ -36,6 +36,7 @@ def _instances() -> set[str]:
     return {p.name.removesuffix(".lock") for p in RUN_DIR.glob("*.lock")}
 
 
+@needs_network
 def test_boto3_inside_calls_nubis_and_a_stop_leaves_nothing(tmp_path: Path) -> None:
     before = _instances()
     with running_server(tmp_path / "data", "--isolation", "on") as server:

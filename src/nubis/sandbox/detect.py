@@ -77,6 +77,8 @@ def probe() -> list[Check]:
     checks.append(_namespaces() if root else Check("namespaces", False, "needs root"))
     checks.append(_cgroups())
     tools = [t for t in ("mkfs.ext4", "mount") if shutil.which(t) is None]
+    if not Path("/dev/loop-control").exists():
+        tools.append("/dev/loop-control (loop devices)")
     checks.append(
         Check(
             "tmp disks",
