@@ -9,6 +9,8 @@ import re
 import time
 
 from nubis.engine.local import LocalEngine
+from nubis.model.clock import FakeClock
+from nubis.model.settings import EngineSettings
 from nubis.observe.memory import MemoryLogSink
 from tests.engine.conftest import MakeSpec
 from tests.engine.helpers import request, run_engine, until
@@ -67,3 +69,20 @@ def test_unpublished_or_unflagged_versions_do_not_keep_spares(make_spec: MakeSpe
         assert engine.environment_count() == 1
 
     run_engine(body)
+
+
+def test_spares_of_unused_versions_are_reaped(make_spec: MakeSpec) -> None:
+    clock = FakeClock()
+    spec = dataclasses.replace(
+        make_spec("def handler(e, c): return 1"), version="1", snap_start=True
+    )
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        await engine.invoke(spec, request(spec))
+        await until(lambda: engine.snapstart_ready(spec) == 1)
+        clock.advance(61)
+        await engine.reap_idle()
+        assert engine.snapstart_ready(spec) == 0
+        assert engine.environment_count() == 0
+
+    run_engine(body, settings=EngineSettings(idle_timeout_s=60), clock=clock)

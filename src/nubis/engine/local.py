@@ -369,6 +369,14 @@ class LocalEngine:
             for env in self._pool.idle()
             if env.env_id not in self._provisioned_ids and now - env.last_used > limit
         ]
+        # SnapStart spares of versions nobody invoked for as long go too (the next cold
+        # start of such a version is an ordinary one, and makes a new spare).
+        doomed += [
+            env
+            for spares in self._spares.values()
+            for env in spares
+            if now - env.last_used > limit
+        ]
         await asyncio.gather(*(self._discard(env) for env in doomed))
 
     # --- provisioned concurrency
