@@ -34,6 +34,7 @@ from nubis.engine import runtimes as runtime_discovery
 from nubis.engine.blanks import Blanks
 from nubis.engine.environment import Environment
 from nubis.engine.pool import Pool
+from nubis.engine.snapstart import Spares
 from nubis.engine.zygote import Zygote
 from nubis.model.clock import Clock, SystemClock
 from nubis.model.errors import (
@@ -53,8 +54,6 @@ log = logging.getLogger(__name__)
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtimes" / "python"
 _REAP_INTERVAL_MAX_S = 30.0
-SNAPSTART_SPARES = 1  # initialised environments kept per SnapStart version
-_SPARE_DELAY_S = 0.05
 
 
 class LocalEngine:
@@ -82,9 +81,7 @@ class LocalEngine:
         self._in_flight: dict[str, int] = {}  # function name -> invocations admitted
         self._targets: dict[str, tuple[FunctionSpec, int]] = {}  # key -> provisioned count
         self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
-        # SnapStart: per spec key, environments initialised ahead and never used yet.
-        self._spares: dict[str, list[Environment]] = {}
-        self._spare_tasks: dict[str, asyncio.Task[None]] = {}
+        self._spares = Spares(self._start_spare)  # SnapStart: initialised ahead
         self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
         # Half-confined forks ready for cold starts, with the Python SDK already mounted.
         sdk = runtime_discovery.python_sdk() if self._sandbox.isolated else ()
@@ -140,9 +137,7 @@ class LocalEngine:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
-        for task in self._spare_tasks.values():
-            task.cancel()
-        await asyncio.gather(*self._spare_tasks.values(), return_exceptions=True)
+        await self._spares.close()
         await asyncio.gather(*(self._discard(env) for env in self._pool))
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -167,7 +162,7 @@ class LocalEngine:
             env = self._pool.take_idle(spec)
             failed_init = None
             if env is None and spec.snap_start:
-                env = self._restore(spec)
+                env = self._spares.restore(spec)
             if env is None:
                 env, failed_init = await self._cold_start(spec, request)
             env.busy = True
@@ -241,59 +236,32 @@ class LocalEngine:
 
     # --- SnapStart
 
-    def _restore(self, spec: FunctionSpec) -> Environment | None:
-        """An initialised spare of this SnapStart version, or None; refills either way."""
-        spares = self._spares.get(spec.key, [])
-        env = None
-        while spares and env is None:
-            candidate = spares.pop()
-            if not candidate.discarded:
-                env = candidate
-        self._fill_spares_soon(spec)
-        if env is not None:
-            env.restore()
-        return env
-
-    def _fill_spares_soon(self, spec: FunctionSpec) -> None:
-        task = self._spare_tasks.get(spec.key)
-        if (task is None or task.done()) and not self._closed:
-            self._spare_tasks[spec.key] = asyncio.create_task(self._fill_spares(spec))
-
-    async def _fill_spares(self, spec: FunctionSpec) -> None:
-        """Keep SNAPSTART_SPARES environments of `spec` initialised (their init already run,
-        frozen), as a SnapStart snapshot would be; started after the cold start that
-        asked for them, so as not to compete with it."""
-        await asyncio.sleep(_SPARE_DELAY_S)
-        spares = self._spares.setdefault(spec.key, [])
+    async def _start_spare(self, spec: FunctionSpec) -> Environment | None:
+        """Launch and initialise one SnapStart spare in the pool (None if it cannot be)."""
         zygote = self._zygote_for(spec.runtime)
-        while (
-            zygote is not None
-            and not self._closed
-            and len(spares) < SNAPSTART_SPARES
-            and len(self._pool) < self._settings.max_environments
-        ):
-            env = Environment(spec, self._logs, self._clock, self._on_env_dead)
-            self._pool.add(env)
-            env.busy = True  # not idle, not reapable, while it starts
-            try:
-                await self._launch(env, zygote, False, False)
-                assert env.process is not None
-                self._by_pid[env.process.pid] = env
-                failed = await env.initialize(f"snapstart-{env.env_id}")
-            except Exception as e:
-                log.warning("SnapStart environment of %s not prepared: %s", spec.key, e)
-                await self._discard(env)
-                return
-            if failed is not None or env.discarded:
-                await self._discard(env)  # its cold start reports the init error
-                return
-            env.init_duration_ms = None  # its init was ahead of time
-            env.busy = False
-            spares.append(env)
+        if zygote is None or self._closed or len(self._pool) >= self._settings.max_environments:
+            return None
+        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
+        self._pool.add(env)
+        env.busy = True  # not idle, not reapable, while it starts
+        try:
+            await self._launch(env, zygote, False, False)
+            assert env.process is not None
+            self._by_pid[env.process.pid] = env
+            failed = await env.initialize(f"snapstart-{env.env_id}")
+        except Exception as e:
+            log.warning("SnapStart environment of %s not prepared: %s", spec.key, e)
+            await self._discard(env)
+            return None
+        if failed is not None or env.discarded:
+            await self._discard(env)  # the next cold start reports the init error itself
+            return None
+        env.busy = False
+        return env
 
     def snapstart_ready(self, spec: FunctionSpec) -> int:
         """How many initialised SnapStart environments of `spec` wait (for tests, stats)."""
-        return len(self._spares.get(spec.key, []))
+        return self._spares.count(spec)
 
     def _release(self, env: Environment) -> None:
         """An invocation ended: keep the environment warm or let it go."""
@@ -371,12 +339,7 @@ class LocalEngine:
         ]
         # SnapStart spares of versions nobody invoked for as long go too (the next cold
         # start of such a version is an ordinary one, and makes a new spare).
-        doomed += [
-            env
-            for spares in self._spares.values()
-            for env in spares
-            if now - env.last_used > limit
-        ]
+        doomed += self._spares.stale(now, limit)
         await asyncio.gather(*(self._discard(env) for env in doomed))
 
     # --- provisioned concurrency
@@ -502,9 +465,7 @@ class LocalEngine:
         if not self._pool.remove(env):
             return
         self._provisioned_ids.discard(env.env_id)
-        spares = self._spares.get(env.spec.key)
-        if spares and env in spares:
-            spares.remove(env)
+        self._spares.forget(env)
         started = time.perf_counter()
         try:
             await env.destroy()
