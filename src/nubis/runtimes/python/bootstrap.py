@@ -293,9 +293,7 @@ class RuntimeClient:
             raise ConnectionError("the Runtime API closed the connection")
         self._buf += chunk
 
-    def _exchange(self, request: bytes) -> tuple[int, dict[str, str], bytes]:
-        sock = self._sock or self._connect()
-        sock.sendall(request)
+    def _read_response(self, sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
         while True:
             end = self._buf.find(b"\r\n\r\n")
             if end >= 0:
@@ -312,46 +310,58 @@ class RuntimeClient:
         while len(self._buf) < length:
             self._recv(sock)
         body, self._buf = self._buf[:length], self._buf[length:]
-        if headers.get("connection", "").lower() == "close":
-            self._close()
         return status, headers, body
 
-    def _request(
+    def _encode(
         self, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> bytes:
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host_header}"]
         if headers:
             lines.extend(f"{k}: {v}" for k, v in headers.items())
         if method != "GET":
             lines.append(f"Content-Length: {len(body)}")
-        request = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+        return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+    def _exchange(self, request: bytes, responses: int) -> list[tuple[int, dict[str, str], bytes]]:
+        """Send one or more (pipelined) requests; read as many responses, in order.
+        Reconnects once if the connection breaks."""
         for attempt in (0, 1):
             try:
-                return self._exchange(request)
+                sock = self._sock or self._connect()
+                sock.sendall(request)
+                out = [self._read_response(sock) for _ in range(responses)]
             except OSError:
                 self._close()
                 if attempt:
                     raise
+                continue
+            if out[-1][1].get("connection", "").lower() == "close":
+                self._close()
+            return out
         raise AssertionError("unreachable")
 
     def next(self) -> tuple[bytes, dict[str, str]]:
         """The next event and its headers (names lower-cased)."""
-        status, headers, body = self._request("GET", PATH_NEXT)
+        return self._event(self._exchange(self._encode("GET", PATH_NEXT), 1)[0])
+
+    def _event(self, response: tuple[int, dict[str, str], bytes]) -> tuple[bytes, dict[str, str]]:
+        status, headers, body = response
         if status != 200:
             raise SystemExit(f"runtime API /next answered {status}: {body!r}")
         return body, headers
 
+    def post_then_next(
+        self, path: str, body: bytes, headers: dict[str, str]
+    ) -> tuple[bytes, dict[str, str]]:
+        """Post a result and ask for the next event in one write (HTTP/1.1 pipelining):
+        the engine reads both at once and answers them in order, which saves a round
+        trip per invocation. The result's status is not needed: whatever it was, the
+        runtime goes on to the next event, as it would after a separate POST."""
+        request = self._encode("POST", path, body, headers) + self._encode("GET", PATH_NEXT)
+        return self._event(self._exchange(request, 2)[1])
+
     def post(self, path: str, body: bytes, headers: dict[str, str]) -> int:
-        return self._request("POST", path, body, headers)[0]
-
-    def post_response(self, request_id: str, body: bytes, content_type: str) -> None:
-        self.post(
-            PATH_INVOCATION + request_id + SUFFIX_RESPONSE, body, {"Content-Type": content_type}
-        )
-
-    def post_error(self, request_id: str, error: dict[str, Any]) -> None:
-        headers = {"Content-Type": _ERROR_CONTENT_TYPE, HDR_FUNCTION_ERROR_TYPE: error["errorType"]}
-        self.post(PATH_INVOCATION + request_id + SUFFIX_ERROR, json.dumps(error).encode(), headers)
+        return self._exchange(self._encode("POST", path, body, headers), 1)[0][0]
 
     def post_init_error(self, error: dict[str, Any]) -> None:
         headers = {"Content-Type": _ERROR_CONTENT_TYPE, HDR_FUNCTION_ERROR_TYPE: error["errorType"]}
@@ -366,7 +376,8 @@ def _flush() -> None:
     sys.stderr.flush()
 
 
-def handle(client: RuntimeClient, handler: Any, body: bytes, headers: dict[str, str]) -> None:
+def handle(handler: Any, body: bytes, headers: dict[str, str]) -> tuple[str, bytes, dict[str, str]]:
+    """Run one invocation; returns the path, body and headers of the result to post."""
     request_id = headers.get(HDR_REQUEST_ID.lower(), "")
     _RequestIdFilter.request_id = request_id
     trace_id = headers.get(HDR_TRACE_ID.lower())
@@ -400,10 +411,14 @@ def handle(client: RuntimeClient, handler: Any, body: bytes, headers: dict[str, 
     if error is not None:
         log_error(error)
         _flush()
-        client.post_error(request_id, error)
-    else:
-        _flush()
-        client.post_response(request_id, payload, content_type)
+        error_headers = {
+            "Content-Type": _ERROR_CONTENT_TYPE,
+            HDR_FUNCTION_ERROR_TYPE: error["errorType"],
+        }
+        path = PATH_INVOCATION + request_id + SUFFIX_ERROR
+        return path, json.dumps(error).encode(), error_headers
+    _flush()
+    return PATH_INVOCATION + request_id + SUFFIX_RESPONSE, payload, {"Content-Type": content_type}
 
 
 def main() -> int:
@@ -424,9 +439,9 @@ def main() -> int:
         _flush()
         client.post_init_error(error)
         return 1
+    body, headers = client.next()
     while True:
-        body, headers = client.next()
-        handle(client, handler, body, headers)
+        body, headers = client.post_then_next(*handle(handler, body, headers))
 
 
 if __name__ == "__main__":
