@@ -32,11 +32,13 @@ PREFIX = "nubis-"
 _RMDIR_WAIT_S = 2.0
 
 
-# The CPU quota is enforced per period. With the kernel's default 100 ms, a 128 MB
-# function (0.072 vCPU) that spends its 7 ms stalls up to 93 ms, which is what warm p99
-# showed; 20 ms keeps the same share with stalls of at most ~19 ms (quota >= 1 ms, the
-# kernel's minimum, holds down to 0.05 vCPU, below Lambda's 128 MB).
-CPU_PERIOD_US = 20_000
+# The CPU quota is enforced per period. With 100 ms, a 128 MB function (0.072 vCPU) gets
+# 7.2 ms of CPU at once: enough for a whole cold start (init included), but once spent,
+# back-to-back invocations stall up to 93 ms (warm p99 at 128 MB). A 20 ms period was
+# tried: stalls shrink to ~19 ms but a cold start, needing ~4 ms of CPU, then spans
+# several periods (≈ 50 ms at 128 MB). Lambda boosts CPU during init; until Nubis does
+# too (raise the quota after the first /next), the longer period serves cold starts.
+CPU_PERIOD_US = 100_000
 
 
 class Cgroups(Protocol):
