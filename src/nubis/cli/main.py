@@ -31,6 +31,12 @@ def _parser() -> argparse.ArgumentParser:
         "--max-environments", type=int, default=int(env("NUBIS_MAX_ENVIRONMENTS", "256"))
     )
     s.add_argument(
+        "--blank-environments",
+        type=int,
+        default=int(env("NUBIS_BLANK_ENVIRONMENTS", "6")),
+        help="sandboxed processes kept ready per runtime for bursts of cold starts (default 6)",
+    )
+    s.add_argument(
         "--account-concurrency",
         type=int,
         default=int(env("NUBIS_ACCOUNT_CONCURRENCY", "1000")),

@@ -52,6 +52,7 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
         engine=EngineSettings(
             idle_timeout_s=args.idle_timeout,
             max_environments=args.max_environments,
+            blank_environments=args.blank_environments,
             isolation=args.isolation,
         ),
     )

@@ -85,7 +85,7 @@ class LocalEngine:
         self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
         # Half-confined forks ready for cold starts, with the Python SDK already mounted.
         sdk = runtime_discovery.python_sdk() if self._sandbox.isolated else ()
-        self._blanks = Blanks(self._sandbox, sdk)
+        self._blanks = Blanks(self._sandbox, sdk, keep=settings.blank_environments)
         self._started = False
         self._closed = False
 
