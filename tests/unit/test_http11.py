@@ -111,3 +111,32 @@ def test_connection_close_is_honoured() -> None:
         assert b"Connection: close" in got
 
     _run(scenario)
+
+
+def test_hold_pipelined_sends_an_answer_with_the_next_one() -> None:
+    async def answers_in_first_read(hold: bool) -> int:
+        server = HttpServer(_echo, max_body=10, hold_pipelined=hold)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        await server.listen(sock)
+        try:
+            reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+            writer.write(
+                b"POST /fast HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nok"
+                b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"
+            )
+            first = await asyncio.wait_for(reader.read(65536), 5)
+            writer.close()
+            await writer.wait_closed()
+            return first.count(b"HTTP/1.1 200 OK")
+        finally:
+            await server.close()
+
+    async def main() -> None:
+        # /slow takes 50 ms. Held, the answer to /fast leaves in the same write as the
+        # answer to /slow; otherwise it leaves at once, alone.
+        assert await answers_in_first_read(hold=True) == 2
+        assert await answers_in_first_read(hold=False) == 1
+
+    asyncio.run(main())

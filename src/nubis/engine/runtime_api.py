@@ -102,7 +102,9 @@ class RuntimeApiServer:
             host, self.port = sock.getsockname()[:2]
             # Bodies over the limit are still read (and dropped) so the handler can fail
             # the invocation with Function.ResponseSizeTooLarge.
-            self._server = HttpServer(self._handle, self._max_response)
+            # A runtime that pipelines its result with its next /next (ours does) has nothing
+            # to do until that /next is answered: its 202 can leave with that answer.
+            self._server = HttpServer(self._handle, self._max_response, hold_pipelined=True)
             await self._server.listen(sock)
         except BaseException:
             sock.close()
