@@ -39,6 +39,10 @@ class Invoker:
 class Configs:
     def __init__(self, config: EventInvokeConfig) -> None:
         self.config = config
+        self.dead_letters: dict[str, str] = {}  # function -> its DeadLetterConfig target
+
+    def dead_letter(self, function: str, qualifier: str | None) -> str | None:
+        return self.dead_letters.get(function)
 
     async def effective(self, function: str, qualifier: str | None) -> EventInvokeConfig:
         return self.config
@@ -64,7 +68,11 @@ def store(tmp_path: Path) -> Iterator[SqliteEventStore]:
 
 
 def worker(
-    store: SqliteEventStore, clock: FakeClock, outcomes: list[Any], **config: Any
+    store: SqliteEventStore,
+    clock: FakeClock,
+    outcomes: list[Any],
+    dead_letter: str | None = None,
+    **config: Any,
 ) -> tuple[AsyncInvoker, Invoker, Destinations]:
     fields: dict[str, Any] = {
         "max_retry_attempts": None,
@@ -76,11 +84,13 @@ def worker(
     cfg = EventInvokeConfig("fn", "$LATEST", last_modified=0.0, **fields)
     invoker, destinations = Invoker(outcomes), Destinations()
     settings = AsyncSettings(retry_delays_s=(60.0, 120.0), backoff_base_s=1.0, backoff_max_s=8.0)
+    configs = Configs(cfg)
+    if dead_letter is not None:
+        configs.dead_letters["fn"] = dead_letter
     w = AsyncInvoker(
         store,
         invoker,
-        Configs(cfg),
-        store,
+        configs,
         destinations,
         clock,
         settings,  # type: ignore[arg-type]
@@ -104,8 +114,9 @@ async def step(store: SqliteEventStore, w: AsyncInvoker, clock: FakeClock) -> in
 def test_function_error_retried_after_60_then_120_seconds(store: SqliteEventStore) -> None:
     async def main() -> None:
         clock = FakeClock()
-        w, invoker, dest = worker(store, clock, [FAILED])
-        await store.set_dead_letter("fn", "arn:aws:sqs:us-east-1:000000000000:dlq")
+        w, invoker, dest = worker(
+            store, clock, [FAILED], dead_letter="arn:aws:sqs:us-east-1:000000000000:dlq"
+        )
         await enqueue(store, clock)
         assert await step(store, w, clock) == 1
         clock.advance(59.9)

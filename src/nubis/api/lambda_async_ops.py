@@ -1,11 +1,6 @@
-"""Lambda operations of asynchronous invocation: the event-invoke config operations, and
-a function's `DeadLetterConfig` (kept by the async part, so the function operations are
-wrapped to read and write it). Translation only; the rules are in
-`nubis.control.async_config`.
-
-`install(handlers)` adds the operations to a `LambdaOperations.handlers` dict and wraps
-its CreateFunction, UpdateFunctionConfiguration, GetFunction, GetFunctionConfiguration
-and DeleteFunction handlers.
+"""Lambda operations of asynchronous invocation: the event-invoke config operations.
+Translation only; the rules are in `nubis.control.async_config`. (A function's
+`DeadLetterConfig` is part of its configuration: `nubis.control.functions`.)
 """
 
 from __future__ import annotations
@@ -16,8 +11,6 @@ from typing import Any
 from nubis.api.lambda_ops import Handler, Output, RequestContext
 from nubis.control.async_config import EventInvokeConfigs
 from nubis.model.async_config import EventInvokeConfig
-from nubis.model.errors import InvalidParameterValueException, NubisError
-from nubis.store.base import EventInvokeConfigStore
 
 
 def _wire(config: EventInvokeConfig, arn: str) -> dict[str, Any]:
@@ -37,9 +30,8 @@ def _wire(config: EventInvokeConfig, arn: str) -> dict[str, Any]:
 
 
 class AsyncOperations:
-    def __init__(self, configs: EventInvokeConfigs, store: EventInvokeConfigStore) -> None:
+    def __init__(self, configs: EventInvokeConfigs) -> None:
         self._configs = configs
-        self._store = store
         self.handlers: dict[str, Handler] = {
             "PutFunctionEventInvokeConfig": self.put,
             "UpdateFunctionEventInvokeConfig": self.update,
@@ -47,17 +39,6 @@ class AsyncOperations:
             "DeleteFunctionEventInvokeConfig": self.delete,
             "ListFunctionEventInvokeConfigs": self.list,
         }
-
-    def install(self, handlers: dict[str, Handler]) -> None:
-        handlers.update(self.handlers)
-        for name in ("CreateFunction", "UpdateFunctionConfiguration"):
-            if name in handlers:
-                handlers[name] = self._writes_dead_letter(handlers[name])
-        for name in ("GetFunction", "GetFunctionConfiguration"):
-            if name in handlers:
-                handlers[name] = self._shows_dead_letter(handlers[name])
-        if "DeleteFunction" in handlers:
-            handlers["DeleteFunction"] = self._forgets(handlers["DeleteFunction"])
 
     async def put(self, p: dict[str, Any], ctx: RequestContext) -> Output:
         config = await self._configs.put(p["FunctionName"], p.get("Qualifier"), p, merge=False)
@@ -85,50 +66,3 @@ class AsyncOperations:
         if marker is not None:
             out["NextMarker"] = marker
         return Output(out)
-
-    # ------------------------------------------------------------ DeadLetterConfig
-    def _writes_dead_letter(self, inner: Handler) -> Handler:
-        async def handler(p: dict[str, Any], ctx: RequestContext) -> Output:
-            dead_letter = p.get("DeadLetterConfig")
-            target = (dead_letter or {}).get("TargetArn")
-            if target and not target.startswith("arn:aws:sqs:"):
-                raise InvalidParameterValueException(
-                    f"The provided target ARN {target} is invalid: Nubis sends dead letters "
-                    "to SQS queues."
-                )
-            out = await inner(p, ctx)
-            name = out.members.get("FunctionName")
-            if dead_letter is not None and name:
-                await self._store.set_dead_letter(name, target or None)
-            return await self._with_dead_letter(out, out.members)
-
-        return handler
-
-    def _shows_dead_letter(self, inner: Handler) -> Handler:
-        async def handler(p: dict[str, Any], ctx: RequestContext) -> Output:
-            out = await inner(p, ctx)
-            members = out.members.get("Configuration", out.members)
-            return await self._with_dead_letter(out, members)
-
-        return handler
-
-    async def _with_dead_letter(self, out: Output, members: dict[str, Any]) -> Output:
-        name = members.get("FunctionName")
-        if name:
-            target = await self._store.get_dead_letter(name)
-            if target:
-                members["DeadLetterConfig"] = {"TargetArn": target}
-        return out
-
-    def _forgets(self, inner: Handler) -> Handler:
-        async def handler(p: dict[str, Any], ctx: RequestContext) -> Output:
-            out = await inner(p, ctx)
-            if not p.get("Qualifier"):
-                try:
-                    name = self._configs.function_name(p["FunctionName"])
-                except NubisError:
-                    return out
-                await self._store.drop_function_configs(name)
-            return out
-
-        return handler

@@ -37,6 +37,8 @@ def function_configuration(config: FunctionConfig, arn: str) -> dict[str, Any]:
     }
     if config.environment:
         out["Environment"] = {"Variables": dict(config.environment)}
+    if config.dead_letter_arn:
+        out["DeadLetterConfig"] = {"TargetArn": config.dead_letter_arn}
     if config.layers:
         out["Layers"] = [{"Arn": layer.arn, "CodeSize": layer.code_size} for layer in config.layers]
     return out

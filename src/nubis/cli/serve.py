@@ -140,12 +140,12 @@ async def serve(
             ).handlers
         )
         event_configs = EventInvokeConfigs(functions, events_db, clock)
-        AsyncOperations(event_configs, events_db).install(operations.handlers)
+        operations.handlers.update(AsyncOperations(event_configs).handlers)
+        functions.on_deleted.append(event_configs.forget_function)
         async_invoker = AsyncInvoker(
             events_db,
             invoker,
             event_configs,
-            events_db,
             Destinations(queues, invoker),
             clock,
             async_settings,

@@ -21,7 +21,11 @@ from nubis.control.functions import FunctionService
 from nubis.model import async_config as defaults
 from nubis.model.async_config import AsyncSettings, EventInvokeConfig
 from nubis.model.clock import Clock
-from nubis.model.errors import InvalidParameterValueException, ResourceNotFoundException
+from nubis.model.errors import (
+    InvalidParameterValueException,
+    NubisError,
+    ResourceNotFoundException,
+)
 from nubis.model.function import LATEST, InvokeResult
 from nubis.store.base import EventInvokeConfigStore, QueuedEvent
 
@@ -65,6 +69,19 @@ class EventInvokeConfigs:
 
     def arn(self, config: EventInvokeConfig) -> str:
         return self._functions.arn(config.function_name, config.qualifier)
+
+    def dead_letter(self, function: str, qualifier: str | None) -> str | None:
+        """The DeadLetterConfig target of the version an event ran (part of the function's
+        configuration, as in Lambda); None without one or once the function is gone."""
+        try:
+            return self._functions.get(function, qualifier).dead_letter_arn
+        except NubisError:
+            return None
+
+    async def forget_function(self, function: str) -> None:
+        """A deleted function's configs go with it (a new function of the same name
+        starts without them)."""
+        await self._store.drop_function_configs(function)
 
     async def put(
         self, text: str, qualifier: str | None, p: Mapping[str, Any], merge: bool

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -87,6 +87,9 @@ class FunctionService:
         self.layers: LayerStore = layers or MemoryLayerStore()
         self._specs: dict[str, tuple[FunctionConfig, FunctionSpec]] = {}
         self._version_specs: dict[tuple[str, str], tuple[FunctionConfig, FunctionSpec]] = {}
+        # Called with the name once a whole function is deleted, for the parts of control
+        # that keep per-function state of their own (e.g. event-invoke configs).
+        self.on_deleted: list[Callable[[str], Awaitable[None]]] = []
 
     # ----------------------------------------------------------------- resolution
     def arn(self, name: str, qualifier: str | None = None) -> str:
@@ -261,6 +264,7 @@ class FunctionService:
             tags=dict(params.get("Tags") or {}),
             layers=layers,
             snap_start=_snap_start(params.get("SnapStart")),
+            dead_letter_arn=_dead_letter(params.get("DeadLetterConfig")),
         )
         if not self._functions.create(config):  # lost a race with another create
             raise ResourceConflictException(f"Function already exist: {ref.name}")
@@ -334,6 +338,8 @@ class FunctionService:
             changes["ephemeral_storage"] = params["EphemeralStorage"]["Size"]
         if params.get("SnapStart") is not None:
             changes["snap_start"] = _snap_start(params["SnapStart"])
+        if params.get("DeadLetterConfig") is not None:
+            changes["dead_letter_arn"] = _dead_letter(params["DeadLetterConfig"])
         if params.get("Layers") is not None:
             layers = layer_rules.resolve(self.layers, self.account, params["Layers"])
             packages.check_unzipped_total(
@@ -364,6 +370,8 @@ class FunctionService:
         self.versions.store.drop_function(ref.name)
         self.concurrency.drop_function(ref.name)
         await self._changed(None, ref.name)
+        for forget in self.on_deleted:
+            await forget(ref.name)
 
     async def _delete_version(self, name: str, version: str) -> None:
         self.latest(name)  # the function must exist
@@ -404,6 +412,16 @@ class FunctionService:
             },
             "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(functions)},
         }
+
+
+def _dead_letter(value: Mapping[str, Any] | None) -> str | None:
+    """DeadLetterConfig's target: an SQS queue ARN, or None (an empty TargetArn removes it)."""
+    target = (value or {}).get("TargetArn") or None
+    if target is not None and not target.startswith("arn:aws:sqs:"):
+        raise InvalidParameterValueException(
+            f"The provided target ARN {target} is invalid: Nubis sends dead letters to SQS queues."
+        )
+    return target
 
 
 def _snap_start(value: Mapping[str, Any] | None) -> str:

@@ -26,7 +26,7 @@ from nubis.model.async_config import AsyncSettings, EventInvokeConfig
 from nubis.model.clock import Clock
 from nubis.model.errors import NubisError, ResourceNotFoundException, TooManyRequestsException
 from nubis.model.function import InvokeResult
-from nubis.store.base import DurableEventQueue, EventInvokeConfigStore, QueuedEvent
+from nubis.store.base import DurableEventQueue, QueuedEvent
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,6 @@ class AsyncInvoker:
         queue: DurableEventQueue,
         invoker: Invoker,
         configs: EventInvokeConfigs,
-        dead_letters: EventInvokeConfigStore,
         destinations: Destinations,
         clock: Clock,
         settings: AsyncSettings | None = None,
@@ -50,7 +49,6 @@ class AsyncInvoker:
         self._queue = queue
         self._invoker = invoker
         self._configs = configs
-        self._dead_letters = dead_letters
         self._destinations = destinations
         self._clock = clock
         self._settings = settings or AsyncSettings()
@@ -193,7 +191,7 @@ class AsyncInvoker:
                 max(invoke_count, 0),
             )
             await self._destinations.deliver(config.on_failure, record)
-        dead_letter = await self._dead_letters.get_dead_letter(event.function_name)
+        dead_letter = self._configs.dead_letter(event.function_name, event.qualifier)
         if dead_letter:
             code, message = rules.dlq_error(result, condition)
             await self._destinations.deliver(

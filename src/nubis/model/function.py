@@ -55,6 +55,7 @@ class FunctionConfig:
     tags: Mapping[str, str] = field(default_factory=dict)
     layers: tuple[LayerRef, ...] = ()
     snap_start: str = "None"  # SnapStart.ApplyOn: "PublishedVersions" or "None"
+    dead_letter_arn: str | None = None  # DeadLetterConfig.TargetArn (an SQS queue)
 
     @property
     def snap_start_on(self) -> bool:
@@ -84,6 +85,7 @@ class FunctionConfig:
             "tags": dict(self.tags),
             "layers": [layer.to_json() for layer in self.layers],
             "snap_start": self.snap_start,
+            "dead_letter_arn": self.dead_letter_arn,
         }
 
     @classmethod

@@ -314,13 +314,5 @@ class EventInvokeConfigStore(Protocol):
         ...
 
     async def drop_function_configs(self, function: str) -> None:
-        """Forget the function's configs and dead-letter target."""
-        ...
-
-    async def get_dead_letter(self, function: str) -> str | None:
-        """The function's DeadLetterConfig target ARN, if it has one."""
-        ...
-
-    async def set_dead_letter(self, function: str, target_arn: str | None) -> None:
-        """Set (or with None, remove) the function's dead-letter target."""
+        """Forget the function's configs (of every qualifier)."""
         ...

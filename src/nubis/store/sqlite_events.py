@@ -45,10 +45,6 @@ CREATE TABLE IF NOT EXISTS event_invoke_configs (
     last_modified REAL NOT NULL,
     PRIMARY KEY (function_name, qualifier)
 );
-CREATE TABLE IF NOT EXISTS dead_letter_configs (
-    function_name TEXT PRIMARY KEY,
-    target_arn TEXT NOT NULL
-);
 """
 _EVENT_COLUMNS = "id, function_name, qualifier, payload, enqueued_at, attempts, retries, due_at"
 
@@ -217,27 +213,5 @@ class SqliteEventStore:
     async def drop_function_configs(self, function: str) -> None:
         def op(db: sqlite3.Connection) -> None:
             db.execute("DELETE FROM event_invoke_configs WHERE function_name = ?", (function,))
-            db.execute("DELETE FROM dead_letter_configs WHERE function_name = ?", (function,))
-
-        await self._writer.run(op)
-
-    async def get_dead_letter(self, function: str) -> str | None:
-        def op(db: sqlite3.Connection) -> str | None:
-            row = db.execute(
-                "SELECT target_arn FROM dead_letter_configs WHERE function_name = ?", (function,)
-            ).fetchone()
-            return None if row is None else str(row[0])
-
-        return await self._writer.run(op)
-
-    async def set_dead_letter(self, function: str, target_arn: str | None) -> None:
-        def op(db: sqlite3.Connection) -> None:
-            if target_arn:
-                db.execute(
-                    "INSERT OR REPLACE INTO dead_letter_configs VALUES (?, ?)",
-                    (function, target_arn),
-                )
-            else:
-                db.execute("DELETE FROM dead_letter_configs WHERE function_name = ?", (function,))
 
         await self._writer.run(op)
