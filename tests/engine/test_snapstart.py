@@ -86,3 +86,33 @@ def test_spares_of_unused_versions_are_reaped(make_spec: MakeSpec) -> None:
         assert engine.environment_count() == 0
 
     run_engine(body, settings=EngineSettings(idle_timeout_s=60), clock=clock)
+
+
+def test_a_version_prepared_at_publish_restores_on_its_first_cold_start(
+    make_spec: MakeSpec,
+) -> None:
+    spec = dataclasses.replace(make_spec(SLOW_INIT), version="1", snap_start=True)
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        engine.prepare_snapstart(spec)  # what PublishVersion does for a SnapStart version
+        await until(lambda: engine.snapstart_ready(spec) == 1, limit_s=10)
+        started = time.time()
+        first = await engine.invoke(spec, request(spec, tail=True))
+        report = _report(first.log_tail or "")
+        assert "Restore Duration" in report
+        assert "Init Duration" not in report
+        assert json.loads(first.payload)["initialised"] < started
+
+    run_engine(body)
+
+
+def test_prepare_snapstart_ignores_versions_without_it(make_spec: MakeSpec) -> None:
+    spec = dataclasses.replace(make_spec("def handler(e, c): return 1"), version="1")
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        engine.prepare_snapstart(spec)
+        await asyncio.sleep(0.3)
+        assert engine.snapstart_ready(spec) == 0
+        assert engine.environment_count() == 0
+
+    run_engine(body)

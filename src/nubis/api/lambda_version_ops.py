@@ -83,7 +83,7 @@ class VersionOperations:
 
     async def publish_version(self, p: dict[str, Any], ctx: RequestContext) -> Output:
         latest = self._f.latest(self._f.parse_ref(p["FunctionName"]).name)
-        version = self._f.versions.publish(
+        version = self._f.publish(
             latest, p.get("CodeSha256"), p.get("Description"), p.get("RevisionId")
         )
         return Output(self._conf(version))

@@ -109,6 +109,21 @@ class FunctionService:
             )
         return FunctionRef(ref.name, qualifier or ref.qualifier, ref.account, ref.region)
 
+    def publish(
+        self,
+        latest: FunctionConfig,
+        code_sha256: str | None = None,
+        description: str | None = None,
+        revision_id: str | None = None,
+    ) -> FunctionConfig:
+        """PublishVersion (see `Versions.publish`). A SnapStart version starts its init at
+        once, in the background, so that its first cold start is a restore too (Lambda
+        takes its snapshot at publish time)."""
+        version = self.versions.publish(latest, code_sha256, description, revision_id)
+        if version.snap_start_on:
+            self._engine.prepare_snapstart(self.spec(version.name, version.version)[1])
+        return version
+
     def latest(self, name: str) -> FunctionConfig:
         """The function's $LATEST, or ResourceNotFoundException."""
         cached = self._specs.get(name)
@@ -269,7 +284,7 @@ class FunctionService:
         if not self._functions.create(config):  # lost a race with another create
             raise ResourceConflictException(f"Function already exist: {ref.name}")
         if params.get("Publish"):
-            return self.versions.publish(config)
+            return self.publish(config)
         return config
 
     def list(
@@ -312,7 +327,7 @@ class FunctionService:
         )
         new = await self._replace(config, new)
         if params.get("Publish"):
-            return self.versions.publish(new)
+            return self.publish(new)
         return new
 
     async def update_configuration(self, params: Mapping[str, Any]) -> FunctionConfig:

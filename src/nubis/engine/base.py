@@ -48,6 +48,12 @@ class Engine(Protocol):
 
     async def provision(self, spec: FunctionSpec, count: int) -> None: ...
 
+    def prepare_snapstart(self, spec: FunctionSpec) -> None:
+        """Start initialising the SnapStart spare(s) of a just-published version in the
+        background (no-op unless `spec.snap_start`). Idempotent; never raises for what the
+        function's init does (a failed init just leaves no spare)."""
+        ...
+
     def runtimes(self) -> Mapping[str, str]:
         """Runtime identifier -> a human description (e.g. the interpreter path)."""
         ...

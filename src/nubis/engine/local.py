@@ -259,6 +259,10 @@ class LocalEngine:
         env.busy = False
         return env
 
+    def prepare_snapstart(self, spec: FunctionSpec) -> None:
+        if spec.snap_start and self._started and not self._closed:
+            self._spares.fill_soon(spec)
+
     def snapstart_ready(self, spec: FunctionSpec) -> int:
         """How many initialised SnapStart environments of `spec` wait (for tests, stats)."""
         return self._spares.count(spec)
