@@ -188,6 +188,8 @@ class Environment:
         if ready.done():
             init_error = ready.result()
             if init_error is None:
+                if self._sandbox is not None:
+                    self._sandbox.initialized(self.env_id)  # init's CPU boost ends here
                 self._schedule_freeze()  # e.g. a provisioned one, idle until its first use
                 return None
             self.discarded = True

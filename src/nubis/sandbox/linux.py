@@ -98,6 +98,7 @@ class _Env:
     disk: disk_pool.Disk | None = None
     net: network.NetSlot | None = None
     paused: bool = False
+    cpus: float = 0.0  # its share once initialised (init runs with the whole host)
     peak_fd: int | None = None  # kept open: pread per REPORT line, not open+read+close
     bound: frozenset[str] = frozenset()  # paths inside that a blank bound ahead of time
     extra: dict[str, str] = field(default_factory=dict)
@@ -233,7 +234,7 @@ class LinuxSandbox:
         assert self._net is not None
         if self._closed:
             raise OSError("the sandbox is closed")
-        cpus = self._cpus_for(limits.memory_mb)
+        cpus = float(self._cpus)  # during init; its own share from `initialized` on
         first: dict[str, object] = {}
         s = self._settings
         binds: list[list[str]] = []
@@ -251,6 +252,7 @@ class LinuxSandbox:
                 env.net = await asyncio.to_thread(self._net.make)
             first = self._first_stage(procs)
             binds = self._base_binds()
+        env.cpus = self._cpus_for(limits.memory_mb)
         env.disk = self._disks.take(limits.ephemeral_mb)
         if env.disk is None:
             env.disk = await asyncio.to_thread(self._disks.make, limits.ephemeral_mb)
@@ -333,6 +335,13 @@ class LinuxSandbox:
         if self._seccomp:
             plan["seccomp_compile"] = list(SECCOMP_DENY)  # loaded when claimed
         return Reservation(token, plan, [net.netns_fd])
+
+    def initialized(self, env_id: str) -> None:
+        env = self._envs.get(env_id)
+        if env is not None and env.cgroup and env.cpus and self._cgroups is not None:
+            with contextlib.suppress(OSError):  # it may be gone already
+                self._cgroups.set_cpu(env.name, env.cpus)
+            env.cpus = 0.0
 
     def pause(self, env_id: str) -> None:
         env = self._envs.get(env_id)

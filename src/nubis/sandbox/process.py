@@ -32,6 +32,9 @@ class ProcessSandbox:
     ) -> Prepared:
         return Prepared({"rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]]})
 
+    def initialized(self, env_id: str) -> None:
+        pass
+
     def pause(self, env_id: str) -> None:
         pass
 
