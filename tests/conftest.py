@@ -35,3 +35,14 @@ def name(request: pytest.FixtureRequest) -> str:
 
     base = re.sub(r"[^a-zA-Z0-9-_]", "-", request.node.name)[:40]
     return f"{base}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage() -> Iterator[None]:
+    """Collect garbage after every test, so that an object a test leaked (an unclosed
+    socket, a client never closed) warns in that test's teardown rather than at a random
+    later moment in someone else's test."""
+    yield
+    import gc
+
+    gc.collect()

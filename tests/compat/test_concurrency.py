@@ -56,6 +56,7 @@ def test_reserved_concurrency_throttles_exactly(client: Any, name: str, tmp_path
     payload = json.dumps({"release": str(release)}).encode()
     ok: list[Any] = []
     throttled: list[ClientError] = []
+    unexpected: list[BaseException] = []
     lock = threading.Lock()
 
     def call() -> None:
@@ -66,6 +67,9 @@ def test_reserved_concurrency_throttles_exactly(client: Any, name: str, tmp_path
         except ClientError as exc:
             with lock:
                 throttled.append(exc)
+        except Exception as exc:  # reported below, not lost in a dying thread
+            with lock:
+                unexpected.append(exc)
 
     threads = [threading.Thread(target=call) for _ in range(5)]
     for t in threads:
@@ -75,6 +79,8 @@ def test_reserved_concurrency_throttles_exactly(client: Any, name: str, tmp_path
     release.touch()
     for t in threads:
         t.join(60)
+    assert unexpected == []
+    assert not any(t.is_alive() for t in threads)
     assert len(ok) == 2
     assert len(throttled) == 3
     for exc in throttled:
