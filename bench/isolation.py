@@ -257,7 +257,7 @@ def main() -> int:
         "",
         f"{isolated['idle_n']} idle environments were measured in each configuration.",
         "A 128 MB function gets 0.072 vCPU (1 vCPU at 1769 MB, as in Lambda): back-to-back",
-        "warm invocations use up its CFS quota (7.2 ms of CPU per 100 ms) now and then, which",
+        "warm invocations use up its CFS quota (1.45 ms of CPU per 20 ms) now and then, which",
         "is the isolated 128 MB p99; the isolation overhead is therefore compared at 1769 MB.",
         "",
     ]
