@@ -25,8 +25,6 @@ from nubis.model.errors import (
 )
 from nubis.model.queue import MessageAttribute, StoredMessage
 from nubis.model.queue_errors import (
-    BatchRequestTooLong,
-    InvalidParameterValue,
     QueueError,
     ReceiptHandleIsInvalid,
 )
@@ -164,23 +162,12 @@ class SqsApi:
 
     async def list_queues(self, p: Params, base_url: str) -> dict[str, Any]:
         records = await self._q.list_queues(p.get("QueueNamePrefix"))
-        names = [r.name for r in records]
-        after = p.get("NextToken")
-        if after:
-            names = [n for n in names if n > after]
-        limit = p.get("MaxResults")
+        names, next_token = rules.page_of_names(
+            [r.name for r in records], p.get("NextToken"), p.get("MaxResults")
+        )
         out: dict[str, Any] = {}
-        if limit is not None:
-            if not 1 <= limit <= 1000:
-                raise InvalidParameterValue(
-                    f"Value {limit} for parameter MaxResults is invalid. Reason: MaxResults "
-                    "must be an integer between 1 and 1000."
-                )
-            if len(names) > limit:
-                names = names[:limit]
-                out["NextToken"] = names[-1]
-        else:
-            names = names[:1000]
+        if next_token is not None:
+            out["NextToken"] = next_token
         if names:
             out["QueueUrls"] = [self._q.url(base_url, n) for n in names]
         return out
@@ -212,12 +199,7 @@ class SqsApi:
         name = self._q.name_of_url(p["QueueUrl"])
         entries = p.get("Entries") or []
         rules.check_batch_ids([e["Id"] for e in entries], "SendMessageBatchRequestEntry")
-        total = sum(len((e.get("MessageBody") or "").encode()) for e in entries)
-        if total > rules.MESSAGE_MAX_BYTES:
-            raise BatchRequestTooLong(
-                f"Batch requests cannot be longer than {rules.MESSAGE_MAX_BYTES} bytes. You "
-                f"have sent {total} bytes."
-            )
+        rules.check_batch_size([e.get("MessageBody") or "" for e in entries])
         results = await self._q.send_each(name, [_send_request(e) for e in entries])
         ok: list[dict[str, Any]] = []
         failed: list[dict[str, Any]] = []

@@ -13,6 +13,7 @@ from typing import Any
 from nubis.model.queue import FIFO_SUFFIX, MessageAttribute
 from nubis.model.queue_errors import (
     BatchEntryIdsNotDistinct,
+    BatchRequestTooLong,
     EmptyBatchRequest,
     InvalidAttributeName,
     InvalidAttributeValue,
@@ -27,6 +28,7 @@ MESSAGE_MAX_BYTES = 1024 * 1024
 MESSAGE_MIN_BYTES_SETTING = 1024
 MAX_MESSAGE_ATTRIBUTES = 10
 BATCH_MAX_ENTRIES = 10
+LIST_MAX = 1000  # queues in one ListQueues answer
 RECEIVE_MAX = 10
 WAIT_MAX_S = 20
 VISIBILITY_MAX_S = 43200
@@ -295,6 +297,36 @@ def check_batch_ids(ids: list[str], entry: str) -> None:
                 "A batch entry id can only contain alphanumeric characters, hyphens and "
                 "underscores. It can be at most 80 letters long."
             )
+
+
+def check_batch_size(bodies: list[str]) -> None:
+    """A send batch's bodies together are limited like one message."""
+    total = sum(len(body.encode()) for body in bodies)
+    if total > MESSAGE_MAX_BYTES:
+        raise BatchRequestTooLong(
+            f"Batch requests cannot be longer than {MESSAGE_MAX_BYTES} bytes. You have sent "
+            f"{total} bytes."
+        )
+
+
+def page_of_names(
+    names: list[str], after: str | None, limit: int | None
+) -> tuple[list[str], str | None]:
+    """ListQueues paging: names after the token, at most `limit` (1 to 1000; 1000 when not
+    given, with no token then); the token of the next page, if any."""
+    if after:
+        names = [n for n in names if n > after]
+    if limit is None:
+        return names[:LIST_MAX], None
+    if not 1 <= limit <= LIST_MAX:
+        raise InvalidParameterValue(
+            f"Value {limit} for parameter MaxResults is invalid. Reason: MaxResults must be "
+            f"an integer between 1 and {LIST_MAX}."
+        )
+    if len(names) > limit:
+        names = names[:limit]
+        return names, names[-1]
+    return names, None
 
 
 def check_group_id(value: str, what: str) -> None:
