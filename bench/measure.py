@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import os
+import signal
 import socket
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 INVOKE_PATH = "/2015-03-31/functions/{name}/invocations"
 EXPECTED_BODY = {"ok": True}
@@ -87,6 +91,40 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def launch_server(
+    argv: list[str],
+    log_path: Path,
+    env: dict[str, str],
+    host: str,
+    port: int,
+    timeout: float,
+    what: str,
+    cwd: Path | None = None,
+) -> tuple[subprocess.Popen[bytes], float]:
+    """Start a server in its own process group with its output in `log_path`; wait for
+    its port. Returns the process and the seconds it took. On failure the process group
+    is killed and the error carries the log's tail."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        return proc, wait_for_port(host, port, timeout=timeout, proc=proc)
+    except Exception as exc:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        tail = log_path.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"{what} did not start: {exc}\n{tail}") from exc
 
 
 def wait_for_port(

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any
 
 from baseline import HANDLER_DIR
-from measure import free_port, wait_for_port
+from measure import free_port, launch_server
 
 HOST = "127.0.0.1"
 ROLE = "arn:aws:iam::000000000000:role/x"
@@ -88,22 +88,13 @@ class NubisServer:
         return env
 
     def start(self) -> NubisServer:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "wb") as log:
-            self._proc = subprocess.Popen(
-                self.argv,
-                env=self._environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
         try:
-            self.startup_s = wait_for_port(HOST, self.port, timeout=30, proc=self._proc)
-        except Exception as exc:
-            self.stop()
-            tail = self.log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"nubis serve did not start: {exc}\n{tail}") from exc
+            self._proc, self.startup_s = launch_server(
+                self.argv, self.log_path, self._environment(), HOST, self.port, 30, "nubis serve"
+            )
+        except Exception:
+            self.stop()  # removes the data dir
+            raise
         return self
 
     def create_function(self, name: str, memory_mb: int = 128) -> None:

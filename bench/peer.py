@@ -28,7 +28,7 @@ from pathlib import Path
 from types import TracebackType
 
 from baseline import PYTHON
-from measure import free_port, wait_for_port
+from measure import free_port, launch_server
 
 BENCH = Path(__file__).resolve().parent
 CONFIG_DIR = BENCH / "peer"
@@ -125,23 +125,16 @@ class ServerlessOffline:
 
     def start(self) -> ServerlessOffline:
         _prepare_service()
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "wb") as log:
-            self._proc = subprocess.Popen(
-                self.argv,
-                cwd=SERVICE_DIR,
-                env=_environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            self.startup_s = wait_for_port(HOST, self.port, timeout=60, proc=self._proc)
-        except Exception as exc:
-            self.stop()
-            tail = self.log_path.read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"serverless-offline did not start: {exc}\n{tail}") from exc
+        self._proc, self.startup_s = launch_server(
+            self.argv,
+            self.log_path,
+            _environment(),
+            HOST,
+            self.port,
+            60,
+            "serverless-offline",
+            cwd=SERVICE_DIR,
+        )
         return self
 
     def stop(self) -> None:
