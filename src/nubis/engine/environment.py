@@ -20,15 +20,16 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nubis.engine import logs
 from nubis.engine import runtime_api_constants as C
 from nubis.engine.blanks import Blank
-from nubis.engine.process import EnvProcess
+from nubis.engine.process import EnvProcess, pid_of
 from nubis.engine.runtime_api import Invocation, Reply, RuntimeApiServer
 from nubis.engine.zygote import Zygote, claim
 from nubis.model.clock import Clock
@@ -36,6 +37,9 @@ from nubis.model.errors import ServiceException
 from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
 from nubis.observe.base import LogSink
 from nubis.sandbox.base import EnvironmentLimits, Sandbox
+
+if TYPE_CHECKING:
+    from nubis.engine.snapstart import Snapshot
 
 INIT_TIMEOUT_S = 10.0  # Lambda's limit on the init phase of an on-demand environment
 # An idle environment is frozen (cgroup freezer) this long after its invocation ended:
@@ -67,7 +71,7 @@ class Environment:
         self.discarded = False  # it must not serve again (timed out, crashed, init failed)
         self.process: EnvProcess | None = None
         self.init_duration_ms: float | None = None  # reported once, on the first invocation
-        self._restore_started: float | None = None  # SnapStart: taken from the spares
+        self._restore_started: float | None = None  # SnapStart: restored from a snapshot
         self._sink = sink
         self._clock = clock
         self._on_dead = on_dead
@@ -93,14 +97,18 @@ class Environment:
         ro_binds: tuple[tuple[str, str], ...] = (),
         exec_argv: list[str] | None = None,
         blank: Blank | None = None,
+        snapshot: socket.socket | None = None,
     ) -> None:
         """Fork the environment; `env` lacks only the per-environment variables.
 
         `ro_binds` are what the runtime needs inside (host path, path inside);
         `exec_argv` makes the forked child exec another runtime after confinement;
-        `blank` (owned from here on) is claimed instead of forking."""
+        `blank` (owned from here on) is claimed instead of forking; with `snapshot` (a
+        socket, duplicated into the environment) it becomes a SnapStart snapshot."""
         try:
-            await self._launch(zygote, sandbox, env, capture_tail, ro_binds, exec_argv, blank)
+            await self._launch(
+                zygote, sandbox, env, capture_tail, ro_binds, exec_argv, blank, snapshot
+            )
         except BaseException:
             if blank is not None:
                 blank.discard(sandbox)  # a no-op once it was claimed
@@ -115,13 +123,19 @@ class Environment:
         ro_binds: tuple[tuple[str, str], ...],
         exec_argv: list[str] | None,
         blank: Blank | None,
+        snapshot: socket.socket | None,
     ) -> None:
         spec = self.spec
         started = time.perf_counter()
         if capture_tail:  # a cold invocation's tail includes its init output
             self._tail = collections.deque()
         limits = EnvironmentLimits(
-            spec.memory_mb, spec.ephemeral_mb, spec.code_dir, spec.opt_dir, ro_binds
+            spec.memory_mb,
+            spec.ephemeral_mb,
+            spec.code_dir,
+            spec.opt_dir,
+            ro_binds,
+            snapshot is not None,
         )
         try:
             prepared = await sandbox.prepare(
@@ -152,14 +166,16 @@ class Environment:
             plan = dict(prepared.plan)
             if exec_argv:
                 plan["exec"] = exec_argv
+            fds = list(prepared.fds)
+            if snapshot is not None:
+                plan["snapshot_fd"] = 1 + len(fds)  # after the log pipe and the sandbox's
+                fds.append(snapshot.fileno())
             if blank is not None:
                 claim(blank.ctl, env, str(spec.code_dir), write_fd, plan)
                 blank.claimed = True
                 pid, pidfd = blank.pid, blank.pidfd
             else:
-                pid, pidfd = await zygote.fork(
-                    env, str(spec.code_dir), write_fd, plan, prepared.fds
-                )
+                pid, pidfd = await zygote.fork(env, str(spec.code_dir), write_fd, plan, fds)
         finally:
             # The zygote has its own copy now (SCM_RIGHTS); ours must go so that the
             # pipe reports end of file when the environment exits.
@@ -174,6 +190,80 @@ class Environment:
         self._api.ready.add_done_callback(
             lambda _: setattr(self, "init_duration_ms", (time.perf_counter() - started) * 1000)
         )
+
+    async def launch_restored(self, snapshot: Snapshot, sandbox: Sandbox) -> None:
+        """SnapStart: fork this environment from the version's snapshot (see
+        nubis/engine/snapstart.py); `initialize()` then waits for its after-restore hooks.
+        Its first REPORT line has a Restore Duration, counted from here."""
+        spec = self.spec
+        self._restore_started = time.perf_counter()
+        self.init_duration_ms = None
+        limits = EnvironmentLimits(spec.memory_mb, spec.ephemeral_mb, spec.code_dir, spec.opt_dir)
+        try:
+            prepared = await sandbox.prepare_restore(self.env_id, limits)
+        except OSError as e:
+            sandbox.release(self.env_id)
+            raise ServiceException(f"The sandbox could not prepare an environment: {e}") from e
+        self._sandbox = sandbox  # release() is owed from here on: destroy() does it
+        if self._destroyed:
+            self._release_sandbox()
+            raise ServiceException("The environment was stopped while it started.")
+        read_fd, write_fd = os.pipe()
+        self._log_fd = read_fd
+        os.set_blocking(read_fd, False)
+        asyncio.get_running_loop().add_reader(read_fd, self._on_log_readable)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with ours:
+            try:
+                inner_pid, pidfd = await snapshot.fork(
+                    prepared.plan, [write_fd, theirs.fileno(), *prepared.fds]
+                )
+            finally:
+                os.close(write_fd)
+                theirs.close()
+            try:
+                await self._settle_copy(snapshot, sandbox, ours, inner_pid, pidfd)
+            finally:
+                snapshot.left()  # in its own cgroup now, or dead: the snapshot may freeze
+
+    async def _settle_copy(
+        self, snapshot: Snapshot, sandbox: Sandbox, ours: socket.socket, inner: int, pidfd: int
+    ) -> None:
+        try:
+            pid = pid_of(pidfd)
+        except OSError as e:
+            os.close(pidfd)
+            raise ServiceException("The restored environment did not start.") from e
+        self.process = EnvProcess(pid, pidfd)
+        snapshot.track(inner, self.process)
+        self.process.exited.add_done_callback(self._on_exit)
+        if self._destroyed:
+            self.process.kill()
+            raise ServiceException("The environment was stopped while it started.")
+        loop = asyncio.get_running_loop()
+        ours.setblocking(False)
+        settled: asyncio.Future[Any] = asyncio.ensure_future(loop.sock_recv(ours, 4096))
+        waits: set[asyncio.Future[Any]] = {settled, self.process.exited}
+        await asyncio.wait(waits, timeout=INIT_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+        if not settled.done() or not settled.result():
+            settled.cancel()
+            raise ServiceException("The restored environment did not start.")
+        try:
+            adopted = await sandbox.adopt(self.env_id, pid)
+        except OSError as e:
+            raise ServiceException(f"The sandbox could not adopt an environment: {e}") from e
+        variables = dict(adopted.env)
+        variables[C.ENV_RUNTIME_API] = await self._api.start(adopted.api_socket)
+        variables[C.ENV_LOG_STREAM_NAME] = self.stream
+        if self._destroyed:
+            raise ServiceException("The environment was stopped while it started.")
+        # One small datagram to a process blocked in recv: it does not block.
+        ours.send(json.dumps({"env": variables, "plan": adopted.plan}).encode())
+
+    @property
+    def init_done(self) -> asyncio.Future[Any]:
+        """Resolves at the runtime's first GET /next (None) or its init error."""
+        return self._api.ready
 
     async def initialize(self, request_id: str) -> InvokeResult | None:
         """Wait for init to finish; None when the runtime is ready, else the failed result."""
@@ -246,12 +336,6 @@ class Environment:
         self._schedule_freeze()
         return InvokeResult(result.payload, result.function_error, tail, spec.version)
 
-    def restore(self) -> None:
-        """SnapStart: an initialised spare is taken for an invocation; its first REPORT
-        line has a Restore Duration (until the invocation is dispatched), no Init Duration."""
-        self.init_duration_ms = None
-        self._restore_started = time.perf_counter()
-
     # --- freezing while idle
 
     def _schedule_freeze(self) -> None:
@@ -262,6 +346,13 @@ class Environment:
         self._pause_timer = None
         if self._sandbox is not None and not self._destroyed:
             self._sandbox.pause(self.env_id)
+
+    def thaw(self) -> None:
+        """Thawed until `freeze_soon` (a SnapStart snapshot while it forks)."""
+        self._thaw()
+
+    def freeze_soon(self) -> None:
+        self._schedule_freeze()
 
     def _thaw(self) -> None:
         if self._pause_timer is not None:

@@ -34,7 +34,7 @@ from nubis.engine import runtimes as runtime_discovery
 from nubis.engine.blanks import Blanks
 from nubis.engine.environment import Environment
 from nubis.engine.pool import Pool
-from nubis.engine.snapstart import Spares
+from nubis.engine.snapstart import Snapshot, Snapshots
 from nubis.engine.zygote import Zygote
 from nubis.model.clock import Clock, SystemClock
 from nubis.model.errors import (
@@ -81,7 +81,7 @@ class LocalEngine:
         self._in_flight: dict[str, int] = {}  # function name -> invocations admitted
         self._targets: dict[str, tuple[FunctionSpec, int]] = {}  # key -> provisioned count
         self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
-        self._spares = Spares(self._start_spare)  # SnapStart: initialised ahead
+        self._snapshots = Snapshots(self._make_snapshot)  # SnapStart, per version
         self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
         # Half-confined forks ready for cold starts, with the Python SDK already mounted.
         sdk = runtime_discovery.python_sdk() if self._sandbox.isolated else ()
@@ -137,7 +137,7 @@ class LocalEngine:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
-        await self._spares.close()
+        await self._snapshots.close()
         await asyncio.gather(*(self._discard(env) for env in self._pool))
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -162,7 +162,7 @@ class LocalEngine:
             env = self._pool.take_idle(spec)
             failed_init = None
             if env is None and spec.snap_start:
-                env = self._spares.restore(spec)
+                env, failed_init = await self._restore(spec, request)
             if env is None:
                 env, failed_init = await self._cold_start(spec, request)
             env.busy = True
@@ -186,7 +186,12 @@ class LocalEngine:
         return None
 
     async def _launch(
-        self, env: Environment, zygote: Zygote, provisioned: bool, capture_tail: bool
+        self,
+        env: Environment,
+        zygote: Zygote,
+        provisioned: bool,
+        capture_tail: bool,
+        snapshot: Snapshot | None = None,
     ) -> None:
         spec = env.spec
         how = runtime_discovery.launch_for(
@@ -196,12 +201,23 @@ class LocalEngine:
             spec.opt_dir,
             self._sandbox.isolated,
         )
-        variables = self._base_environment(spec, provisioned)
+        kind = C.INITIALIZATION_PROVISIONED if provisioned else C.INITIALIZATION_ON_DEMAND
+        if snapshot is not None:
+            kind = C.INITIALIZATION_SNAP_START
+        variables = self._base_environment(spec, kind)
         for name, value in how.env.items():  # search paths: after the function's own
             variables[name] = f"{variables[name]}:{value}" if variables.get(name) else value
-        blank = self._blanks.take(zygote)
+        # A snapshot is not latency-critical and needs its socket passed at the fork.
+        blank = self._blanks.take(zygote) if snapshot is None else None
         await env.launch(
-            zygote, self._sandbox, variables, capture_tail, how.ro_binds, how.exec_argv, blank
+            zygote,
+            self._sandbox,
+            variables,
+            capture_tail,
+            how.ro_binds,
+            how.exec_argv,
+            blank,
+            snapshot.theirs if snapshot is not None else None,
         )
 
     async def _cold_start(
@@ -213,14 +229,7 @@ class LocalEngine:
                 f"The runtime parameter of {spec.runtime} is not supported by this host. "
                 f"Supported runtimes: {', '.join(sorted(self._runtimes)) or 'none'}."
             )
-        if len(self._pool) >= self._settings.max_environments:
-            # Idle environments of other functions make room; busy ones never do.
-            victim = self._least_recently_used_on_demand()
-            if victim is None:
-                raise TooManyRequestsException(
-                    "Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded"
-                )
-            await self._discard(victim)
+        await self._make_room()
         env = Environment(spec, self._logs, self._clock, self._on_env_dead)
         self._pool.add(env)
         env.busy = True  # not idle, not reapable, while it starts
@@ -234,38 +243,82 @@ class LocalEngine:
             raise
         return env, failed_init
 
+    async def _make_room(self) -> None:
+        if len(self._pool) >= self._settings.max_environments:
+            # Idle environments of other functions make room; busy ones never do.
+            victim = self._least_recently_used_on_demand()
+            if victim is None:
+                raise TooManyRequestsException(
+                    "Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded"
+                )
+            await self._discard(victim)
+
     # --- SnapStart
 
-    async def _start_spare(self, spec: FunctionSpec) -> Environment | None:
-        """Launch and initialise one SnapStart spare in the pool (None if it cannot be)."""
+    async def _make_snapshot(self, spec: FunctionSpec) -> Snapshot | None:
+        """Launch the version's snapshot environment and wait until it is ready."""
         zygote = self._zygote_for(spec.runtime)
-        if zygote is None or self._closed or len(self._pool) >= self._settings.max_environments:
+        if (
+            zygote is None
+            or spec.runtime not in self._zygotes  # a Python runtime: it forks itself
+            or self._closed
+            or len(self._pool) >= self._settings.max_environments
+        ):
             return None
+        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
+        self._pool.add(env)  # counted, retired and destroyed like any; never idle
+        env.busy = True
+        snapshot = Snapshot(env)
+        try:
+            await self._launch(env, zygote, False, False, snapshot)
+            assert env.process is not None
+            self._by_pid[env.process.pid] = env
+            ready = await snapshot.wait_ready()
+        except Exception as e:
+            log.warning("SnapStart snapshot of %s not made: %s", spec.key, e)
+            snapshot.close()
+            await self._discard(env)
+            return None
+        finally:
+            snapshot.theirs.close()  # the snapshot has its own copy
+        if not ready or env.discarded:
+            # Its init error is in its log stream; cold starts of the version are then
+            # ordinary ones, and report it themselves.
+            snapshot.close()
+            await self._discard(env)
+            return None
+        self._sandbox.initialized(env.env_id)
+        env.freeze_soon()
+        env.busy = False  # so that its death or a retire discards it
+        return snapshot
+
+    async def _restore(
+        self, spec: FunctionSpec, request: InvokeRequest
+    ) -> tuple[Environment | None, InvokeResult | None]:
+        """A cold start of a SnapStart version: a copy of its snapshot, or (None, None)."""
+        snapshot = self._snapshots.get(spec)
+        if snapshot is None:
+            return None, None
+        snapshot.env.last_used = self._clock.monotonic()
+        await self._make_room()
         env = Environment(spec, self._logs, self._clock, self._on_env_dead)
         self._pool.add(env)
         env.busy = True  # not idle, not reapable, while it starts
         try:
-            await self._launch(env, zygote, False, False)
-            assert env.process is not None
-            self._by_pid[env.process.pid] = env
-            failed = await env.initialize(f"snapstart-{env.env_id}")
-        except Exception as e:
-            log.warning("SnapStart environment of %s not prepared: %s", spec.key, e)
+            await env.launch_restored(snapshot, self._sandbox)
+            failed = await env.initialize(request.request_id)
+        except BaseException:
             await self._discard(env)
-            return None
-        if failed is not None or env.discarded:
-            await self._discard(env)  # the next cold start reports the init error itself
-            return None
-        env.busy = False
-        return env
+            raise
+        return env, failed
 
     def prepare_snapstart(self, spec: FunctionSpec) -> None:
         if spec.snap_start and self._started and not self._closed:
-            self._spares.fill_soon(spec)
+            self._snapshots.prepare(spec)
 
     def snapstart_ready(self, spec: FunctionSpec) -> int:
-        """How many initialised SnapStart environments of `spec` wait (for tests, stats)."""
-        return self._spares.count(spec)
+        """1 if the version's snapshot is ready to fork from (for tests, stats)."""
+        return self._snapshots.count(spec)
 
     def _release(self, env: Environment) -> None:
         """An invocation ended: keep the environment warm or let it go."""
@@ -279,7 +332,9 @@ class LocalEngine:
         idle = (e for e in self._pool.idle() if e.env_id not in self._provisioned_ids)
         return min(idle, key=lambda env: env.last_used, default=None)
 
-    def _base_environment(self, spec: FunctionSpec, provisioned: bool = False) -> dict[str, str]:
+    def _base_environment(
+        self, spec: FunctionSpec, kind: str = C.INITIALIZATION_ON_DEMAND
+    ) -> dict[str, str]:
         """Lambda's variables; the function's own cannot override the reserved ones."""
         env = {C.ENV_TZ: C.TZ_VALUE, C.ENV_LANG: C.LANG_VALUE, C.ENV_PATH: C.PATH_VALUE}
         env.update(spec.environment)
@@ -295,9 +350,7 @@ class LocalEngine:
                 C.ENV_REGION: self._region,
                 C.ENV_DEFAULT_REGION: self._region,
                 C.ENV_EXECUTION_ENV: C.EXECUTION_ENV_PREFIX + spec.runtime,
-                C.ENV_INITIALIZATION_TYPE: (
-                    C.INITIALIZATION_PROVISIONED if provisioned else C.INITIALIZATION_ON_DEMAND
-                ),
+                C.ENV_INITIALIZATION_TYPE: kind,
                 C.ENV_TASK_ROOT: str(spec.code_dir),
                 C.ENV_RUNTIME_DIR: str(RUNTIME_DIR),
                 C.ENV_HANDLER: spec.handler,
@@ -341,9 +394,7 @@ class LocalEngine:
             for env in self._pool.idle()
             if env.env_id not in self._provisioned_ids and now - env.last_used > limit
         ]
-        # SnapStart spares of versions nobody invoked for as long go too (the next cold
-        # start of such a version is an ordinary one, and makes a new spare).
-        doomed += self._spares.stale(now, limit)
+        doomed += self._snapshots.stale(now, limit)
         await asyncio.gather(*(self._discard(env) for env in doomed))
 
     # --- provisioned concurrency
@@ -469,7 +520,7 @@ class LocalEngine:
         if not self._pool.remove(env):
             return
         self._provisioned_ids.discard(env.env_id)
-        self._spares.forget(env)
+        self._snapshots.forget(env)
         started = time.perf_counter()
         try:
             await env.destroy()

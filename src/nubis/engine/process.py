@@ -99,6 +99,19 @@ class EnvProcess:
             self._status_fd = None
 
 
+def pid_of(pidfd: int) -> int:
+    """The pid (in this process's PID namespace) of the process a pidfd refers to, also
+    when the pidfd was opened in another namespace (a SnapStart snapshot's)."""
+    with open(f"/proc/self/fdinfo/{pidfd}") as f:
+        for line in f:
+            if line.startswith("Pid:"):
+                pid = int(line.split()[1])
+                if pid > 0:
+                    return pid
+                break
+    raise ProcessLookupError("the process of the pidfd has exited")
+
+
 def describe_status(status: int) -> str:
     if os.WIFSIGNALED(status):
         sig = signal.Signals(os.WTERMSIG(status))

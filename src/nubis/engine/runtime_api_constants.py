@@ -61,6 +61,7 @@ ENV_NODE_PATH = "NODE_PATH"
 EXECUTION_ENV_PREFIX = "AWS_Lambda_"  # + runtime, e.g. AWS_Lambda_python3.11
 INITIALIZATION_ON_DEMAND = "on-demand"
 INITIALIZATION_PROVISIONED = "provisioned-concurrency"
+INITIALIZATION_SNAP_START = "snap-start"
 TZ_VALUE = ":UTC"
 LANG_VALUE = "en_US.UTF-8"
 PATH_VALUE = "/usr/local/bin:/usr/bin/:/bin:/opt/bin"

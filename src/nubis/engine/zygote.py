@@ -32,115 +32,49 @@ _STOP_TIMEOUT_S = 5.0
 _MAX_MESSAGE = 1 << 16
 
 
-class Zygote:
+class ForkChannel:
+    """The engine's end of a fork server's SOCK_SEQPACKET socket: a runtime's zygote, or
+    an initialised SnapStart environment (`nubis/engine/snapstart.py`). Requests are
+    answered in order ("forked" with fds, or "error"); "exited" reports and one "ready"
+    come whenever they happen."""
+
     def __init__(
-        self,
-        runtime: str,
-        executable: str,
-        on_exit: Callable[[int, int], None],
-        on_lost: Callable[[str], None],
+        self, name: str, on_exit: Callable[[int, int], None], on_lost: Callable[[str], None]
     ) -> None:
-        self.runtime = runtime
-        self.executable = executable
+        self.name = name
         self._on_exit = on_exit
-        self._on_lost = on_lost  # called with the runtime when the zygote is gone
-        self._proc: asyncio.subprocess.Process | None = None
+        self._on_lost = on_lost  # called with the name when the fork server is gone
         self._sock: socket.socket | None = None
         self._ready: asyncio.Future[None] | None = None
         self._pending: collections.deque[asyncio.Future[tuple[int, list[int]]]] = (
             collections.deque()
         )
-        self._start_lock = asyncio.Lock()
-        self._closed = False
-        self._restart: asyncio.Task[None] | None = None
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
 
     @property
     def alive(self) -> bool:
         return self._sock is not None and self._ready is not None and self._ready.done()
 
-    async def start(self) -> None:
-        """Start the zygote process if it is not running; returns once it has preloaded."""
-        async with self._start_lock:
-            if self._closed:
-                raise ServiceException("the engine is closed")
-            if self._sock is not None:
-                if self._ready is not None:
-                    await self._ready
-                return
-            await self._reap_dead_process()
-            loop = asyncio.get_running_loop()
-            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            try:
-                self._proc = await asyncio.create_subprocess_exec(
-                    self.executable,
-                    "-I",
-                    str(ZYGOTE_PATH),
-                    str(theirs.fileno()),
-                    pass_fds=[theirs.fileno()],
-                    stdin=asyncio.subprocess.DEVNULL,
-                    stdout=asyncio.subprocess.DEVNULL,
-                    cwd="/",
-                    env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
-                )
-            except BaseException:
-                ours.close()
-                raise
-            finally:
-                theirs.close()
-            ours.setblocking(False)
-            self._sock = ours
-            ready = loop.create_future()
-            self._ready = ready
-            loop.add_reader(ours.fileno(), self._on_readable)
-            try:
-                await asyncio.wait_for(asyncio.shield(ready), _START_TIMEOUT_S)
-            except BaseException:
-                self._disconnect(ServiceException(f"zygote for {self.runtime} did not start"))
-                raise
-
-    async def fork(
-        self,
-        env: dict[str, str],
-        cwd: str,
-        log_fd: int,
-        plan: dict[str, Any],
-        fds: Sequence[int] = (),
-    ) -> tuple[int, int]:
-        """Fork a new environment; returns (pid, pidfd). The caller owns the pidfd.
-
-        `log_fd` (the write end of the log pipe) and the sandbox's `fds` (the plan refers
-        to them by index: `log_fd` is 0) are duplicated into the zygote by SCM_RIGHTS; the
-        caller still owns its copies.
-        """
-        request = {"env": env, "cwd": cwd, "plan": plan}
-        pid, got = await self._request(request, [log_fd, *fds])
-        return pid, got[0]
-
-    async def fork_blank(
-        self, plan: dict[str, Any], fds: Sequence[int]
-    ) -> tuple[int, int, socket.socket]:
-        """Fork a blank environment that applies the first stage `plan` and waits;
-        returns (pid, pidfd, its control socket). The caller owns both; `claim` it."""
-        pid, got = await self._request({"blank": True, "plan": plan}, list(fds))
-        return pid, got[0], socket.socket(fileno=got[1])
+    def _attach(self, sock: socket.socket) -> asyncio.Future[None]:
+        """Start reading `sock` (ours now); the future resolves with its "ready"."""
+        sock.setblocking(False)
+        self._sock = sock
+        ready = asyncio.get_running_loop().create_future()
+        self._ready = ready
+        asyncio.get_running_loop().add_reader(sock.fileno(), self._on_readable)
+        return ready
 
     async def _request(self, request: dict[str, Any], fds: list[int]) -> tuple[int, list[int]]:
-        if not self.alive:
-            await self.start()
         sock = self._sock
-        assert sock is not None
+        if sock is None:
+            raise ServiceException(f"{self.name} is gone")
         data = json.dumps(request).encode()
         reply: asyncio.Future[tuple[int, list[int]]] = asyncio.get_running_loop().create_future()
         try:
             # A datagram of a few KB on a fresh socket buffer: it does not block.
             socket.send_fds(sock, [data], fds)
         except OSError as e:
-            self._disconnect(ServiceException(f"zygote for {self.runtime} is gone"))
-            raise ServiceException(f"zygote for {self.runtime} is gone") from e
+            self._disconnect(ServiceException(f"{self.name} is gone"))
+            raise ServiceException(f"{self.name} is gone") from e
         self._pending.append(reply)
         return await reply
 
@@ -159,15 +93,13 @@ class Zygote:
                 for fd in fds:
                     os.close(fd)
                 was_ready = self.alive
-                self._disconnect(ServiceException(f"zygote for {self.runtime} exited"))
-                if was_ready and not self._closed:
-                    # Restart now so that the next cold start does not pay for it. Only
-                    # after a zygote that worked: one that dies while starting is retried
-                    # by the next fork(), not in a loop.
-                    log.warning("zygote for %s exited; restarting it", self.runtime)
-                    self._restart = asyncio.create_task(self._restart_quietly())
+                self._disconnect(ServiceException(f"{self.name} exited"))
+                self._ended(was_ready)
                 return
             self._dispatch(json.loads(data), fds)
+
+    def _ended(self, was_ready: bool) -> None:
+        """The fork server closed its end (it exited)."""
 
     def _dispatch(self, message: dict[str, Any], fds: list[int]) -> None:
         if "exited" in message:
@@ -206,7 +138,102 @@ class Zygote:
             if not reply.done():
                 reply.set_exception(error)
         # Its children's exit statuses will never be reported now.
-        self._on_lost(self.runtime)
+        self._on_lost(self.name)
+
+
+class Zygote(ForkChannel):
+    def __init__(
+        self,
+        runtime: str,
+        executable: str,
+        on_exit: Callable[[int, int], None],
+        on_lost: Callable[[str], None],
+    ) -> None:
+        super().__init__(f"zygote for {runtime}", on_exit, lambda _: on_lost(runtime))
+        self.runtime = runtime
+        self.executable = executable
+        self._proc: asyncio.subprocess.Process | None = None
+        self._start_lock = asyncio.Lock()
+        self._closed = False
+        self._restart: asyncio.Task[None] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    async def start(self) -> None:
+        """Start the zygote process if it is not running; returns once it has preloaded."""
+        async with self._start_lock:
+            if self._closed:
+                raise ServiceException("the engine is closed")
+            if self._sock is not None:
+                if self._ready is not None:
+                    await self._ready
+                return
+            await self._reap_dead_process()
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            try:
+                self._proc = await asyncio.create_subprocess_exec(
+                    self.executable,
+                    "-I",
+                    str(ZYGOTE_PATH),
+                    str(theirs.fileno()),
+                    pass_fds=[theirs.fileno()],
+                    stdin=asyncio.subprocess.DEVNULL,
+                    stdout=asyncio.subprocess.DEVNULL,
+                    cwd="/",
+                    env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                )
+            except BaseException:
+                ours.close()
+                raise
+            finally:
+                theirs.close()
+            ready = self._attach(ours)
+            try:
+                await asyncio.wait_for(asyncio.shield(ready), _START_TIMEOUT_S)
+            except BaseException:
+                self._disconnect(ServiceException(f"zygote for {self.runtime} did not start"))
+                raise
+
+    async def fork(
+        self,
+        env: dict[str, str],
+        cwd: str,
+        log_fd: int,
+        plan: dict[str, Any],
+        fds: Sequence[int] = (),
+    ) -> tuple[int, int]:
+        """Fork a new environment; returns (pid, pidfd). The caller owns the pidfd.
+
+        `log_fd` (the write end of the log pipe) and the sandbox's `fds` (the plan refers
+        to them by index: `log_fd` is 0) are duplicated into the zygote by SCM_RIGHTS; the
+        caller still owns its copies.
+        """
+        request = {"env": env, "cwd": cwd, "plan": plan}
+        pid, got = await self._request(request, [log_fd, *fds])
+        return pid, got[0]
+
+    async def fork_blank(
+        self, plan: dict[str, Any], fds: Sequence[int]
+    ) -> tuple[int, int, socket.socket]:
+        """Fork a blank environment that applies the first stage `plan` and waits;
+        returns (pid, pidfd, its control socket). The caller owns both; `claim` it."""
+        pid, got = await self._request({"blank": True, "plan": plan}, list(fds))
+        return pid, got[0], socket.socket(fileno=got[1])
+
+    async def _request(self, request: dict[str, Any], fds: list[int]) -> tuple[int, list[int]]:
+        if not self.alive:
+            await self.start()
+        return await super()._request(request, fds)
+
+    def _ended(self, was_ready: bool) -> None:
+        if was_ready and not self._closed:
+            # Restart now so that the next cold start does not pay for it. Only after a
+            # zygote that worked: one that dies while starting is retried by the next
+            # fork(), not in a loop.
+            log.warning("zygote for %s exited; restarting it", self.runtime)
+            self._restart = asyncio.create_task(self._restart_quietly())
 
     async def _reap_dead_process(self) -> None:
         proc, self._proc = self._proc, None

@@ -26,6 +26,13 @@ Contract:
   environment; idempotent, cheap, never raise. `release` works on a paused environment.
 - `max_memory_mb(env_id)` is the environment's peak memory as its cgroup measured it, or
   None where the sandbox has no such measure (the engine then uses the process's VmHWM).
+- SnapStart: an environment prepared with `EnvironmentLimits.snapshot` runs its init and
+  then forks restored copies of itself, unprivileged. `prepare_restore(env_id, limits)`
+  gives the plan each copy applies itself right after its fork (`confine.detach` and
+  `confine.settle`: namespaces of its own, /proc, /tmp) with its fds; once the copy has
+  settled, `adopt(env_id, pid)` (pid as the host sees it) does what only the host can
+  (cgroup, network, the Runtime API socket) and returns the plan the copy applies
+  before it runs again (giving up what it held to settle). Both are owed a `release`.
 - `release(env_id)` is called exactly once for every prepared environment after its
   process is gone (also when the fork failed); idempotent; never raises.
 - `describe()` says in one line which protections are active; `isolated` is False for
@@ -49,6 +56,7 @@ class EnvironmentLimits:
     code_dir: Path
     opt_dir: Path | None = None  # merged layers, mounted at /opt
     ro_binds: tuple[tuple[str, str], ...] = ()  # (host path, path inside) the runtime needs
+    snapshot: bool = False  # SnapStart: it will fork restored copies of itself
 
 
 Plan = dict[str, Any]
@@ -80,6 +88,10 @@ class Sandbox(Protocol):
     async def prepare(
         self, env_id: str, limits: EnvironmentLimits, reservation: Reservation | None = None
     ) -> Prepared: ...
+
+    async def prepare_restore(self, env_id: str, limits: EnvironmentLimits) -> Prepared: ...
+
+    async def adopt(self, env_id: str, pid: int) -> Prepared: ...
 
     def initialized(self, env_id: str) -> None:
         """Its init is over: from now on it gets its configured CPU share (init runs with

@@ -28,6 +28,22 @@ Plan keys (all optional; an unknown key makes the zygote refuse the environment)
                                flags; clone3 is ENOSYS so libc falls back to clone),
                                loaded last; compiled to BPF through libseccomp (≈ 1 ms)
     "seccomp_compile": [...]   compile that filter now, load it in a later stage (a blank)
+    "drop_caps": true          empty every capability set and the bounding set (for a
+                               process that is not uid 0 but holds capabilities: the
+                               root of a user namespace of its own)
+
+SnapStart restores (`detach`, `settle`): an initialised environment (uid 993, no
+capabilities) forks a copy of itself per restored environment. The copy cannot be put
+into new namespaces by anyone else, so it makes them itself: `detach` (in the fork)
+creates a user namespace with every other namespace (the only way an unprivileged
+process can), then forks again so that the final process is pid 1 of the new PID
+namespace; `settle` (in that process) mounts its own /proc and the /tmp it was sent.
+The host then moves it into its cgroup and gives its network namespace the Runtime API
+socket and an interface, and it applies "drop_caps" and "seccomp" before it runs again.
+
+    "userns": [uid, gid]       detach: the ids mapped 1:1 into the new user namespace
+    "proc": true               settle: a /proc of the new PID namespace
+    "tmp_tree_fd": i           settle: fds[i] is a detached mount (open_tree) moved to /tmp
 
 Ordering (each step needs the privileges the next ones give up): cgroup first (memory is
 charged from the first page), then namespaces, then mounts (need CAP_SYS_ADMIN in the
@@ -66,6 +82,13 @@ PR_CAPBSET_DROP = 24
 PR_SET_NO_NEW_PRIVS = 38
 
 _SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
+_SYS_CAPSET = {"x86_64": 126, "aarch64": 91}
+_SYS_MOVE_MOUNT = 429  # the same number on every architecture (the new mount API)
+_MOVE_MOUNT_F_EMPTY_PATH = 0x4
+_AT_FDCWD = -100
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+PR_SET_DUMPABLE = 4
+CLONE_NEWUSER = 0x10000000
 
 KNOWN_KEYS = frozenset(
     {
@@ -86,6 +109,10 @@ KNOWN_KEYS = frozenset(
         "env",
         "seccomp",
         "seccomp_compile",
+        "drop_caps",
+        "userns",
+        "proc",
+        "tmp_tree_fd",
     }
 )
 
@@ -234,6 +261,53 @@ def _drop_privileges(plan: dict[str, Any]) -> None:
         os.setresuid(uid, uid, uid)
 
 
+def _drop_caps() -> None:
+    """Empty the bounding, effective, permitted and inheritable sets of this process."""
+    cap = 0
+    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
+        cap += 1
+    header = (ctypes.c_uint32 * 2)(_LINUX_CAPABILITY_VERSION_3, 0)
+    data = (ctypes.c_uint32 * 6)()  # two {effective, permitted, inheritable}: all zero
+    nr = _SYS_CAPSET[platform.machine()]
+    _check(_libc.syscall(nr, ctypes.byref(header), ctypes.byref(data)), "capset")
+
+
+def detach(plan: dict[str, Any]) -> None:
+    """SnapStart, in the fork of an initialised environment: new user, mount, network,
+    PID, IPC and UTS namespaces, with the plan's uid and gid mapped 1:1. The caller then
+    forks once more (the new PID namespace is for its children) and the child `settle`s."""
+    uid, gid = (int(v) for v in plan["userns"])
+    # The uid change at confinement made this process non-dumpable, which makes its
+    # /proc/self files root's: it could not write its own uid_map.
+    _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
+    unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"{uid} {uid} 1"),
+        ("gid_map", f"{gid} {gid} 1"),
+    ):
+        with open(f"/proc/self/{name}", "w") as f:
+            f.write(text)
+
+
+def settle(plan: dict[str, Any], fds: list[int]) -> None:
+    """SnapStart, in pid 1 of the namespaces `detach` made: its own /proc and /tmp."""
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    if plan.get("proc"):
+        mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    if "tmp_tree_fd" in plan:
+        fd = fds[int(plan["tmp_tree_fd"])]
+        # On top of the initialised environment's /tmp, which stays hidden underneath.
+        result = _libc.syscall(
+            _SYS_MOVE_MOUNT, fd, b"", _AT_FDCWD, b"/tmp", _MOVE_MOUNT_F_EMPTY_PATH
+        )
+        _check(result, "move_mount /tmp")
+        os.close(fd)
+    if "hostname" in plan:
+        hostname = str(plan["hostname"]).encode()
+        _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
+
+
 class _ArgCmp(ctypes.Structure):
     _fields_ = [
         ("arg", ctypes.c_uint),
@@ -364,6 +438,8 @@ def apply(plan: dict[str, Any], fds: list[int], extra_ro: list[str]) -> None:
             resource.setrlimit(getattr(resource, name), (soft, hard))
     if "uid" in plan:
         _drop_privileges(plan)
+    if plan.get("drop_caps"):
+        _drop_caps()
     if plan.get("seccomp_compile"):
         _compile_seccomp(list(plan["seccomp_compile"]))
     if plan.get("seccomp"):

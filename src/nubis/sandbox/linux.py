@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import fcntl
 import logging
 import os
@@ -76,6 +77,16 @@ SECCOMP_DENY = (
     "swapoff",
     "reboot",
 )
+# What an initialised SnapStart environment's copies need for `confine.detach` and
+# `confine.settle`: allowed to the snapshot (which runs the function's init with them,
+# as uid 993 with no capabilities: what any unprivileged Linux process may do), refused
+# again in each copy before it runs anything.
+RESTORE_CALLS = ("mount", "move_mount", "unshare")
+_OPEN_TREE = 428  # the same number on every architecture (the new mount API)
+_OPEN_TREE_CLONE = 1
+_OPEN_TREE_CLOEXEC = os.O_CLOEXEC
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC.syscall.restype = ctypes.c_long
 
 
 @dataclass(frozen=True)
@@ -102,6 +113,8 @@ class _Env:
     peak_fd: int | None = None  # kept open: pread per REPORT line, not open+read+close
     bound: frozenset[str] = frozenset()  # paths inside that a blank bound ahead of time
     extra: dict[str, str] = field(default_factory=dict)
+    memory_mb: int = 0  # SnapStart copies: for the cgroup made when they are adopted
+    fds: list[int] = field(default_factory=list)  # handed out in a Prepared; closed at release
 
 
 def _locked_by_someone(path: Path) -> bool:
@@ -278,12 +291,81 @@ class LinuxSandbox:
             "cwd": TASK_ROOT,
         }
         if self._seccomp:
-            plan["seccomp"] = list(SECCOMP_DENY)
-        inside_env = {"LAMBDA_TASK_ROOT": TASK_ROOT, "LAMBDA_RUNTIME_DIR": RUNTIME_ROOT}
-        if self.gateway and s.api_port:
-            inside_env["AWS_ENDPOINT_URL"] = f"http://{network.HOST_ALIAS}:{s.api_port}"
+            deny: tuple[str, ...] = SECCOMP_DENY
+            if limits.snapshot:
+                deny = tuple(c for c in deny if c not in RESTORE_CALLS)
+            plan["seccomp"] = list(deny)
         fds = [env.net.netns_fd] if first else []
-        return Prepared(plan, fds, env.net.api_socket, inside_env)
+        return Prepared(plan, fds, env.net.api_socket, self._inside_env())
+
+    def _inside_env(self) -> dict[str, str]:
+        inside_env = {"LAMBDA_TASK_ROOT": TASK_ROOT, "LAMBDA_RUNTIME_DIR": RUNTIME_ROOT}
+        api_port = self._settings.api_port
+        if self.gateway and api_port:
+            inside_env["AWS_ENDPOINT_URL"] = f"http://{network.HOST_ALIAS}:{api_port}"
+        return inside_env
+
+    async def prepare_restore(self, env_id: str, limits: EnvironmentLimits) -> Prepared:
+        """A /tmp disk of its own, sent as a detached mount (open_tree) that the copy moves
+        onto its /tmp; the copy's uid and gid stay those of the snapshot."""
+        assert self._disks is not None
+        if self._closed:
+            raise OSError("the sandbox is closed")
+        env = self._envs[env_id] = _Env(env_id, memory_mb=limits.memory_mb)
+        env.disk = self._disks.take(limits.ephemeral_mb)
+        if env.disk is None:
+            env.disk = await asyncio.to_thread(self._disks.make, limits.ephemeral_mb)
+        if env_id not in self._envs:  # released while this awaited
+            self._free(env)
+            raise OSError("the environment was released while it was prepared")
+        path = str(env.disk.mount_point).encode()
+        tree = _LIBC.syscall(_OPEN_TREE, -100, path, _OPEN_TREE_CLONE | _OPEN_TREE_CLOEXEC)
+        if tree < 0:
+            raise OSError(f"open_tree of a /tmp disk failed (kernel {os.uname().release})")
+        env.fds.append(tree)
+        uid = self._settings.uid
+        plan = {"userns": [uid, uid], "proc": True, "tmp_tree_fd": 0, "hostname": "localhost"}
+        return Prepared(plan, [tree])
+
+    async def adopt(self, env_id: str, pid: int) -> Prepared:
+        """Its cgroup (entered from here: ≈ an RCU grace period) and, at the same time, its
+        network namespace's Runtime API socket and interface."""
+        assert self._cgroups is not None
+        assert self._net is not None
+        env = self._envs.get(env_id)
+        if env is None or self._closed:
+            raise OSError("the environment was released while it was adopted")
+        netns = os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            procs = self._cgroups.create(env_id, env.memory_mb, float(self._cpus), PIDS)
+            env.cgroup = True
+            env.cpus = self._cpus_for(env.memory_mb)
+
+            def enter() -> None:
+                for path in procs:
+                    with open(path, "w") as f:
+                        f.write(str(pid))
+
+            entered, net = await asyncio.gather(
+                asyncio.to_thread(enter),
+                asyncio.to_thread(self._net.make, netns),
+                return_exceptions=True,
+            )
+            if isinstance(net, network.NetSlot):
+                env.net = net  # released with the environment, whatever else failed
+            for outcome in (entered, net):
+                if isinstance(outcome, BaseException):
+                    raise outcome
+        finally:
+            os.close(netns)
+        if env_id not in self._envs:
+            self._free(env)
+            raise OSError("the environment was released while it was adopted")
+        plan: dict[str, object] = {"drop_caps": True}
+        if self._seccomp:
+            plan["seccomp"] = list(SECCOMP_DENY)
+        assert env.net is not None
+        return Prepared(plan, [], env.net.api_socket, self._inside_env())
 
     def _cpus_for(self, memory_mb: int) -> float:
         return min(memory_mb / MB_PER_VCPU, float(self._cpus))
@@ -374,6 +456,10 @@ class LinuxSandbox:
             self._free(env)
 
     def _free(self, env: _Env) -> None:
+        for fd in env.fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        env.fds.clear()
         if env.peak_fd is not None:
             os.close(env.peak_fd)
             env.peak_fd = None

@@ -225,11 +225,13 @@ class NetPool:
             self._cond.notify()
             return slot
 
-    def make(self) -> NetSlot:
-        """A new namespace (blocking, ≈ 10-25 ms). Run in a dedicated thread so that a
-        thread left in the new namespace by a failure dies with it."""
+    def make(self, netns_fd: int | None = None) -> NetSlot:
+        """A new namespace (blocking, ≈ 10-25 ms), or with `netns_fd` the same set-up in
+        an existing one (a SnapStart copy's own; the slot gets a duplicate of the fd).
+        Run in a dedicated thread so that a thread left in a namespace by a failure dies
+        with it."""
         result: list[NetSlot | BaseException] = []
-        thread = threading.Thread(target=self._make_in_thread, args=(result,))
+        thread = threading.Thread(target=self._make_in_thread, args=(result, netns_fd))
         thread.start()
         thread.join()
         outcome = result[0]
@@ -237,7 +239,9 @@ class NetPool:
             raise outcome
         return outcome
 
-    def _make_in_thread(self, result: list[NetSlot | BaseException]) -> None:
+    def _make_in_thread(
+        self, result: list[NetSlot | BaseException], existing: int | None = None
+    ) -> None:
         netns_fd = -1
         sock: socket.socket | None = None
         address = veth = None
@@ -250,7 +254,10 @@ class NetPool:
                 # The veth is made in the host's namespace (pyroute2 opens its netlink
                 # socket in the namespace of the thread that creates it).
                 host_ipr = IPRoute()
-            _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
+            if existing is None:
+                _check(_libc.unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
+            else:
+                _check(_libc.setns(existing, CLONE_NEWNET), "setns(CLONE_NEWNET)")
             netns_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
             _lo_up()
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)

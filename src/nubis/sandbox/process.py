@@ -32,6 +32,12 @@ class ProcessSandbox:
     ) -> Prepared:
         return Prepared({"rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]]})
 
+    async def prepare_restore(self, env_id: str, limits: EnvironmentLimits) -> Prepared:
+        return Prepared({})  # a copy of an environment is as confined as the environment
+
+    async def adopt(self, env_id: str, pid: int) -> Prepared:
+        return Prepared({})
+
     def initialized(self, env_id: str) -> None:
         pass
 

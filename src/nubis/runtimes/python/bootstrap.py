@@ -421,24 +421,101 @@ def handle(handler: Any, body: bytes, headers: dict[str, str]) -> tuple[str, byt
     return PATH_INVOCATION + request_id + SUFFIX_RESPONSE, payload, {"Content-Type": content_type}
 
 
-def main() -> int:
-    """Init, then serve invocations until the engine stops the environment."""
+# --- SnapStart runtime hooks: Lambda's Python runtimes include the `snapshot_restore_py`
+# library (register_before_snapshot / register_after_restore). A function that bundles
+# its own copy gets that one; otherwise this built-in one is found (last on meta_path).
+
+_HOOKS_MODULE = "snapshot_restore_py"
+
+
+class _HooksFinder:
+    @classmethod
+    def find_spec(cls, name: str, path: Any = None, target: Any = None) -> Any:
+        if name != _HOOKS_MODULE:
+            return None
+        import importlib.util
+
+        return importlib.util.spec_from_loader(name, cls)  # type: ignore[arg-type]
+
+    @staticmethod
+    def create_module(spec: Any) -> None:
+        return None
+
+    @staticmethod
+    def exec_module(module: Any) -> None:
+        before: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+        after: list[tuple[Any, tuple[Any, ...], dict[str, Any]]] = []
+
+        def register_before_snapshot(func: Any, *args: Any, **kwargs: Any) -> Any:
+            before.append((func, args, kwargs))
+            return func
+
+        def register_after_restore(func: Any, *args: Any, **kwargs: Any) -> Any:
+            after.append((func, args, kwargs))
+            return func
+
+        module.register_before_snapshot = register_before_snapshot
+        module.register_after_restore = register_after_restore
+        module.get_before_snapshot = lambda: before
+        module.get_after_restore = lambda: after
+
+
+sys.meta_path.append(_HooksFinder)
+
+
+def run_hooks(after_restore: bool) -> None:
+    """Before a snapshot: in reverse order of registration; after a restore: in order."""
+    hooks = sys.modules.get(_HOOKS_MODULE)
+    if hooks is None:
+        return  # the function never imported the library: it registered nothing
+    if after_restore:
+        for func, args, kwargs in list(hooks.get_after_restore()):
+            func(*args, **kwargs)
+    else:
+        pending = list(hooks.get_before_snapshot())
+        while pending:
+            func, args, kwargs = pending.pop()
+            func(*args, **kwargs)
+
+
+def _init(client: RuntimeClient, step: Any) -> bool:
+    """Run one init step; on failure report it as Lambda does and return False."""
+    error: dict[str, Any] | None = None
+    try:
+        step()
+    except FaultException as e:
+        error = make_error(e.message, e.error_type, e.trace)
+    except Exception as e:  # the module (or a hook) raised
+        error = error_from_exception(e)
+    if error is None:
+        return True
+    log_error(error)
+    _flush()
+    client.post_init_error(error)
+    return False
+
+
+def main(snapshot: Any = None) -> int:
+    """Init, then serve invocations until the engine stops the environment.
+
+    `snapshot` (SnapStart, given by the zygote): called after init and the before-snapshot
+    hooks; it returns in each restored copy of this process, with its variables updated."""
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)
     client = RuntimeClient(os.environ[ENV_RUNTIME_API])
     setup_logging()
-    error: dict[str, Any] | None = None
-    try:
-        handler = load_handler(os.environ.get(ENV_HANDLER, ""))
-    except FaultException as e:
-        error = make_error(e.message, e.error_type, e.trace)
-    except Exception as e:  # the module raised while being imported
-        error = error_from_exception(e)
-    if error is not None:
-        log_error(error)
-        _flush()
-        client.post_init_error(error)
+    loaded: list[Any] = []
+    if not _init(client, lambda: loaded.append(load_handler(os.environ.get(ENV_HANDLER, "")))):
         return 1
+    handler = loaded[0]
+    if snapshot is not None:
+        if not _init(client, lambda: run_hooks(after_restore=False)):
+            return 1
+        _flush()
+        snapshot()
+        client = RuntimeClient(os.environ[ENV_RUNTIME_API])  # this copy's own
+        if not _init(client, lambda: run_hooks(after_restore=True)):
+            return 1
     body, headers = client.next()
     while True:
         body, headers = client.post_then_next(*handle(handler, body, headers))

@@ -13,6 +13,14 @@ imports. `<fd>` is one end of a SOCK_SEQPACKET socketpair (one message per datag
     engine -> child   {"env": ..., "cwd": ..., "plan": ...}  + the log pipe fd   (on the
                       control socket: the blank becomes an environment)
 
+SnapStart: an environment whose plan has "snapshot_fd" runs its init, then, instead of
+asking for events, serves `serve_snapshot` on that socket (the same protocol: "ready"
+once, then per request one "forked" with a pidfd or an "error", and "exited" reports):
+
+    engine -> snapshot {"restore": true, "plan": {...}}  + log pipe, control socket, fds
+    restored -> engine {"settled": true}                 (on the control socket)
+    engine -> restored {"env": {...}, "plan": {...}}     (on the control socket: go)
+
 A *blank* is forked ahead of time and applies the first stage of its sandbox plan (the
 slow part: entering a new cgroup costs a kernel RCU grace period, ~10 ms), then waits on
 its control socket; a cold start then only sends it the function's part.
@@ -73,6 +81,7 @@ _CONFINE_PATH = os.path.join(
     os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "sandbox", "confine.py"
 )
 _PLAN_KEYS_WITHOUT_CONFINE = {"rlimits", "cwd", "env"}
+_ZYGOTE_KEYS = {"exec", "snapshot_fd"}  # handled here, not by the sandbox
 
 
 def _load(name: str, path: str) -> Any:
@@ -108,7 +117,7 @@ def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = 
 
 def _check_plan(plan: dict[str, Any], confine: Any) -> None:
     known = set(confine.KNOWN_KEYS) if confine is not None else _PLAN_KEYS_WITHOUT_CONFINE
-    unknown = set(plan) - known - {"exec"}
+    unknown = set(plan) - known - _ZYGOTE_KEYS
     if unknown:
         # Never run an environment less confined than the engine asked for.
         raise RuntimeError(f"sandbox plan has steps this zygote cannot apply: {sorted(unknown)}")
@@ -166,6 +175,9 @@ def _become_environment(
         os.close(log_fd)
         plan = request.get("plan") or {}
         _check_plan(plan, confine)
+        snapshot = None
+        if "snapshot_fd" in plan:
+            snapshot = socket.socket(fileno=fds[int(plan["snapshot_fd"])])
         # The plan first: it changes what paths mean (a new root, /var/task).
         _apply_plan(plan, fds, confine)
         env = dict(request["env"])
@@ -184,7 +196,10 @@ def _become_environment(
         # Lambda's order: the code directory first, then PYTHONPATH (which -I ignored).
         extra = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
         sys.path[0:0] = [cwd, *extra]
-        code = boot.main() or 0
+        if snapshot is not None:
+            code = boot.main(snapshot=lambda: serve_snapshot(snapshot, confine)) or 0
+        else:
+            code = boot.main() or 0
     except SystemExit as e:  # sys.exit() in user code ends the environment with that code
         code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
     except BaseException:
@@ -300,6 +315,115 @@ def serve(sock: socket.socket) -> None:
         for pid in children:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+
+
+def _restore_child(
+    sock: socket.socket,
+    wakeup: tuple[int, int],
+    request: dict[str, Any],
+    fds: list[int],
+    confine: Any,
+) -> None:
+    """In the restored copy (pid 1 of its new namespaces): settle, report, wait for the
+    engine's go, lock down. Returns into the bootstrap, which serves invocations."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    sock.close()
+    os.close(wakeup[0])
+    os.close(wakeup[1])
+    os.setsid()  # the engine kills the whole group at the end
+    log_fd, ctl = fds[0], socket.socket(fileno=fds[1])
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    plan = request.get("plan") or {}
+    if confine is not None and plan:
+        confine.settle(plan, fds[2:])
+    ctl.send(json.dumps({"settled": True}).encode())
+    data = ctl.recv(_MAX_MESSAGE)
+    ctl.close()
+    if not data:  # the engine gave up on this one
+        os._exit(0)
+    go = json.loads(data)
+    second = go.get("plan") or {}
+    _check_plan(second, confine)
+    _apply_plan(second, [], confine)
+    os.environ.update(go.get("env") or {})
+
+
+def serve_snapshot(sock: socket.socket, confine: Any) -> None:
+    """Run by an initialised SnapStart environment: fork a restored copy of this process
+    per request. Returns only in a copy, ready to serve; the snapshot itself stays here
+    until the engine closes the socket, and then exits with every copy (it is their
+    PID namespace's init: when it ends, the kernel kills them)."""
+    gc.collect()
+    gc.freeze()  # what init made stays shared with the copies
+    wakeup = os.pipe()
+    os.set_blocking(wakeup[0], False)
+    os.set_blocking(wakeup[1], False)
+    signal.set_wakeup_fd(wakeup[1])
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    children: set[int] = set()
+    _send(sock, {"ready": os.getpid()})
+    while True:
+        readable, _, _ = select.select([sock.fileno(), wakeup[0]], [], [])
+        if wakeup[0] in readable:
+            with contextlib.suppress(BlockingIOError):
+                while os.read(wakeup[0], 512):
+                    pass
+            _reap(sock, children)
+        if sock.fileno() not in readable:
+            continue
+        data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, _MAX_FDS)
+        if not data:
+            os._exit(0)  # the engine is gone: so are the copies (see above)
+        request = json.loads(data)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        report_r, report_w = os.pipe()
+        try:
+            middle = os.fork()
+        except OSError as e:
+            for fd in (*fds, report_r, report_w):
+                os.close(fd)
+            _send(sock, {"error": f"fork failed: {e}"})
+            continue
+        if middle == 0:
+            # The middle process makes the namespaces, forks the copy into them, exits.
+            try:
+                os.close(report_r)
+                plan = request.get("plan") or {}
+                if confine is not None and plan:
+                    confine.detach(plan)
+                copy = os.fork()
+                if copy == 0:
+                    os.close(report_w)
+                    try:
+                        _restore_child(sock, wakeup, request, fds, confine)
+                    except BaseException:
+                        traceback.print_exc()
+                        os._exit(1)
+                    return
+                os.write(report_w, copy.to_bytes(4, "little"))
+            except BaseException:
+                traceback.print_exc()
+            os._exit(0)
+        os.close(report_w)
+        got = os.read(report_r, 4)  # the middle process exits right after it writes
+        os.close(report_r)
+        for fd in fds:
+            os.close(fd)
+        if len(got) != 4:
+            _send(sock, {"error": "the restored environment could not be made"})
+            continue
+        copy = int.from_bytes(got, "little")
+        children.add(copy)
+        # Opened before the next waitpid(): it refers to this copy even if it has exited.
+        pidfd = os.pidfd_open(copy)
+        try:
+            _send(sock, {"forked": copy}, [pidfd])
+        finally:
+            os.close(pidfd)
 
 
 def main() -> None:
