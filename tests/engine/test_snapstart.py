@@ -1,4 +1,4 @@
-"""SnapStart: a published version's cold starts restore an environment initialised ahead."""
+"""SnapStart: a published version's cold starts are forks of its initialised snapshot."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ def handler(event, context):
 """
 
 
+def _all_logs(sink: MemoryLogSink) -> str:
+    return "".join(c for streams in sink.groups.values() for s in streams.values() for c in s)
+
+
 def _report(tail: str) -> str:
     return next(line for line in tail.splitlines() if line.startswith("REPORT"))
 
@@ -39,7 +43,7 @@ def test_cold_starts_of_a_snapstart_version_restore_an_initialised_environment(
         first = await engine.invoke(spec, request(spec, tail=True))
         assert first.log_tail is not None
         assert "Init Duration" in _report(first.log_tail)  # nothing was ready yet
-        # A spare is initialised in the background (init already run, then frozen).
+        # The snapshot is made in the background (init, then it waits to be forked).
         await until(lambda: engine.snapstart_ready(spec) == 1, limit_s=10)
         # Two at once: one takes the idle environment, the other a cold start: restored.
         started = time.time()
@@ -60,7 +64,7 @@ def test_cold_starts_of_a_snapstart_version_restore_an_initialised_environment(
     run_engine(body)
 
 
-def test_unpublished_or_unflagged_versions_do_not_keep_spares(make_spec: MakeSpec) -> None:
+def test_unpublished_or_unflagged_versions_have_no_snapshot(make_spec: MakeSpec) -> None:
     spec = make_spec("def handler(e, c): return 1")
 
     async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
@@ -71,7 +75,7 @@ def test_unpublished_or_unflagged_versions_do_not_keep_spares(make_spec: MakeSpe
     run_engine(body)
 
 
-def test_spares_of_unused_versions_are_reaped(make_spec: MakeSpec) -> None:
+def test_snapshots_of_unused_versions_are_reaped(make_spec: MakeSpec) -> None:
     clock = FakeClock()
     spec = dataclasses.replace(
         make_spec("def handler(e, c): return 1"), version="1", snap_start=True
@@ -114,5 +118,55 @@ def test_prepare_snapstart_ignores_versions_without_it(make_spec: MakeSpec) -> N
         await asyncio.sleep(0.3)
         assert engine.snapstart_ready(spec) == 0
         assert engine.environment_count() == 0
+
+    run_engine(body)
+
+
+FAILING_HOOK = """
+from snapshot_restore_py import register_before_snapshot
+
+@register_before_snapshot
+def refuse():
+    raise RuntimeError("no snapshot today")
+
+def handler(event, context):
+    return "ran"
+"""
+
+
+def test_a_failing_before_snapshot_hook_leaves_ordinary_cold_starts(make_spec: MakeSpec) -> None:
+    spec = dataclasses.replace(make_spec(FAILING_HOOK), version="1", snap_start=True)
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        engine.prepare_snapstart(spec)
+        await until(lambda: "no snapshot today" in _all_logs(sink), limit_s=10)
+        await asyncio.sleep(0.2)
+        assert engine.snapstart_ready(spec) == 0
+        assert engine.environment_count() == 0  # the failed snapshot is gone
+        result = await engine.invoke(spec, request(spec, tail=True))
+        assert json.loads(result.payload) == "ran"
+        assert "Init Duration" in _report(result.log_tail or "")
+
+    run_engine(body)
+
+
+def test_a_burst_of_cold_starts_forks_the_snapshot(make_spec: MakeSpec) -> None:
+    spec = dataclasses.replace(make_spec(SLOW_INIT), version="1", snap_start=True)
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        engine.prepare_snapstart(spec)
+        await until(lambda: engine.environment_count() == 2, limit_s=10)  # + one ahead
+        started = time.time()
+        results = await asyncio.gather(
+            *(engine.invoke(spec, request(spec, b'{"hold": 0.3}', tail=True)) for _ in range(4))
+        )
+        for result in results:
+            report = _report(result.log_tail or "")
+            assert "Restore Duration" in report, report
+            assert "Init Duration" not in report
+        # One init, before they arrived, in every one of them: forks of one snapshot.
+        outcome = {json.loads(r.payload)["initialised"] for r in results}
+        assert len(outcome) == 1
+        assert outcome.pop() < started
 
     run_engine(body)

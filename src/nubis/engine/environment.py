@@ -72,6 +72,7 @@ class Environment:
         self.process: EnvProcess | None = None
         self.init_duration_ms: float | None = None  # reported once, on the first invocation
         self._restore_started: float | None = None  # SnapStart: restored from a snapshot
+        self.spare = False  # SnapStart: restored ahead of time, never invoked yet
         self._sink = sink
         self._clock = clock
         self._on_dead = on_dead
@@ -223,6 +224,12 @@ class Environment:
                 theirs.close()
             try:
                 await self._settle_copy(snapshot, sandbox, ours, inner_pid, pidfd)
+            except BaseException:
+                # Killed while the snapshot is thawed: a copy still in the snapshot's
+                # cgroup could not die once that is frozen again.
+                if self.process is not None:
+                    self.process.kill()
+                raise
             finally:
                 snapshot.left()  # in its own cgroup now, or dead: the snapshot may freeze
 
@@ -242,16 +249,24 @@ class Environment:
             raise ServiceException("The environment was stopped while it started.")
         loop = asyncio.get_running_loop()
         ours.setblocking(False)
+        # The host's part (cgroup, network) while the copy settles (/proc, /tmp): its
+        # namespaces exist from the fork on.
         settled: asyncio.Future[Any] = asyncio.ensure_future(loop.sock_recv(ours, 4096))
+        adopting = asyncio.ensure_future(sandbox.adopt(self.env_id, pid))
         waits: set[asyncio.Future[Any]] = {settled, self.process.exited}
-        await asyncio.wait(waits, timeout=INIT_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
-        if not settled.done() or not settled.result():
-            settled.cancel()
-            raise ServiceException("The restored environment did not start.")
         try:
-            adopted = await sandbox.adopt(self.env_id, pid)
+            await asyncio.wait(waits, timeout=INIT_TIMEOUT_S, return_when=asyncio.FIRST_COMPLETED)
+            if not settled.done() or not settled.result():
+                raise ServiceException("The restored environment did not start.")
+            adopted = await adopting
         except OSError as e:
             raise ServiceException(f"The sandbox could not adopt an environment: {e}") from e
+        finally:
+            settled.cancel()
+            if not adopting.done():
+                # release() comes later (destroy); the sandbox copes with adopt finishing
+                # after it, but the outcome must still be collected.
+                adopting.add_done_callback(lambda f: f.cancelled() or f.exception())
         variables = dict(adopted.env)
         variables[C.ENV_RUNTIME_API] = await self._api.start(adopted.api_socket)
         variables[C.ENV_LOG_STREAM_NAME] = self.stream
@@ -308,6 +323,9 @@ class Environment:
         rid = request.request_id
         if request.tail_logs and self._tail is None:
             self._tail = collections.deque()
+        if self.spare:  # restored ahead: what this invocation waits for starts now
+            self.spare = False
+            self._restore_started = time.perf_counter()
         self._thaw()
         restore_ms = None
         if self._restore_started is not None:

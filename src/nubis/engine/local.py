@@ -81,7 +81,7 @@ class LocalEngine:
         self._in_flight: dict[str, int] = {}  # function name -> invocations admitted
         self._targets: dict[str, tuple[FunctionSpec, int]] = {}  # key -> provisioned count
         self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
-        self._snapshots = Snapshots(self._make_snapshot)  # SnapStart, per version
+        self._snapshots = Snapshots(self._make_snapshot, self._restore_spare)  # SnapStart
         self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
         # Half-confined forks ready for cold starts, with the Python SDK already mounted.
         sdk = runtime_discovery.python_sdk() if self._sandbox.isolated else ()
@@ -161,6 +161,8 @@ class LocalEngine:
         try:
             env = self._pool.take_idle(spec)
             failed_init = None
+            if spec.snap_start and (env is None or env.spare):
+                self._snapshots.refill(spec)  # one restored environment stays ready
             if env is None and spec.snap_start:
                 env, failed_init = await self._restore(spec, request)
             if env is None:
@@ -311,6 +313,33 @@ class LocalEngine:
             await self._discard(env)
             raise
         return env, failed
+
+    async def _restore_spare(self, spec: FunctionSpec) -> None:
+        """Restore one environment of `spec` ahead of time, into the idle pool, unless
+        one is there already (the next cold start of the version then only thaws it)."""
+        if any(e.spare and e.spec.key == spec.key for e in self._pool.idle()):
+            return
+        snapshot = self._snapshots.get(spec)
+        if snapshot is None or self._closed:
+            return
+        if len(self._pool) >= self._settings.max_environments:
+            return  # a spare never evicts anything
+        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
+        self._pool.add(env)
+        env.busy = True
+        try:
+            await env.launch_restored(snapshot, self._sandbox)
+            failed = await env.initialize(f"snapstart-{env.env_id}")
+        except Exception as e:
+            log.warning("SnapStart environment of %s not restored ahead: %s", spec.key, e)
+            await self._discard(env)
+            return
+        if failed is not None:
+            await self._discard(env)
+            return
+        env.spare = True
+        env.busy = False
+        self._release(env)
 
     def prepare_snapstart(self, spec: FunctionSpec) -> None:
         if spec.snap_start and self._started and not self._closed:

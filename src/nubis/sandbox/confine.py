@@ -306,6 +306,8 @@ def settle(plan: dict[str, Any], fds: list[int]) -> None:
     if "hostname" in plan:
         hostname = str(plan["hostname"]).encode()
         _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
+    if plan.get("seccomp_compile"):
+        _compile_seccomp(list(plan["seccomp_compile"]))  # while the host adopts it
 
 
 class _ArgCmp(ctypes.Structure):

@@ -324,7 +324,14 @@ class LinuxSandbox:
             raise OSError(f"open_tree of a /tmp disk failed (kernel {os.uname().release})")
         env.fds.append(tree)
         uid = self._settings.uid
-        plan = {"userns": [uid, uid], "proc": True, "tmp_tree_fd": 0, "hostname": "localhost"}
+        plan: dict[str, object] = {
+            "userns": [uid, uid],
+            "proc": True,
+            "tmp_tree_fd": 0,
+            "hostname": "localhost",
+        }
+        if self._seccomp:
+            plan["seccomp_compile"] = list(SECCOMP_DENY)  # loaded after `adopt`
         return Prepared(plan, [tree])
 
     async def adopt(self, env_id: str, pid: int) -> Prepared:

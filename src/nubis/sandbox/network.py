@@ -14,7 +14,7 @@ Each `NetSlot` is a network namespace (held by an fd only: it has no name in
   two environments cannot reach each other.
 
 Making a slot costs ≈ 10-25 ms (veth creation in the kernel; netlink through
-pyroute2, never `ip` subprocesses), so
+pyroute2 and, inside, `rtnl.py`; never `ip` subprocesses), so
 the cold path only takes a ready one. Thread-safety: `take`, `make` and `release` may
 be called from any thread.
 """
@@ -37,6 +37,8 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from nubis.sandbox.rtnl import Rtnl
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -165,29 +167,30 @@ class Bridge:
             self._free.append(address)
 
     def add_veth(self, ipr: Any, host_name: str, netns_fd: int) -> None:
-        """`ipr`: an IPRoute of the host's namespace."""
-        peer = host_name + "p"
-        if True:
-            ipr.link("add", ifname=host_name, kind="veth", peer=peer)
-            host = ipr.link_lookup(ifname=host_name)[0]
-            bridge = ipr.link_lookup(ifname=self.name)[0]
-            ipr.link("set", index=host, master=bridge, state="up")
-            # Isolated ports reach the bridge (the gateway) but not each other: no
-            # environment can talk to another one.
-            ipr.brport("set", index=host, isolated=1)
-            inside = ipr.link_lookup(ifname=peer)[0]
-            ipr.link("set", index=inside, net_ns_fd=netns_fd)
+        """A veth pair: `host_name`, an isolated port of the bridge, and its peer, made
+        directly inside `netns_fd` (≈ 3 ms; making it in the host's namespace and moving
+        it costs the kernel ≈ 15-20 ms more). `ipr`: an IPRoute of the host's namespace."""
+        ipr.link(
+            "add",
+            ifname=host_name,
+            kind="veth",
+            peer={"ifname": host_name + "p", "net_ns_fd": netns_fd},
+        )
+        host = ipr.link_lookup(ifname=host_name)[0]
+        bridge = ipr.link_lookup(ifname=self.name)[0]
+        ipr.link("set", index=host, master=bridge, state="up")
+        # Isolated ports reach the bridge (the gateway) but not each other: no
+        # environment can talk to another one.
+        ipr.brport("set", index=host, isolated=1)
 
     def configure_inside(self, host_name: str, address: str) -> None:
-        """Called from a thread inside the slot's namespace."""
-        from pyroute2 import IPRoute
-
-        with IPRoute() as ipr:
-            index = ipr.link_lookup(ifname=host_name + "p")[0]
-            ipr.link("set", index=index, ifname="eth0")
-            ipr.addr("add", index=index, address=address, prefixlen=self.network.prefixlen)
-            ipr.link("set", index=index, state="up")
-            ipr.route("add", dst="default", gateway=self.gateway)
+        """Called from a thread inside the slot's namespace (raw rtnetlink: on the cold
+        path of SnapStart restores, pyroute2's per-request cost shows)."""
+        with Rtnl() as rtnl:
+            index = rtnl.rename(host_name + "p", "eth0")
+            rtnl.add_address(index, address, self.network.prefixlen)
+            rtnl.up(index)
+            rtnl.add_default_route(self.gateway)
 
     def delete_veth(self, host_name: str) -> None:
         with contextlib.suppress(Exception):
