@@ -233,23 +233,34 @@ class CgroupV2:
 
     version = 2
 
-    def __init__(self, instance: str) -> None:
+    def __init__(
+        self,
+        instance: str,
+        root: Path | None = None,
+        controllers: tuple[str, ...] = ("memory", "cpu", "pids"),
+    ) -> None:
+        """`root`: the cgroup2 mount (default: the host's first). `controllers` that
+        are not available make this refuse; the server always asks for all three (a
+        test on a v1 host, whose unified hierarchy has none of them, asks for fewer)."""
         self.instance = instance
-        point = next((p for p, _, t, _ in mounts() if t == "cgroup2"), None)
+        point = root or next((Path(p) for p, _, t, _ in mounts() if t == "cgroup2"), None)
         if point is None:
             raise OSError("no cgroup2 mount")
-        self._root = Path(point)
-        wanted = {"memory", "cpu", "pids"}
+        self._root = point
+        self._controllers = frozenset(controllers)
         available = set((self._root / "cgroup.controllers").read_text().split())
-        if not wanted <= available:
-            raise OSError(f"cgroup v2 lacks controllers: {sorted(wanted - available)}")
+        if not self._controllers <= available:
+            raise OSError(f"cgroup v2 lacks controllers: {sorted(self._controllers - available)}")
+        enable = " ".join(f"+{c}" for c in controllers)
         # Under the root (exempt from the no-internal-processes rule), not under the
         # server's own group, which has processes and so cannot delegate controllers.
         with contextlib.suppress(OSError):
-            _write(self._root / "cgroup.subtree_control", "+memory +cpu +pids")
+            if enable:
+                _write(self._root / "cgroup.subtree_control", enable)
         self._parent = self._root / (PREFIX + instance)
         self._parent.mkdir(exist_ok=True)
-        _write(self._parent / "cgroup.subtree_control", "+memory +cpu +pids")
+        if enable:
+            _write(self._parent / "cgroup.subtree_control", enable)
 
     def create(self, name: str, memory_mb: int, cpus: float, pids: int) -> list[str]:
         group = self._parent / name
@@ -259,7 +270,8 @@ class CgroupV2:
                 if (group / optional).exists():
                     _write(group / optional, value)
             self.set_limits(name, memory_mb, cpus)
-            _write(group / "pids.max", str(pids))
+            if "pids" in self._controllers:
+                _write(group / "pids.max", str(pids))
         except BaseException:
             self.remove(name)
             raise
@@ -267,10 +279,13 @@ class CgroupV2:
 
     def set_limits(self, name: str, memory_mb: int, cpus: float) -> None:
         group = self._parent / name
-        _write(group / "memory.max", str(memory_mb << 20))
+        if "memory" in self._controllers:
+            _write(group / "memory.max", str(memory_mb << 20))
         self.set_cpu(name, cpus)
 
     def set_cpu(self, name: str, cpus: float) -> None:
+        if "cpu" not in self._controllers:
+            return
         group = self._parent / name
         period = CPU_PERIOD_US
         _write(group / "cpu.max", f"{max(1000, int(period * cpus))} {period}")
