@@ -35,6 +35,7 @@ plan applied, then the bootstrap's main loop; it never returns into the zygote's
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import importlib.util
@@ -351,11 +352,41 @@ def _restore_child(
     os.environ.update(go.get("env") or {})
 
 
+class _Pending:
+    """A restore request whose middle process has not reported its copy yet."""
+
+    __slots__ = ("copy", "done", "fds", "pidfd", "report")
+
+    def __init__(self, report: int, fds: list[int]) -> None:
+        self.report = report  # read end of the middle's pipe (non-blocking)
+        self.fds = fds
+        self.copy = -1
+        self.pidfd = -1
+        self.done = False
+
+    def collect(self) -> None:
+        """Read the middle's report if it is there."""
+        try:
+            got = os.read(self.report, 4)
+        except BlockingIOError:
+            return
+        self.done = True
+        os.close(self.report)
+        if len(got) == 4:
+            self.copy = int.from_bytes(got, "little")
+            # Opened before any waitpid() can reap the copy: it refers to this copy even
+            # if it has exited already.
+            self.pidfd = os.pidfd_open(self.copy)
+
+
 def serve_snapshot(sock: socket.socket, confine: Any) -> None:
     """Run by an initialised SnapStart environment: fork a restored copy of this process
     per request. Returns only in a copy, ready to serve; the snapshot itself stays here
     until the engine closes the socket, and then exits with every copy (it is their
-    PID namespace's init: when it ends, the kernel kills them)."""
+    PID namespace's init: when it ends, the kernel kills them).
+
+    Requests overlap: while one middle process makes its copy's namespaces, the next
+    request is forked already; replies still go out in request order."""
     gc.collect()
     gc.freeze()  # what init made stays shared with the copies
     wakeup = os.pipe()
@@ -364,14 +395,33 @@ def serve_snapshot(sock: socket.socket, confine: Any) -> None:
     signal.set_wakeup_fd(wakeup[1])
     signal.signal(signal.SIGCHLD, lambda signum, frame: None)
     children: set[int] = set()
+    pending: collections.deque[_Pending] = collections.deque()
     _send(sock, {"ready": os.getpid()})
     while True:
-        readable, _, _ = select.select([sock.fileno(), wakeup[0]], [], [])
+        waiting = [p.report for p in pending if not p.done]
+        readable, _, _ = select.select([sock.fileno(), wakeup[0], *waiting], [], [])
+        # Reports before reaping: a copy can be reaped here only after its middle
+        # exited, which is after it wrote its report.
+        for entry in pending:
+            if not entry.done and (entry.report in readable or wakeup[0] in readable):
+                entry.collect()
         if wakeup[0] in readable:
             with contextlib.suppress(BlockingIOError):
                 while os.read(wakeup[0], 512):
                     pass
             _reap(sock, children)
+        while pending and pending[0].done:
+            entry = pending.popleft()
+            for fd in entry.fds:
+                os.close(fd)
+            if entry.pidfd < 0:
+                _send(sock, {"error": "the restored environment could not be made"})
+                continue
+            children.add(entry.copy)
+            try:
+                _send(sock, {"forked": entry.copy}, [entry.pidfd])
+            finally:
+                os.close(entry.pidfd)
         if sock.fileno() not in readable:
             continue
         data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, _MAX_FDS)
@@ -386,12 +436,20 @@ def serve_snapshot(sock: socket.socket, confine: Any) -> None:
         except OSError as e:
             for fd in (*fds, report_r, report_w):
                 os.close(fd)
-            _send(sock, {"error": f"fork failed: {e}"})
+            if pending:  # keep the order: fail it after those before it
+                entry = _Pending(report_r, [])
+                entry.done = True
+                pending.append(entry)
+            else:
+                _send(sock, {"error": f"fork failed: {e}"})
             continue
         if middle == 0:
             # The middle process makes the namespaces, forks the copy into them, exits.
             try:
                 os.close(report_r)
+                for other in pending:
+                    if not other.done:
+                        os.close(other.report)
                 plan = request.get("plan") or {}
                 if confine is not None and plan:
                     confine.detach(plan)
@@ -409,21 +467,8 @@ def serve_snapshot(sock: socket.socket, confine: Any) -> None:
                 traceback.print_exc()
             os._exit(0)
         os.close(report_w)
-        got = os.read(report_r, 4)  # the middle process exits right after it writes
-        os.close(report_r)
-        for fd in fds:
-            os.close(fd)
-        if len(got) != 4:
-            _send(sock, {"error": "the restored environment could not be made"})
-            continue
-        copy = int.from_bytes(got, "little")
-        children.add(copy)
-        # Opened before the next waitpid(): it refers to this copy even if it has exited.
-        pidfd = os.pidfd_open(copy)
-        try:
-            _send(sock, {"forked": copy}, [pidfd])
-        finally:
-            os.close(pidfd)
+        os.set_blocking(report_r, False)
+        pending.append(_Pending(report_r, fds))
 
 
 def main() -> None:
