@@ -147,6 +147,30 @@ def measure_snapstart(srv: Server, samples: int) -> dict[str, object]:
     }
 
 
+def machine_speed() -> str:
+    """What process creation costs on this machine today (VMs differ a lot from day to
+    day): a fork + exit + wait of this (Python) process and a fresh `python3 -S -c pass`."""
+    import subprocess
+
+    forks = []
+    for _ in range(50):
+        t0 = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0)
+        os.waitpid(pid, 0)
+        forks.append((time.perf_counter() - t0) * 1000)
+    starts = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-S", "-c", "pass"], check=True)
+        starts.append((time.perf_counter() - t0) * 1000)
+    return (
+        f"fork + exit + wait of the benchmark's Python process p50 {Stats.of(forks).p50:.2f} ms; "
+        f"`python -S -c pass` p50 {Stats.of(starts).p50:.1f} ms"
+    )
+
+
 def mem_available_kb() -> int:
     for line in Path("/proc/meminfo").read_text().splitlines():
         if line.startswith("MemAvailable:"):
@@ -214,6 +238,7 @@ def main() -> int:
     ap.add_argument("--snap", type=int, default=8, help="SnapStart cold starts measured")
     ap.add_argument("--output", default=str(ROOT / "docs" / "isolation-benchmarks.md"))
     args = ap.parse_args()
+    speed = machine_speed()
     plain = measure("off", args.cold, args.warm, args.idle)
     isolated = measure("on", args.cold, args.warm, args.idle, args.snap)
     restored, scratch, burst = isolated["restored"], isolated["scratch"], isolated["burst"]
@@ -257,6 +282,7 @@ def main() -> int:
         f"- command: `.venv/bin/python bench/isolation.py --cold {args.cold} --warm "
         f"{args.warm} --idle {args.idle} --snap {args.snap}`",
         f"- date: {now}",
+        f"- process creation on this machine, measured first: {speed}",
         "",
         "## Results (hello function, python3.11, 128 MB; milliseconds end to end, HTTP)",
         "",
