@@ -8,9 +8,12 @@ import dataclasses
 import json
 import re
 
+import pytest
+
 from nubis.engine.local import LocalEngine
 from nubis.model.function import FunctionSpec
 from nubis.observe.memory import MemoryLogSink
+from nubis.sandbox import linux
 from nubis.sandbox.linux import LinuxSandbox, _has_libseccomp
 from tests.engine.conftest import MakeSpec
 from tests.engine.helpers import request, until
@@ -186,5 +189,29 @@ def test_a_copy_has_its_own_network(make_spec: MakeSpec) -> None:
         assert seen["address"] != plain["address"]
         assert seen["address"].startswith(sandbox.gateway.rsplit(".", 2)[0])  # type: ignore[union-attr]
         assert seen["9001"] != "connected"  # not the other environment's Runtime API
+
+    run_isolated(body)
+
+
+@pytest.mark.skipif(not _has_libseccomp(), reason="needs libseccomp to refuse unshare")
+def test_where_the_copy_cannot_make_namespaces_cold_starts_run_init(
+    make_spec: MakeSpec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As on a kernel that refuses unprivileged user namespaces (`nubis doctor` says so):
+    here the snapshot's own seccomp filter makes the kernel refuse its copies' unshare."""
+    monkeypatch.setattr(linux, "RESTORE_CALLS", ())
+    spec = _published(make_spec(PROBE + HOOKS))
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink, sandbox: LinuxSandbox) -> None:
+        engine.prepare_snapstart(spec)
+        await until(lambda: engine.snapstart_ready(spec) == 1, limit_s=30)
+        result = await engine.invoke(spec, request(spec, _event(), tail=True))
+        assert result.function_error is None, result.payload
+        report = next(line for line in (result.log_tail or "").splitlines() if "REPORT" in line)
+        assert "Init Duration" in report
+        assert "Restore Duration" not in report
+        again = await engine.invoke(spec, request(spec, _event(hold=0.1)))
+        assert again.function_error is None
+        assert engine.snapstart_ready(spec) == 0  # given up: no snapshot kept for nothing
 
     run_isolated(body)

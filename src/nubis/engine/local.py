@@ -309,6 +309,17 @@ class LocalEngine:
         try:
             await env.launch_restored(snapshot, self._sandbox)
             failed = await env.initialize(request.request_id)
+        except ServiceException as e:
+            await self._discard(env)
+            if self._closed:
+                raise
+            # E.g. a kernel that refuses unprivileged user namespaces (`nubis doctor`):
+            # the version's cold starts are ordinary ones from now on.
+            log.error("SnapStart restore of %s failed, not tried again: %s", spec.key, e)
+            gone = self._snapshots.give_up(spec)
+            if gone is not None:
+                await self._discard(gone)
+            return None, None
         except BaseException:
             await self._discard(env)
             raise

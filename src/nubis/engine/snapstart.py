@@ -202,6 +202,16 @@ class Snapshots:
         snap = self._ready.get(spec.key)
         return 1 if snap is not None and snap.alive else 0
 
+    def give_up(self, spec: FunctionSpec) -> Environment | None:
+        """Restores of this version fail: no more snapshot for it. Returns the snapshot's
+        environment, for the engine to destroy."""
+        self._failed.add(spec.key)
+        snap = self._ready.pop(spec.key, None)
+        if snap is None:
+            return None
+        snap.close()
+        return snap.env
+
     def forget(self, env: Environment) -> None:
         """The engine destroys `env`: if it is a snapshot, that snapshot is gone."""
         snap = self._ready.get(env.spec.key)

@@ -31,6 +31,18 @@ sys.exit(0 if libc.unshare(flags) == 0 else ctypes.get_errno())
 """
 
 
+# What a SnapStart copy does (confine.detach): as an unprivileged user, a new user
+# namespace together with mount, network and PID namespaces.
+_USERNS_PROBE = """
+import ctypes, os, sys
+if os.geteuid() == 0:
+    os.setgroups([]); os.setresgid(65534, 65534, 65534); os.setresuid(65534, 65534, 65534)
+libc = ctypes.CDLL(None, use_errno=True)
+flags = 0x10000000 | 0x00020000 | 0x40000000 | 0x20000000
+sys.exit(0 if libc.unshare(flags) == 0 else ctypes.get_errno())
+"""
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -47,6 +59,27 @@ def _namespaces() -> Check:
     if done.returncode == 0:
         return Check("namespaces", True, "mount, PID, IPC, UTS and network")
     return Check("namespaces", False, f"unshare failed: {os.strerror(done.returncode)}")
+
+
+def _user_namespaces() -> Check:
+    try:
+        done = subprocess.run([sys.executable, "-I", "-c", _USERNS_PROBE], timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return Check("snapstart", False, f"probe failed: {e}", required=False)
+    if done.returncode == 0:
+        return Check(
+            "snapstart",
+            True,
+            "restored environments fork from their version's snapshot into user namespaces",
+            required=False,
+        )
+    return Check(
+        "snapstart",
+        False,
+        f"unprivileged user namespaces refused ({os.strerror(done.returncode)}): cold starts "
+        "of SnapStart versions run init as usual",
+        required=False,
+    )
 
 
 def _cgroups() -> Check:
@@ -103,6 +136,8 @@ def probe() -> list[Check]:
             required=False,
         )
     )
+    if root:
+        checks.append(_user_namespaces())
     seccomp = ctypes.util.find_library("seccomp") is not None
     checks.append(
         Check(
