@@ -170,3 +170,38 @@ def test_a_burst_of_cold_starts_forks_the_snapshot(make_spec: MakeSpec) -> None:
         assert outcome.pop() < started
 
     run_engine(body)
+
+
+BUNDLED_HOOKS = """
+import snapshot_restore_py
+from snapshot_restore_py import register_after_restore, register_before_snapshot
+
+EVENTS = []
+register_before_snapshot(EVENTS.append, "before")
+register_after_restore(EVENTS.append, "after")
+
+def handler(event, context):
+    return {"events": EVENTS, "library": snapshot_restore_py.__file__}
+"""
+
+
+def test_hooks_of_a_bundled_snapshot_restore_py_run(make_spec: MakeSpec) -> None:
+    import importlib.util
+    import shutil
+
+    library = importlib.util.find_spec("snapshot_restore_py")
+    assert library is not None
+    assert library.origin is not None
+    spec = dataclasses.replace(make_spec(BUNDLED_HOOKS), version="1", snap_start=True)
+    shutil.copy(library.origin, spec.code_dir / "snapshot_restore_py.py")  # as users bundle it
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        engine.prepare_snapstart(spec)
+        await until(lambda: engine.environment_count() == 2, limit_s=10)  # + one ahead
+        result = await engine.invoke(spec, request(spec, tail=True))
+        assert "Restore Duration" in _report(result.log_tail or "")
+        seen = json.loads(result.payload)
+        assert seen["library"] == str(spec.code_dir / "snapshot_restore_py.py")
+        assert seen["events"] == ["before", "after"]
+
+    run_engine(body)
