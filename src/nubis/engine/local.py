@@ -83,6 +83,8 @@ class LocalEngine:
         self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
         self._snapshots = Snapshots(self._make_snapshot, self._restore_spare)  # SnapStart
         self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
+        self._compiled: set[tuple[str, str]] = set()  # (interpreter, directory) done or doing
+        self._compiling: set[asyncio.Task[None]] = set()
         # Half-confined forks ready for cold starts, with the Python SDK already mounted.
         sdk = runtime_discovery.python_sdk() if self._sandbox.isolated else ()
         self._blanks = Blanks(self._sandbox, sdk, keep=settings.blank_environments)
@@ -138,6 +140,9 @@ class LocalEngine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
         await self._snapshots.close()
+        for task in self._compiling:
+            task.cancel()
+        await asyncio.gather(*self._compiling, return_exceptions=True)
         await asyncio.gather(*(self._discard(env) for env in self._pool))
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -203,6 +208,7 @@ class LocalEngine:
             spec.opt_dir,
             self._sandbox.isolated,
         )
+        self._precompile_once(spec, zygote)
         kind = C.INITIALIZATION_PROVISIONED if provisioned else C.INITIALIZATION_ON_DEMAND
         if snapshot is not None:
             kind = C.INITIALIZATION_SNAP_START
@@ -244,6 +250,20 @@ class LocalEngine:
             await self._discard(env)
             raise
         return env, failed_init
+
+    def _precompile_once(self, spec: FunctionSpec, zygote: Zygote) -> None:
+        """A Python function's code and layers get .pyc files in the background, after
+        its first launch (see `runtimes.precompile`): later cold starts load them."""
+        if not self._sandbox.isolated or spec.runtime not in self._zygotes:
+            return  # unisolated, the code is writable: Python writes its own .pyc files
+        for directory in (spec.code_dir, spec.opt_dir):
+            key = (zygote.executable, str(directory))
+            if directory is None or key in self._compiled:
+                continue
+            self._compiled.add(key)
+            task = asyncio.create_task(runtime_discovery.precompile(zygote.executable, directory))
+            self._compiling.add(task)
+            task.add_done_callback(self._compiling.discard)
 
     async def _make_room(self) -> None:
         if len(self._pool) >= self._settings.max_environments:

@@ -116,6 +116,29 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict)
 
 
+async def precompile(executable: str, directory: Path) -> None:
+    """Compile a package's Python sources into its __pycache__ (best effort, at low
+    priority). Inside a sandbox the code is read-only, so without this every cold start
+    compiles again whatever it imports: milliseconds per module of vendored libraries.
+    Runs the runtime's own interpreter, whose version tag names the .pyc files."""
+    argv = [executable, "-I", "-m", "compileall", "-q", "-j", "1", str(directory)]
+    nice = shutil.which("nice")
+    if nice is not None:
+        argv = [nice, "-n", "10", *argv]
+    proc = await asyncio.create_subprocess_exec(
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        await proc.wait()
+    except BaseException:
+        proc.kill()
+        await proc.wait()
+        raise
+
+
 @functools.cache
 def python_sdk() -> tuple[tuple[str, str], ...]:
     """(host path, path inside) of the AWS SDK packages, as Lambda's Python runtimes have.
