@@ -159,10 +159,7 @@ class Environment:
         if self._destroyed:  # destroy() may have closed the API before it was listening
             await self._api.close()
             raise ServiceException("The environment was stopped while it started.")
-        read_fd, write_fd = os.pipe()
-        self._log_fd = read_fd
-        os.set_blocking(read_fd, False)
-        asyncio.get_running_loop().add_reader(read_fd, self._on_log_readable)
+        write_fd = self._open_log()
         try:
             plan = dict(prepared.plan)
             if exec_argv:
@@ -209,10 +206,7 @@ class Environment:
         if self._destroyed:
             self._release_sandbox()
             raise ServiceException("The environment was stopped while it started.")
-        read_fd, write_fd = os.pipe()
-        self._log_fd = read_fd
-        os.set_blocking(read_fd, False)
-        asyncio.get_running_loop().add_reader(read_fd, self._on_log_readable)
+        write_fd = self._open_log()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with ours:
             try:
@@ -442,6 +436,15 @@ class Environment:
             _resolve(self._reply, _EXITED)
         self.discarded = True
         self._on_dead(self)
+
+    def _open_log(self) -> int:
+        """The log pipe: its read end is watched from here on; returns the write end,
+        which the caller passes on to the environment and closes."""
+        read_fd, write_fd = os.pipe()
+        self._log_fd = read_fd
+        os.set_blocking(read_fd, False)
+        asyncio.get_running_loop().add_reader(read_fd, self._on_log_readable)
+        return write_fd
 
     def _on_log_readable(self) -> None:
         self._drain_logs()

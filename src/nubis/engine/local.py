@@ -238,9 +238,7 @@ class LocalEngine:
                 f"Supported runtimes: {', '.join(sorted(self._runtimes)) or 'none'}."
             )
         await self._make_room()
-        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
-        self._pool.add(env)
-        env.busy = True  # not idle, not reapable, while it starts
+        env = self._starting(spec)
         try:
             await self._launch(env, zygote, False, request.tail_logs)
             assert env.process is not None
@@ -265,6 +263,14 @@ class LocalEngine:
             self._compiling.add(task)
             task.add_done_callback(self._compiling.discard)
 
+    def _starting(self, spec: FunctionSpec) -> Environment:
+        """A new environment of `spec` in the pool: counted, retired and destroyed like
+        any, and busy (not idle, not reapable) until whoever starts it says otherwise."""
+        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
+        self._pool.add(env)
+        env.busy = True
+        return env
+
     async def _make_room(self) -> None:
         if len(self._pool) >= self._settings.max_environments:
             # Idle environments of other functions make room; busy ones never do.
@@ -287,9 +293,7 @@ class LocalEngine:
             or len(self._pool) >= self._settings.max_environments
         ):
             return None
-        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
-        self._pool.add(env)  # counted, retired and destroyed like any; never idle
-        env.busy = True
+        env = self._starting(spec)
         snapshot = Snapshot(env)
         try:
             await self._launch(env, zygote, False, False, snapshot)
@@ -323,9 +327,7 @@ class LocalEngine:
             return None, None
         snapshot.env.last_used = self._clock.monotonic()
         await self._make_room()
-        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
-        self._pool.add(env)
-        env.busy = True  # not idle, not reapable, while it starts
+        env = self._starting(spec)
         try:
             await env.launch_restored(snapshot, self._sandbox)
             failed = await env.initialize(request.request_id)
@@ -355,9 +357,7 @@ class LocalEngine:
             return
         if len(self._pool) >= self._settings.max_environments:
             return  # a spare never evicts anything
-        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
-        self._pool.add(env)
-        env.busy = True
+        env = self._starting(spec)
         try:
             await env.launch_restored(snapshot, self._sandbox)
             failed = await env.initialize(f"snapstart-{env.env_id}")
@@ -496,10 +496,8 @@ class LocalEngine:
         # same key (a put and the reaper's refill) cannot both start the missing ones.
         fresh = []
         for _ in range(missing):
-            env = Environment(spec, self._logs, self._clock, self._on_env_dead)
-            self._pool.add(env)
+            env = self._starting(spec)
             self._provisioned_ids.add(env.env_id)
-            env.busy = True  # not idle, not reapable, while it starts
             fresh.append(env)
         results = await asyncio.gather(
             *(self._start_provisioned(env, zygote) for env in fresh), return_exceptions=True

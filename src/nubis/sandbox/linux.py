@@ -243,7 +243,6 @@ class LinuxSandbox:
         self, env_id: str, limits: EnvironmentLimits, reservation: Reservation | None = None
     ) -> Prepared:
         assert self._cgroups is not None
-        assert self._disks is not None
         assert self._net is not None
         if self._closed:
             raise OSError("the sandbox is closed")
@@ -266,12 +265,7 @@ class LinuxSandbox:
             first = self._first_stage(procs)
             binds = self._base_binds()
         env.cpus = self._cpus_for(limits.memory_mb)
-        env.disk = self._disks.take(limits.ephemeral_mb)
-        if env.disk is None:
-            env.disk = await asyncio.to_thread(self._disks.make, limits.ephemeral_mb)
-        if env_id not in self._envs:  # released while this awaited
-            self._free(env)
-            raise OSError("the environment was released while it was prepared")
+        env.disk = await self._take_disk(env_id, env, limits.ephemeral_mb)
         assert env.net is not None
         binds.append([str(limits.code_dir), TASK_ROOT, "ro"])
         if limits.opt_dir is not None:
@@ -298,6 +292,19 @@ class LinuxSandbox:
         fds = [env.net.netns_fd] if first else []
         return Prepared(plan, fds, env.net.api_socket, self._inside_env())
 
+    async def _take_disk(self, env_id: str, env: _Env, size_mb: int) -> disk_pool.Disk:
+        """A /tmp disk for `env`, made now if none is ready; OSError if the environment
+        was released meanwhile (the disk is freed with it)."""
+        assert self._disks is not None
+        disk = self._disks.take(size_mb)
+        if disk is None:
+            disk = await asyncio.to_thread(self._disks.make, size_mb)
+        if env_id not in self._envs:
+            env.disk = disk
+            self._free(env)
+            raise OSError("the environment was released while it was prepared")
+        return disk
+
     def _inside_env(self) -> dict[str, str]:
         inside_env = {"LAMBDA_TASK_ROOT": TASK_ROOT, "LAMBDA_RUNTIME_DIR": RUNTIME_ROOT}
         api_port = self._settings.api_port
@@ -308,16 +315,10 @@ class LinuxSandbox:
     async def prepare_restore(self, env_id: str, limits: EnvironmentLimits) -> Prepared:
         """A /tmp disk of its own, sent as a detached mount (open_tree) that the copy moves
         onto its /tmp; the copy's uid and gid stay those of the snapshot."""
-        assert self._disks is not None
         if self._closed:
             raise OSError("the sandbox is closed")
         env = self._envs[env_id] = _Env(env_id, memory_mb=limits.memory_mb)
-        env.disk = self._disks.take(limits.ephemeral_mb)
-        if env.disk is None:
-            env.disk = await asyncio.to_thread(self._disks.make, limits.ephemeral_mb)
-        if env_id not in self._envs:  # released while this awaited
-            self._free(env)
-            raise OSError("the environment was released while it was prepared")
+        env.disk = await self._take_disk(env_id, env, limits.ephemeral_mb)
         path = str(env.disk.mount_point).encode()
         tree = _LIBC.syscall(_OPEN_TREE, -100, path, _OPEN_TREE_CLONE | _OPEN_TREE_CLOEXEC)
         if tree < 0:

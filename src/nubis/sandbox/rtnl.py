@@ -1,9 +1,10 @@
 """The few rtnetlink requests on the cold path, sent on a plain netlink socket.
 
 pyroute2 (used for everything else: the bridge, veth creation, sweeping) costs ≈ 1-2 ms
-per request and per IPRoute on this path, through its own asyncio machinery; a SnapStart
-restore needs six requests (move the veth peer in, rename it, address, up, default
-route) and waits for them. Here each is one sendto and one recv of a few dozen bytes.
+per request and per IPRoute on this path, through its own asyncio machinery; setting up
+the inside of a network namespace takes four requests (rename the veth peer, address,
+up, default route), and a SnapStart restore waits for them. Here each is one send and
+one recv of a few dozen bytes.
 
 A `Rtnl` talks to the network namespace of the thread that created it (netlink sockets
 belong to the namespace they were made in), like pyroute2's IPRoute.
@@ -26,7 +27,6 @@ NLM_F_ACK = 0x4
 NLM_F_EXCL = 0x200
 NLM_F_CREATE = 0x400
 IFLA_IFNAME = 3
-IFLA_NET_NS_FD = 28
 IFA_ADDRESS = 1
 IFA_LOCAL = 2
 RTA_GATEWAY = 5
@@ -78,10 +78,6 @@ class Rtnl:
     def _link(self, index: int, flags: int, change: int, attrs: bytes) -> None:
         body = struct.pack("BxHiII", socket.AF_UNSPEC, 0, index, flags, change) + attrs
         self._request(RTM_NEWLINK, 0, body)
-
-    def move(self, index: int, netns_fd: int) -> None:
-        """Move the interface `index` (of this socket's namespace) into `netns_fd`."""
-        self._link(index, 0, 0, _attr(IFLA_NET_NS_FD, struct.pack("I", netns_fd)))
 
     def rename(self, name: str, new: str) -> int:
         """Rename a (down) interface of the calling thread's namespace; returns its index."""

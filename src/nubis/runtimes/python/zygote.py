@@ -137,6 +137,29 @@ def _apply_plan(plan: dict[str, Any], fds: list[int], confine: Any) -> None:
             resource.setrlimit(getattr(resource, name), (soft, hard))
 
 
+def _leave_fork_server(sock: socket.socket, wakeup: tuple[int, int]) -> None:
+    """In a fresh fork of a fork server (the zygote, a SnapStart snapshot): drop what
+    belongs to the server and start a session of its own."""
+    # Ordering: undo the server's signal setup first, so that a SIGCHLD of the
+    # function's own subprocesses is not swallowed and they can be waited for.
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    sock.close()
+    os.close(wakeup[0])
+    os.close(wakeup[1])
+    # Own session and process group: the engine kills the whole group at the end.
+    os.setsid()
+
+
+def _log_to(log_fd: int) -> None:
+    """The environment's log pipe becomes its stdout and stderr."""
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+
+
 def _become_environment(
     sock: socket.socket,
     wakeup: tuple[int, int],
@@ -150,17 +173,7 @@ def _become_environment(
     of the plan, then wait for the environment's request on `ctl`."""
     code = 1
     try:
-        # Ordering: undo the zygote's signal setup first, so that a SIGCHLD of the
-        # function's own subprocesses is not swallowed and they can be waited for.
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        sock.close()
-        os.close(wakeup[0])
-        os.close(wakeup[1])
-        # Own session and process group: the engine kills the whole group at the end.
-        os.setsid()
+        _leave_fork_server(sock, wakeup)
         if ctl is not None:
             first = request.get("plan") or {}
             _check_plan(first, confine)
@@ -170,10 +183,7 @@ def _become_environment(
             if not data:  # the engine let this blank go
                 os._exit(0)
             request = json.loads(data)
-        log_fd = fds[0]
-        os.dup2(log_fd, 1)
-        os.dup2(log_fd, 2)
-        os.close(log_fd)
+        _log_to(fds[0])
         plan = request.get("plan") or {}
         _check_plan(plan, confine)
         snapshot = None
@@ -332,16 +342,9 @@ def _restore_child(
 ) -> None:
     """In the restored copy (pid 1 of its new namespaces): settle, report, wait for the
     engine's go, lock down. Returns into the bootstrap, which serves invocations."""
-    signal.set_wakeup_fd(-1)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    sock.close()
-    os.close(wakeup[0])
-    os.close(wakeup[1])
-    os.setsid()  # the engine kills the whole group at the end
-    log_fd, ctl = fds[0], socket.socket(fileno=fds[1])
-    os.dup2(log_fd, 1)
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
+    _leave_fork_server(sock, wakeup)
+    _log_to(fds[0])
+    ctl = socket.socket(fileno=fds[1])
     plan = request.get("plan") or {}
     if confine is not None and plan:
         confine.settle(plan, fds[2:])
