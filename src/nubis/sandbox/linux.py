@@ -36,6 +36,7 @@ from nubis.sandbox import disks as disk_pool
 from nubis.sandbox import network
 from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
 from nubis.sandbox.cgroups import Cgroups, open_cgroups
+from nubis.sandbox.seccomp_policy import RESTORE_CALLS, SECCOMP_DENY
 
 log = logging.getLogger(__name__)
 
@@ -47,41 +48,6 @@ TASK_ROOT = "/var/task"
 RUNTIME_ROOT = "/var/runtime"
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 _DEVICES = ("null", "zero", "full", "random", "urandom")
-# Refused inside (EPERM) where libseccomp is installed: mounts, tracing other processes,
-# kernel modules, BPF, the kernel keyring, namespaces, and other host-level operations.
-SECCOMP_DENY = (
-    "mount",
-    "umount2",
-    "pivot_root",
-    "fsopen",
-    "fsmount",
-    "fsconfig",
-    "move_mount",
-    "open_tree",
-    "ptrace",
-    "process_vm_readv",
-    "process_vm_writev",
-    "init_module",
-    "finit_module",
-    "delete_module",
-    "bpf",
-    "keyctl",
-    "add_key",
-    "request_key",
-    "unshare",
-    "setns",
-    "kexec_load",
-    "kexec_file_load",
-    "open_by_handle_at",
-    "swapon",
-    "swapoff",
-    "reboot",
-)
-# What an initialised SnapStart environment's copies need for `confine.detach` and
-# `confine.settle`: allowed to the snapshot (which runs the function's init with them,
-# as uid 993 with no capabilities: what any unprivileged Linux process may do), refused
-# again in each copy before it runs anything.
-RESTORE_CALLS = ("mount", "move_mount", "unshare")
 _OPEN_TREE = 428  # the same number on every architecture (the new mount API)
 _OPEN_TREE_CLONE = 1
 _OPEN_TREE_CLOEXEC = os.O_CLOEXEC
