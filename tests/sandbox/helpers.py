@@ -17,6 +17,7 @@ from nubis.observe.memory import MemoryLogSink
 from nubis.sandbox import detect
 from nubis.sandbox.cgroups import mounts
 from nubis.sandbox.linux import LinuxSandbox, LinuxSandboxSettings
+from nubis.sandbox.nftnl import NfTables
 from tests.engine.helpers import assert_gone, children_of
 
 T = TypeVar("T")
@@ -28,7 +29,7 @@ _CHECKS = detect.probe()
 _WHY_NOT = "; ".join(f"{c.name}: {c.detail}" for c in _CHECKS if c.required and not c.ok)
 NETWORK = all(c.ok for c in _CHECKS if c.name == "network")
 needs_isolation = pytest.mark.skipif(bool(_WHY_NOT), reason=f"no isolation: {_WHY_NOT}")
-needs_network = pytest.mark.skipif(not NETWORK, reason="no bridge network (pyroute2, nft)")
+needs_network = pytest.mark.skipif(not NETWORK, reason="no bridge network (pyroute2, nf_tables)")
 
 
 def run_isolated(
@@ -75,8 +76,8 @@ def leftovers(instance: str, run_dir: Path = RUN_DIR) -> list[str]:
             found.append(point)
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
     found += [w.rstrip(":") for w in links.split() if w.startswith(f"nb{instance}")]
-    tables = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True).stdout
-    found += [line for line in tables.splitlines() if f"nubis-{instance}" in line]
+    with NfTables() as nft:  # through netlink: the `nft` binary may not be installed
+        found += [f"table {name}" for _, name in nft.tables() if name == f"nubis-{instance}"]
     for path in (run_dir / instance, run_dir / f"{instance}.lock"):
         if path.exists():
             found.append(str(path))

@@ -101,6 +101,75 @@ def _cgroups() -> Check:
     return Check("cgroups", False, f"no cgroup v2 controllers; v1 lacks {', '.join(missing)}")
 
 
+def _apt(*packages: str) -> str:
+    return f"fix: apt-get install -y {' '.join(packages)}"
+
+
+# What each tool is for, and the Debian package that has it.
+_TOOLS = {"mkfs.ext4": "e2fsprogs", "mount": "mount"}
+
+
+def _tmp_disks() -> Check:
+    missing = [t for t in _TOOLS if shutil.which(t) is None]
+    fixes = [_apt(*(_TOOLS[t] for t in missing))] if missing else []
+    if not Path("/dev/loop-control").exists():
+        missing.append("/dev/loop-control (loop devices)")
+        fixes.append("fix: modprobe loop")
+    if not missing:
+        return Check("tmp disks", True, "ext4 images on loop devices")
+    return Check("tmp disks", False, f"missing: {', '.join(missing)}; {'; '.join(fixes)}")
+
+
+def _network() -> Check:
+    """A bridge and veths (rtnetlink, pyroute2) and NAT and filter rules (nf_tables,
+    programmed through netlink: the `nft` command is not needed)."""
+    try:
+        import pyroute2  # noqa: F401
+    except ImportError:
+        return Check(
+            "network",
+            False,
+            "pyroute2 missing: environments get loopback only; fix: pip install pyroute2",
+            required=False,
+        )
+    from nubis.sandbox.nftnl import NfTables
+
+    try:
+        with NfTables() as nft:
+            nft.tables()
+    except OSError as e:
+        return Check(
+            "network",
+            False,
+            f"the kernel's nf_tables is not usable ({e.strerror}): environments get "
+            "loopback only; fix: modprobe nf_tables (a kernel with CONFIG_NF_TABLES)",
+            required=False,
+        )
+    return Check(
+        "network",
+        True,
+        "bridge + veth, NAT and filter rules (netlink; no nft binary needed)",
+        required=False,
+    )
+
+
+def _seccomp() -> Check:
+    if ctypes.util.find_library("seccomp") is None:
+        return Check(
+            "seccomp",
+            False,
+            f"libseccomp not found: no syscall filter; {_apt('libseccomp2')}",
+            required=False,
+        )
+    return Check(
+        "seccomp",
+        True,
+        "libseccomp: mounts, namespaces, ptrace, modules, bpf, keyring, io_uring, "
+        "perf_event_open and other kernel interfaces refused (docs/isolation.md)",
+        required=False,
+    )
+
+
 def probe() -> list[Check]:
     root = os.geteuid() == 0
     checks = [Check("root", root, "running as root" if root else f"uid {os.geteuid()}")]
@@ -109,46 +178,11 @@ def probe() -> list[Check]:
         return checks
     checks.append(_namespaces() if root else Check("namespaces", False, "needs root"))
     checks.append(_cgroups())
-    tools = [t for t in ("mkfs.ext4", "mount") if shutil.which(t) is None]
-    if not Path("/dev/loop-control").exists():
-        tools.append("/dev/loop-control (loop devices)")
-    checks.append(
-        Check(
-            "tmp disks",
-            not tools,
-            "ext4 images on loop devices" if not tools else f"missing: {', '.join(tools)}",
-        )
-    )
-    try:
-        import pyroute2  # noqa: F401
-
-        netlink = True
-    except ImportError:
-        netlink = False
-    nft = shutil.which("nft") is not None
-    checks.append(
-        Check(
-            "network",
-            netlink and nft,
-            "bridge + veth (netlink) + NAT (nftables)"
-            if netlink and nft
-            else "pyroute2 or nft missing: environments get loopback only",
-            required=False,
-        )
-    )
+    checks.append(_tmp_disks())
+    checks.append(_network() if root else Check("network", False, "needs root", False))
     if root:
         checks.append(_user_namespaces())
-    seccomp = ctypes.util.find_library("seccomp") is not None
-    checks.append(
-        Check(
-            "seccomp",
-            seccomp,
-            "libseccomp: mount, ptrace, modules, bpf, keyctl and namespace calls refused"
-            if seccomp
-            else "libseccomp not found: no syscall filter",
-            required=False,
-        )
-    )
+    checks.append(_seccomp())
     return checks
 
 

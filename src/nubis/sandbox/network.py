@@ -8,10 +8,11 @@ Each `NetSlot` is a network namespace (held by an fd only: it has no name in
   back): no environment can reach another's Runtime API;
 - with a bridge (`Bridge`, optional): a veth pair `nb<inst><n>` (host side, a port of
   the bridge `nb<inst>`) / `eth0` (inside) with an address of the instance's subnet and
-  a default route through the bridge's address, the gateway. nftables (table
-  `nubis-<inst>`) masquerades outbound traffic and forwards the gateway's API port to
-  the Nubis API on the host's loopback; the veth ports are "isolated" bridge ports, so
-  two environments cannot reach each other.
+  a default route through the bridge's address, the gateway. An nf_tables table
+  (`inet nubis-<inst>`, programmed through netlink: no `nft` binary needed) masquerades
+  outbound traffic, forwards the gateway's API port to the Nubis API on the host's
+  loopback and refuses everything else local (`firewall.py`); the veth ports are
+  "isolated" bridge ports, so two environments cannot reach each other.
 
 Making a slot costs ≈ 10-25 ms (veth creation in the kernel; netlink through
 pyroute2 and, inside, `rtnl.py`; never `ip` subprocesses), so
@@ -30,7 +31,6 @@ import logging
 import os
 import socket
 import struct
-import subprocess
 import threading
 import time
 from collections import deque
@@ -38,6 +38,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from nubis.sandbox import nftnl
+from nubis.sandbox.firewall import firewall
 from nubis.sandbox.rtnl import Rtnl
 
 log = logging.getLogger(__name__)
@@ -135,28 +137,18 @@ class Bridge:
         # The DNAT to the API on 127.0.0.1 needs loopback destinations routable here.
         _sysctl(f"net/ipv4/conf/{self.name}/route_localnet", "1")
         self.table = f"nubis-{instance}"
-        rules = [
-            f"table ip {self.table} {{",
-            "  chain nb_post {",
-            "    type nat hook postrouting priority srcnat; policy accept;",
-            f'    ip saddr {subnet} oifname != "{self.name}" masquerade',
-            "  }",
-            "  chain nb_pre {",
-            "    type nat hook prerouting priority dstnat; policy accept;",
-        ]
-        if api_port is not None:
-            rules.append(
-                f'    iifname "{self.name}" ip daddr {self.gateway} tcp dport {api_port} '
-                f"dnat to 127.0.0.1:{api_port}"
-            )
-        rules += ["  }", "}"]
         try:
-            subprocess.run(
-                ["nft", "-f", "-"], input="\n".join(rules).encode(), check=True, capture_output=True
-            )
+            # Owned by this socket: the kernel deletes the table when it closes, also
+            # when the server dies (a crash leaves no rules behind).
+            self._nft: nftnl.NfTables | None = nftnl.NfTables()
+            self._nft.add_table(nftnl.NFPROTO_INET, self.table, firewall(self, api_port))
         except BaseException:
             self.close()
             raise
+
+    @property
+    def subnet(self) -> str:
+        return str(self.network)
 
     def allocate(self) -> str:
         with self._lock:
@@ -197,8 +189,9 @@ class Bridge:
             netlink(lambda ipr: ipr.link("del", ifname=host_name))
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            subprocess.run(["nft", "delete", "table", "ip", self.table], capture_output=True)
+        nft, self._nft = getattr(self, "_nft", None), None
+        if nft is not None:
+            nft.close()  # and with it the table
         with contextlib.suppress(Exception):
             netlink(lambda ipr: ipr.link("del", ifname=self.name))
 
@@ -355,10 +348,12 @@ def sweep(alive: Any) -> list[str]:
                     swept.append(name)
 
     netlink(delete_links)
-    out = subprocess.run(["nft", "list", "tables"], capture_output=True, text=True)
-    for line in out.stdout.splitlines():
-        parts = line.split()
-        if len(parts) == 3 and parts[2].startswith("nubis-") and not alive(parts[2][6:]):
-            subprocess.run(["nft", "delete", "table", parts[1], parts[2]], capture_output=True)
-            swept.append(f"{parts[1]} {parts[2]}")
+    with nftnl.NfTables() as nft:
+        for family, name in nft.tables():
+            if name.startswith("nubis-") and not alive(name[6:]):
+                # Tables of live servers are owned by their sockets: only older
+                # servers' (made with `nft`) can be left behind.
+                with contextlib.suppress(OSError):
+                    nft.delete_table(family, name)
+                    swept.append(f"table {name}")
     return swept
