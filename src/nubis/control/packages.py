@@ -12,26 +12,29 @@ from pathlib import Path
 from nubis.model import limits
 from nubis.model.errors import InvalidParameterValueException
 from nubis.model.function import LayerRef
+from nubis.store import package_zip
 
 # file.function or pkg.module.function: dotted identifiers, the last one the function.
 _PY_HANDLER = re.compile(r"^[A-Za-z0-9_\-/]+(?:\.[A-Za-z0-9_\-/]+)*\.[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def check_zip(data: bytes) -> None:
-    """Raise InvalidParameterValueException unless `data` is a readable zip within limits."""
+    """Raise InvalidParameterValueException unless `data` is a zip within limits whose
+    every entry is safe to extract (`nubis.store.package_zip`: no absolute or `..` names,
+    devices, duplicates, file/directory clashes, links leading outside). The members'
+    data (sizes, CRCs) is read in full when the blob store stores the package."""
     if len(data) > limits.ZIPPED_MAX_BYTES:
         raise InvalidParameterValueException(
             f"Zipped size must be smaller than {limits.ZIPPED_MAX_BYTES} bytes "
             f"(got {len(data)} bytes). Upload larger packages through a layer or shrink it."
         )
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
-        raise InvalidParameterValueException(
-            "Could not unzip uploaded file. Please check your file, then try to upload again."
-        ) from exc
-    check_unzipped_total(sum(i.file_size for i in infos))
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except package_zip.ZIP_ERRORS as exc:
+        raise InvalidParameterValueException(package_zip.MSG_UNZIP) from exc
+    with zf:
+        check_unzipped_total(sum(i.file_size for i in zf.infolist()))
+        package_zip.entries(zf)
 
 
 def check_unzipped_total(unzipped: int) -> None:
@@ -47,7 +50,7 @@ def unzipped_size(source: bytes | Path) -> int:
     try:
         with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
             return sum(i.file_size for i in zf.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError):
+    except package_zip.ZIP_ERRORS:
         return 0
 
 

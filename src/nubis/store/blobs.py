@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import shutil
 import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+
+from nubis.store import package_zip
 
 
 class FileBlobStore:
@@ -28,9 +31,12 @@ class FileBlobStore:
         self._merged.mkdir(parents=True, exist_ok=True)
 
     def put(self, data: bytes) -> str:
+        """Store a package after reading every member of it (`package_zip`): a package
+        that cannot be extracted is refused here, before anything is written."""
         digest = hashlib.sha256(data).hexdigest()
         final = self._blobs / f"{digest}.zip"
         if not final.exists():
+            _verify(data)
             fd, tmp = tempfile.mkstemp(dir=self._blobs, prefix=".tmp-")
             try:
                 with os.fdopen(fd, "wb") as f:
@@ -54,24 +60,23 @@ class FileBlobStore:
         return self._extract(self._merged / key, sha256s)
 
     def _extract(self, final: Path, sha256s: Sequence[str]) -> Path:
-        """Extract the packages in order into `final` (later files replace earlier ones)."""
+        """Extract the packages in order into `final` (later files replace earlier ones).
+
+        Never by path below the temporary directory: `package_zip.extract` works relative
+        to its fd and follows no link, whatever the zip says.
+        """
         if final.is_dir():
             return final
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=".tmp-"))
         try:
-            for sha256 in sha256s:
-                with zipfile.ZipFile(self.path(sha256)) as zf:
-                    for info in zf.infolist():
-                        target = tmp / info.filename
-                        if not info.is_dir() and target.is_file():
-                            target.chmod(0o644)  # a later layer replaces this file
-                        zf.extract(info, tmp)
-                        # Keep the executable bits recorded by Unix zip tools (a custom
-                        # runtime's `bootstrap` must stay executable).
-                        mode = (info.external_attr >> 16) & 0o777
-                        if mode and not info.is_dir():
-                            os.chmod(target, mode | 0o444)
-            os.chmod(tmp, 0o755)
+            root_fd = os.open(tmp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                for sha256 in sha256s:
+                    self._extract_one(sha256, root_fd)
+                os.fchmod(root_fd, 0o755)
+            finally:
+                os.close(root_fd)
+            package_zip.check_links_inside(tmp)
             try:
                 os.rename(tmp, final)
             except OSError:  # another caller won the race; theirs is identical
@@ -81,5 +86,22 @@ class FileBlobStore:
             raise
         return final
 
+    def _extract_one(self, sha256: str, root_fd: int) -> None:
+        try:
+            zf = zipfile.ZipFile(self.path(sha256))
+        except package_zip.ZIP_ERRORS as exc:
+            raise package_zip.unreadable(exc) from exc
+        with zf:
+            package_zip.extract(zf, package_zip.entries(zf), root_fd)
+
     def close(self) -> None:
         pass
+
+
+def _verify(data: bytes) -> None:
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except package_zip.ZIP_ERRORS as exc:
+        raise package_zip.unreadable(exc) from exc
+    with zf:
+        package_zip.verify(zf, package_zip.entries(zf))
