@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +90,57 @@ def test_failed_invoke_exits_nonzero(server: Any, name: str, tmp_path: Path) -> 
     r = nubis(server, "invoke", name)
     assert r.returncode == 1
     assert json.loads(r.stdout)["errorType"] == "RuntimeError"
+
+
+def test_invoke_ends_with_a_newline_and_ls_has_a_header(
+    server: Any, name: str, tmp_path: Path
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "lambda_function.py").write_text("def lambda_handler(event, context):\n    return 7\n")
+    assert nubis(server, "deploy", str(src), "--name", name).returncode == 0
+    r = nubis(server, "invoke", name)
+    assert r.stdout == "7\n"
+    lines = nubis(server, "ls").stdout.splitlines()
+    assert lines[0].split() == ["NAME", "RUNTIME", "MEMORY", "LAST", "MODIFIED"]
+    assert any(line.split()[:3] == [name, "python3.11", "128"] for line in lines[1:])
+
+
+def test_logs_of_a_missing_function_print_the_aws_error(server: Any, name: str) -> None:
+    r = nubis(server, "logs", name)
+    assert r.returncode == 1
+    assert r.stderr == (
+        "nubis: ResourceNotFoundException: Function not found: "
+        f"arn:aws:lambda:us-east-1:000000000000:function:{name}\n"
+    )
+
+
+def test_a_busy_port_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        serve = [sys.executable, "-m", "nubis.cli.main", "serve", "--isolation", "off"]
+        r = subprocess.run(
+            [*serve, "--port", str(port), "--data-dir", str(tmp_path / "data")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert r.returncode == 1
+    assert r.stderr == f"nubis: cannot listen on 127.0.0.1:{port}: address already in use\n"
+
+
+def test_every_flag_has_help() -> None:
+    from nubis.cli.main import _parser
+
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = [
+        f"{command} {action.dest}"
+        for command, p in sub.choices.items()
+        for action in p._actions
+        if not isinstance(action, argparse._HelpAction) and not action.help
+    ]
+    assert missing == []

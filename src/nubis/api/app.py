@@ -20,7 +20,7 @@ from nubis.api import constants
 from nubis.api.lambda_ops import LambdaOperations, RequestContext
 from nubis.api.wire import RestJsonService, WireResponse
 from nubis.control.functions import FunctionService, Principal
-from nubis.http11 import HttpServer, Request, Response
+from nubis.http11 import HttpLimits, HttpServer, Request, Response
 from nubis.model import limits
 from nubis.model.errors import (
     NubisError,
@@ -94,15 +94,16 @@ class LambdaApi:
         self._targets = dict(targets or {})  # X-Amz-Target prefix ("AmazonSQS.") → service
         self._server: HttpServer | None = None
 
-    async def start(self, host: str, port: int) -> None:
-        self._server = HttpServer(self.handle, MAX_BODY_BYTES)
+    async def start(self, host: str, port: int, limits: HttpLimits | None = None) -> None:
+        self._server = HttpServer(self.handle, MAX_BODY_BYTES, limits=limits)
         await self._server.listen_tcp(host, port)
 
-    async def close(self) -> None:
-        """Stop listening and close connections. Idempotent."""
+    async def close(self, grace: float = 1.0) -> None:
+        """Stop listening and close connections; requests being handled get up to `grace`
+        seconds to be answered first. Idempotent."""
         server, self._server = self._server, None
         if server is not None:
-            await server.close(grace=1.0)
+            await server.close(grace=grace)
 
     def _error(self, exc: NubisError, request_id: str) -> Response:
         wire = self._wire.serialize_error(exc, request_id)

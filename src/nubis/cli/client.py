@@ -93,20 +93,23 @@ def invoke(args: argparse.Namespace) -> int:
         return 0
     if args.log and "LogResult" in out:
         sys.stderr.write(base64.b64decode(out["LogResult"]).decode(errors="replace"))
-    print(out["Payload"].read().decode(errors="replace"))
+    result = out["Payload"].read().decode(errors="replace")
+    # The result as the function returned it, plus a newline so a shell prompt starts on
+    # its own line (unless the result already ends with one).
+    sys.stdout.write(result if result.endswith("\n") else result + "\n")
     return 1 if out.get("FunctionError") else 0
 
 
 def ls(args: argparse.Namespace) -> int:
     client = lambda_client(args.endpoint)
-    rows = []
+    rows = [("NAME", "RUNTIME", "MEMORY", "LAST MODIFIED")]
     for page in client.get_paginator("list_functions").paginate():
         for f in page["Functions"]:
-            rows.append((f["FunctionName"], f["Runtime"], str(f["MemorySize"]), f["LastModified"]))
-    if rows:
-        widths = [max(len(r[i]) for r in rows) for i in range(4)]
-        for r in rows:
-            print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+            runtime = f.get("Runtime") or f.get("PackageType", "")
+            rows.append((f["FunctionName"], runtime, str(f["MemorySize"]), f["LastModified"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
     return 0
 
 
@@ -117,10 +120,32 @@ def logs(args: argparse.Namespace) -> int:
         with urllib.request.urlopen(url) as resp:
             sys.stdout.write(resp.read().decode(errors="replace"))
     except urllib.error.HTTPError as exc:
-        body = json.loads(exc.read() or b"{}")
-        print(f"nubis: {body.get('message', exc)}", file=sys.stderr)
+        print(f"nubis: {_http_error(exc)}", file=sys.stderr)
         return 1
+    except urllib.error.URLError:
+        return _unreachable(args.endpoint)
     return 0
+
+
+def _http_error(exc: urllib.error.HTTPError) -> str:
+    """`Code: message` from an AWS-shaped error answer, as `run` prints a ClientError."""
+    try:
+        body = json.loads(exc.read() or b"{}")
+    except ValueError:
+        body = {}
+    message = body.get("Message") or body.get("message") if isinstance(body, dict) else None
+    code = exc.headers.get("x-amzn-ErrorType", "").split(":")[0]
+    if not message:
+        return f"HTTP {exc.code}: {exc.reason}"
+    return f"{code}: {message}" if code else str(message)
+
+
+def _unreachable(endpoint: str) -> int:
+    print(
+        f"nubis: cannot reach the server at {endpoint} (is `nubis serve` running?)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def rm(args: argparse.Namespace) -> int:
@@ -142,8 +167,4 @@ def run(args: argparse.Namespace) -> int:
         print(f"nubis: {err.get('Code')}: {err.get('Message')}", file=sys.stderr)
         return 1
     except EndpointConnectionError:
-        print(
-            f"nubis: cannot reach the server at {args.endpoint} (is `nubis serve` running?)",
-            file=sys.stderr,
-        )
-        return 1
+        return _unreachable(args.endpoint)

@@ -5,15 +5,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import logging
+import os
 import signal
+import socket
+import sys
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from nubis.api.app import LambdaApi
 from nubis.api.lambda_async_ops import AsyncOperations
 from nubis.api.lambda_ops import LambdaOperations
 from nubis.api.lambda_version_ops import VersionOperations
 from nubis.api.sqs import SqsApi
+from nubis.cli.datalock import DataDirInUse, DataDirLock
 from nubis.control.aliases import AliasService
 from nubis.control.async_config import EventInvokeConfigs
 from nubis.control.concurrency import ConcurrencyService
@@ -25,9 +32,10 @@ from nubis.control.tags import TagService
 from nubis.engine.local import LocalEngine
 from nubis.events.async_invoke import AsyncInvoker
 from nubis.events.destinations import Destinations
+from nubis.http11 import HttpLimits
 from nubis.model.async_config import AsyncSettings
 from nubis.model.clock import SystemClock
-from nubis.model.settings import EngineSettings, ServerSettings
+from nubis.model.settings import ApiHttpSettings, EngineSettings, ServerSettings
 from nubis.observe.files import FileLogSink
 from nubis.sandbox import detect
 from nubis.store.blobs import FileBlobStore
@@ -39,6 +47,10 @@ from nubis.store.sqlite_queues import SqliteQueueStore
 from nubis.store.sqlite_versions import SqliteVersionStore
 
 log = logging.getLogger("nubis")
+
+
+class StartupError(Exception):
+    """The server cannot start for a reason the user can fix; printed as one line."""
 
 
 def settings_from(args: argparse.Namespace) -> ServerSettings:
@@ -55,6 +67,12 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
             blank_environments=args.blank_environments,
             isolation=args.isolation,
         ),
+        drain_timeout_s=args.drain_timeout,
+        http=ApiHttpSettings(
+            header_timeout_s=args.http_header_timeout,
+            body_timeout_s=args.http_body_timeout,
+            idle_timeout_s=args.http_idle_timeout,
+        ),
     )
 
 
@@ -69,17 +87,52 @@ def async_settings_from(args: argparse.Namespace) -> AsyncSettings:
     )
 
 
+def api_limits(http: ApiHttpSettings) -> HttpLimits:
+    return HttpLimits(
+        header_timeout_s=http.header_timeout_s,
+        body_timeout_s=http.body_timeout_s,
+        idle_timeout_s=http.idle_timeout_s,
+    )
+
+
+def _listen_error(settings: ServerSettings, exc: OSError) -> StartupError:
+    reason = os.strerror(exc.errno).lower() if exc.errno else str(exc)
+    return StartupError(f"cannot listen on {settings.host}:{settings.port}: {reason}")
+
+
+def _check_port(settings: ServerSettings) -> None:
+    """Fail in milliseconds, before the slow setup, when the port is taken. The real
+    listen later can still lose a race; it reports the same way."""
+    infos = socket.getaddrinfo(settings.host, settings.port, type=socket.SOCK_STREAM)
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise _listen_error(settings, exc) from None
+
+
 async def serve(
     settings: ServerSettings,
     ready: asyncio.Event | None = None,
     async_settings: AsyncSettings | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Run until cancelled or signalled. Everything started here is stopped here, in
-    reverse order, also when startup fails half-way."""
+    """Run until `stop` is set (then drain: see `_drain`) or until cancelled (then stop
+    at once). Everything started here is stopped here, in reverse order, also when
+    startup fails half-way. Raises `StartupError` for what the user can fix."""
     clock = SystemClock()
     data = settings.data_dir
-    data.mkdir(parents=True, exist_ok=True)
     async with contextlib.AsyncExitStack() as stack:
+        # Before any store is opened: a second server must not touch the files at all.
+        lock = DataDirLock(data)
+        try:
+            lock.acquire()
+        except DataDirInUse as exc:
+            raise StartupError(str(exc)) from None
+        stack.callback(lock.release)
+        _check_port(settings)
         logs = FileLogSink(data / "logs")
         stack.callback(logs.close)
         functions_db = SqliteFunctionStore(data / "nubis.db")
@@ -162,13 +215,34 @@ async def serve(
             targets={"AmazonSQS.": SqsApi(queues)},
         )
         stack.push_async_callback(api.close)
-        await api.start(settings.host, settings.port)
+        try:
+            await api.start(settings.host, settings.port, api_limits(settings.http))
+        except OSError as exc:
+            if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+                raise
+            raise _listen_error(settings, exc) from None
 
         log.info("runtimes: %s", ", ".join(sorted(engine.runtimes())) or "none")
         log.info("Nubis is serving the Lambda API on %s (data in %s)", settings.public_url, data)
         if ready is not None:
             ready.set()
-        await asyncio.Event().wait()  # until cancelled
+        await (stop or asyncio.Event()).wait()
+        await _drain(settings.drain_timeout_s, api, async_invoker)
+
+
+async def _drain(timeout_s: float, api: LambdaApi, async_invoker: AsyncInvoker) -> None:
+    """Stop accepting, let requests being handled (sync invokes) and running async
+    events finish within `timeout_s`. Async events cut off then stay leased in the
+    durable queue and run again after the next start (leases are released at start-up:
+    at-least-once, as Lambda's async invocation)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    log.info("stopping: draining in-flight requests for up to %g s", timeout_s)
+    await api.close(grace=timeout_s)
+    try:
+        await asyncio.wait_for(async_invoker.close(), max(0.0, deadline - loop.time()))
+    except TimeoutError:
+        log.warning("async events still running after the drain: they run after restart")
 
 
 def run_server(args: argparse.Namespace) -> int:
@@ -182,17 +256,33 @@ def run_server(args: argparse.Namespace) -> int:
     async def main() -> None:
         task = asyncio.current_task()
         assert task is not None
+        stop = asyncio.Event()
+
+        def on_signal() -> None:
+            # The first signal drains; a second one stops at once.
+            if stop.is_set():
+                task.cancel()
+            stop.set()
+
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, task.cancel)
+            loop.add_signal_handler(sig, on_signal)
         with contextlib.suppress(asyncio.CancelledError):
-            await serve(settings, async_settings=async_settings)
+            await serve(settings, async_settings=async_settings, stop=stop)
         log.info("Nubis stopped")
 
+    try:
+        _run_loop(main)
+    except StartupError as exc:
+        print(f"nubis: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_loop(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
     try:
         import uvloop
     except ImportError:  # pragma: no cover - uvloop is optional off Linux
         asyncio.run(main())
     else:
         uvloop.run(main())
-    return 0

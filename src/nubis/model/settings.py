@@ -20,6 +20,18 @@ class EngineSettings:
 
 
 @dataclass(frozen=True)
+class ApiHttpSettings:
+    """Timeouts of the Lambda API's connections (sizes are fixed in `nubis.http11`).
+    Not applied to environments' Runtime APIs, whose peer may be frozen mid-request."""
+
+    header_timeout_s: float = 10.0  # a request's head must arrive within this → 408
+    body_timeout_s: float = 30.0  # longest silence while a body arrives → 408
+    # A keep-alive connection without a request is closed after this (AWS's front ends
+    # close idle connections too; boto3 reconnects transparently).
+    idle_timeout_s: float = 60.0
+
+
+@dataclass(frozen=True)
 class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 9000
@@ -30,6 +42,11 @@ class ServerSettings:
     # concurrency is carved out of it, and 100 always stay unreserved.
     account_concurrency: int = 1000
     engine: EngineSettings = EngineSettings()
+    # On SIGTERM: stop accepting, give in-flight requests (sync invokes) and running async
+    # events this long to finish, then stop; async events still running then are
+    # delivered again after the next start (their lease is released at start-up).
+    drain_timeout_s: float = 30.0
+    http: ApiHttpSettings = ApiHttpSettings()
 
     @property
     def public_url(self) -> str:
