@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from nubis.model.errors import InvalidParameterValueException
+from nubis.store import package_zip
 from tests.helpers import ROLE, Server, lambda_client, make_zip, running_server
 
 UNZIP = "Could not unzip uploaded file. Please check your file, then try to upload again."
@@ -249,3 +251,58 @@ def test_legitimate_packages_still_work(client: Any) -> None:
         assert layer["Version"] >= 1
     finally:
         client.delete_function(FunctionName="legit-package")
+
+
+def test_layers_that_combine_into_an_escaping_link_are_refused(client: Any) -> None:
+    """Each layer alone stays inside; merged in order, `x -> b/..` with `b -> .` would
+    lead above /opt. The check after extraction resolves links on the merged tree."""
+    first = client.publish_layer_version(
+        LayerName="combine-a", Content={"ZipFile": _zip(("x", b"b/..", LINK))}
+    )
+    second = client.publish_layer_version(
+        LayerName="combine-b", Content={"ZipFile": _zip(("b", b".", LINK))}
+    )
+    with pytest.raises(ClientError) as exc:
+        client.create_function(
+            FunctionName="combined-layers",
+            Runtime="python3.11",
+            Role=ROLE,
+            Handler="lambda_function.handler",
+            Code={"ZipFile": make_zip({"lambda_function.py": HANDLER})},
+            Layers=[first["LayerVersionArn"], second["LayerVersionArn"]],
+        )
+    _assert_refused(exc, "x")
+
+
+def _entry(name: str, kind: str, target: str | None = None) -> package_zip.Entry:
+    info = zipfile.ZipInfo(name)
+    return package_zip.Entry(info, tuple(name.split("/")), kind, 0o777, target)
+
+
+def test_extraction_follows_no_link_even_unchecked(tmp_path: Path, canary: Canary) -> None:
+    """Defence in depth: entries that skipped the checks (a link to the canary's directory,
+    then a file through it; a file over a planted link) still cannot write outside."""
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "planted").symlink_to(canary.file)
+    before = canary.state()
+    data = _zip(("evil/inside", b"x", FILE), ("planted", b"over", FILE))
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            link = _entry("evil", package_zip.LINK, str(canary.directory))
+            through = package_zip.Entry(
+                zf.getinfo("evil/inside"), ("evil", "inside"), package_zip.FILE, 0o777
+            )
+            with pytest.raises(InvalidParameterValueException, match="'evil/inside'"):
+                package_zip.extract(zf, [link, through], fd)
+            over = package_zip.Entry(zf.getinfo("planted"), ("planted",), package_zip.FILE, 0o777)
+            package_zip.extract(zf, [over], fd)  # replaces the link itself, not its target
+    finally:
+        os.close(fd)
+    assert canary.state() == before
+    assert not (root / "planted").is_symlink()
+    assert (root / "planted").read_bytes() == b"over"
+    assert stat.S_IMODE((root / "planted").stat().st_mode) == 0o777
+    with pytest.raises(InvalidParameterValueException, match="'evil'"):
+        package_zip.check_links_inside(root)
