@@ -23,6 +23,8 @@ from nubis.control.functions import FunctionService, Principal
 from nubis.http11 import HttpLimits, HttpServer, Request, Response
 from nubis.model import limits
 from nubis.model.errors import (
+    InvalidParameterValueException,
+    InvalidRequestContentException,
     NubisError,
     RequestTooLargeException,
     ResourceNotFoundException,
@@ -50,6 +52,7 @@ _LOGS_PATH = "/_nubis/logs/"
 _TARGET_HEADER = "x-amz-target"
 
 BlobPath = Callable[[str], Path]
+MSG_INTERNAL = "An internal error occurred; see the server log."
 
 
 class TargetApi(Protocol):
@@ -71,6 +74,17 @@ def principal_of(headers: dict[str, str]) -> Principal:
     authentication plugs in."""
     match = _CREDENTIAL.search(headers.get("authorization", ""))
     return Principal(access_key=match.group(1) if match else None)
+
+
+def _tail(text: str) -> int:
+    """The `tail` parameter of the logs endpoint: a count of lines, 0 (or absent) for all."""
+    if not text:
+        return 0
+    if not text.isdigit() or not text.isascii():
+        raise InvalidParameterValueException(
+            f"Invalid value '{text}' for parameter tail: a non-negative integer is required."
+        )
+    return int(text)
 
 
 def _response(wire: WireResponse) -> Response:
@@ -141,11 +155,16 @@ class LambdaApi:
             wire = self._wire.serialize(operation, output.members, output.status)
         except NubisError as exc:
             wire = self._wire.serialize_error(exc, request_id)
+        except RecursionError:
+            # Only a document nested past the parser's limit gets this deep (the Invoke
+            # payload's JSON check, a queue policy): the client's input, not our fault.
+            log.warning("input nested too deeply in %s (request %s)", operation, request_id)
+            wire = self._wire.serialize_error(
+                InvalidRequestContentException(constants.MSG_TOO_DEEP), request_id
+            )
         except Exception:
             log.exception("internal error in %s (request %s)", operation, request_id)
-            wire = self._wire.serialize_error(
-                ServiceException("An internal error occurred; see the server log."), request_id
-            )
+            wire = self._wire.serialize_error(ServiceException(MSG_INTERNAL), request_id)
         wire.headers[constants.REQUEST_ID_HEADER] = request_id
         return _response(wire)
 
@@ -179,12 +198,13 @@ class LambdaApi:
             if request.path.startswith(_LOGS_PATH):
                 name = unquote(request.path[len(_LOGS_PATH) :])
                 query = parse_qs(request.query_string)
-                return self._function_logs(name, int(query.get("tail", ["0"])[0] or 0))
+                return self._function_logs(name, _tail(query.get("tail", [""])[0]))
             raise UnknownOperationException(f"No route for GET {request.path}")
         except NubisError as exc:
             return self._error(exc, request_id)
-        except ValueError as exc:
-            return self._error(ServiceException(str(exc)), request_id)
+        except Exception:
+            log.exception("internal error in %s (request %s)", request.path, request_id)
+            return self._error(ServiceException(MSG_INTERNAL), request_id)
 
     async def _code(self, sha: str) -> Response:
         path = self._blob_path(sha)

@@ -23,6 +23,9 @@ BODILESS_STATUSES = frozenset({204, 304})
 MSG_VALIDATION_ONE = "1 validation error detected: "
 MSG_VALIDATION_MANY = "{count} validation errors detected: "
 MSG_BAD_JSON = "Could not parse request body into json: {detail}"
+# Past the parser's depth limit (Lambda's Jackson stops at 1000 levels; Python's json at
+# the interpreter's recursion limit, about the same).
+MSG_TOO_DEEP = MSG_BAD_JSON.format(detail="Document nesting depth exceeds the maximum allowed")
 MSG_NO_ROUTE = "No operation matches {method} {path}"
 MSG_WRONG_METHOD = "{path} does not support method {method}; it supports {allowed}"
 MSG_UNKNOWN_OPERATION = "Unknown operation {operation}"

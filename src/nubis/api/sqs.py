@@ -135,6 +135,8 @@ class SqsApi:
             )
         except InvalidRequestContentException as exc:
             wire = self._wire.serialize_error(400, "SerializationException", exc.message)
+        except RecursionError:  # a document nested past the parser's limit (a policy)
+            wire = self._wire.serialize_error(400, "SerializationException", constants.MSG_TOO_DEEP)
         except UnknownOperationException as exc:
             wire = self._wire.serialize_error(
                 400, "UnknownOperationException", exc.message, "InvalidAction"

@@ -285,6 +285,8 @@ def _load_json(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequestContentException(constants.MSG_BAD_JSON.format(detail=exc)) from exc
+    except RecursionError as exc:  # json's C scanner stops at the interpreter's limit
+        raise InvalidRequestContentException(constants.MSG_TOO_DEEP) from exc
 
 
 def _decode_text(body: bytes) -> str:

@@ -93,6 +93,8 @@ class JsonService:
                 raise InvalidRequestContentException(
                     constants.MSG_BAD_JSON.format(detail=exc)
                 ) from exc
+            except RecursionError as exc:  # json's C scanner stops at the recursion limit
+                raise InvalidRequestContentException(constants.MSG_TOO_DEEP) from exc
         if not isinstance(document, dict):
             raise InvalidRequestContentException(
                 constants.MSG_BAD_JSON.format(detail="the body is not a JSON object")
@@ -101,17 +103,9 @@ class JsonService:
         if self._constraints:
             validate(node, params)
         else:
-            missing = [
-                m.path_name
-                for m in node.members
-                if m.name in node.required and params.get(m.name) is None
-            ]
-            if missing:
-                raise ValidationException(
-                    constants.MSG_VALIDATION_ONE
-                    + f"Value null at '{missing[0]}' failed to satisfy constraint: "
-                    "Member must not be null"
-                )
+            missing = _missing(node, params, "")
+            if missing is not None:
+                raise ValidationException(f"The request must contain the parameter {missing}.")
         return params
 
     def serialize(self, operation: str, output: Mapping[str, Any]) -> WireResponse:
@@ -138,6 +132,44 @@ class JsonService:
             headers[QUERY_ERROR_HEADER] = f"{query_code};{fault}"
         body = {"__type": f"{self.namespace}#{shape_name}", "message": message}
         return WireResponse(status, headers, json.dumps(body, separators=(",", ":")).encode())
+
+
+def _missing(node: Node, params: Mapping[str, Any], prefix: str) -> str | None:
+    """The first required member absent at any depth, named as SQS names it: members by
+    name, list elements by their shape and 1-based index (`DeleteMessageBatchRequestEntry.1
+    .ReceiptHandle`), map values by key."""
+    for member in node.members:
+        item = params.get(member.name)
+        if item is None:
+            if member.name in node.required:
+                return prefix + member.name
+            continue
+        found = _missing_in(member.node, item, prefix + member.name)
+        if found is not None:
+            return found
+    return None
+
+
+def _missing_in(node: Node, item: Any, path: str) -> str | None:
+    if node.type == "structure" and isinstance(item, Mapping):
+        return _missing(node, item, path + ".")
+    if node.type == "list" and node.member is not None and isinstance(item, list):
+        element = node.member
+        for index, entry in enumerate(item, 1):
+            name = f"{element.name}.{index}" if element.type == "structure" else f"{path}.{index}"
+            if entry is None:
+                return name
+            found = _missing_in(element, entry, name)
+            if found is not None:
+                return found
+    if node.type == "map" and node.value is not None and isinstance(item, Mapping):
+        for key, entry in item.items():
+            if entry is None:
+                return f"{path}.{key}"
+            found = _missing_in(node.value, entry, f"{path}.{key}")
+            if found is not None:
+                return found
+    return None
 
 
 __all__ = ["JsonService"]

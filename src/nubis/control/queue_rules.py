@@ -144,7 +144,7 @@ def check_attributes(attributes: Mapping[str, str], fifo: bool, creating: bool) 
         if name in ("Policy", "RedriveAllowPolicy") and value:
             try:
                 json.loads(value)
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
                 raise InvalidAttributeValue(f"Invalid value for the parameter {name}.") from exc
 
 
@@ -158,7 +158,7 @@ def parse_redrive_policy(text: str) -> tuple[str, int]:
         policy = json.loads(text)
         arn = policy["deadLetterTargetArn"]
         count = int(policy["maxReceiveCount"])
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
         raise bad from exc
     if not isinstance(arn, str) or not arn.startswith("arn:") or not 1 <= count <= 1000:
         raise bad
