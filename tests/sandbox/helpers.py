@@ -16,6 +16,7 @@ from nubis.model.settings import EngineSettings
 from nubis.observe.memory import MemoryLogSink
 from nubis.sandbox import detect
 from nubis.sandbox.cgroups import mounts
+from nubis.sandbox.instances import LOCK_DIR
 from nubis.sandbox.linux import LinuxSandbox, LinuxSandboxSettings
 from nubis.sandbox.nftnl import NfTables
 from tests.engine.helpers import assert_gone, children_of
@@ -71,14 +72,20 @@ def leftovers(instance: str, run_dir: Path = RUN_DIR) -> list[str]:
     found = []
     for point, _, fstype, _ in mounts():
         if fstype in ("cgroup", "cgroup2"):
-            found += [str(p) for p in Path(point).rglob(f"nubis-{instance}")]
+            # os.walk, not rglob: other tests' groups vanish while it walks.
+            found += [
+                os.path.join(top, d)
+                for top, dirs, _ in os.walk(point)
+                for d in dirs
+                if d == f"nubis-{instance}"
+            ]
         elif f"/{instance}/" in point:
             found.append(point)
     links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
     found += [w.rstrip(":") for w in links.split() if w.startswith(f"nb{instance}")]
     with NfTables() as nft:  # through netlink: the `nft` binary may not be installed
         found += [f"table {name}" for _, name in nft.tables() if name == f"nubis-{instance}"]
-    for path in (run_dir / instance, run_dir / f"{instance}.lock"):
+    for path in (run_dir / instance, run_dir / f"{instance}.lock", LOCK_DIR / f"{instance}.lock"):
         if path.exists():
             found.append(str(path))
     return found

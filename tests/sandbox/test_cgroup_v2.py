@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from nubis.sandbox.cgroups import PREFIX, CgroupV2, mounts
+from nubis.sandbox.cgroups import PREFIX, CgroupV2, destroy, instance_groups, mounts
 
 _ROOT = next((Path(p) for p, _, t, _ in mounts() if t == "cgroup2"), None)
 pytestmark = pytest.mark.skipif(
@@ -81,19 +81,21 @@ def test_a_process_is_grouped_frozen_thawed_and_killed(
     assert not (_ROOT / f"{PREFIX}{instance}").exists()
 
 
-def test_the_groups_of_a_dead_instance_are_swept(sleeper: subprocess.Popen[bytes]) -> None:
+def test_the_groups_of_a_dead_instance_are_destroyed(sleeper: subprocess.Popen[bytes]) -> None:
     dead, alive = secrets.token_hex(2), secrets.token_hex(2)
     assert _ROOT is not None
     crashed = CgroupV2(dead, controllers=_controllers())  # never closed: as after kill -9
     procs = crashed.create("env1", 128, 0.5, 1024)
     Path(procs[0]).write_text(str(sleeper.pid))
+    crashed.freeze("env1")  # idle environments are frozen: destroy must kill them anyway
     survivor = CgroupV2(alive, controllers=_controllers())
     try:
-        swept = survivor.sweep(lambda inst: inst == alive)
-        assert str(_ROOT / f"{PREFIX}{dead}") in swept
+        assert instance_groups(dead) == [_ROOT / f"{PREFIX}{dead}"]
+        swept = destroy(instance_groups(dead))
+        assert swept == [str(_ROOT / f"{PREFIX}{dead}")]
         assert not (_ROOT / f"{PREFIX}{dead}").exists()
         assert sleeper.wait(timeout=5) == -9  # what was still in it is gone too
-        assert (_ROOT / f"{PREFIX}{alive}").exists()  # a live instance is left alone
+        assert (_ROOT / f"{PREFIX}{alive}").exists()  # another instance is left alone
     finally:
         survivor.remove_all()
         crashed.remove_all()

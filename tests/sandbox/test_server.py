@@ -4,12 +4,14 @@ after a stop, nor after a `kill -9` once the next server has started."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import signal
 import threading
 import time
 from pathlib import Path
 
+from nubis.sandbox.instances import LOCK_DIR
 from tests.helpers import create, lambda_client, running_server
 from tests.sandbox.helpers import leftovers, needs_isolation, needs_network
 
@@ -32,15 +34,19 @@ def _runtimes(log: str) -> list[str]:
     return line.split("runtimes: ", 1)[1].split(", ")
 
 
-def _instances() -> set[str]:
-    return {p.name.removesuffix(".lock") for p in RUN_DIR.glob("*.lock")}
+def instance_of(pid: int) -> str:
+    """The sandbox instance of the server process `pid` (as its lock file records it)."""
+    for path in LOCK_DIR.glob("*.lock"):
+        with contextlib.suppress(OSError, ValueError):
+            if json.loads(path.read_text()).get("pid") == pid:
+                return path.name.removesuffix(".lock")
+    raise LookupError(f"no sandbox instance of process {pid}")
 
 
 @needs_network
 def test_boto3_inside_calls_nubis_and_a_stop_leaves_nothing(tmp_path: Path) -> None:
-    before = _instances()
     with running_server(tmp_path / "data", "--isolation", "on") as server:
-        (instance,) = _instances() - before
+        instance = instance_of(server.proc.pid)
         client = lambda_client(server.endpoint)
         create(client, "sdk", SDK, Timeout=30, MemorySize=512)
         out = client.invoke(FunctionName="sdk", Payload=b"{}")
@@ -66,9 +72,8 @@ def test_boto3_inside_calls_nubis_and_a_stop_leaves_nothing(tmp_path: Path) -> N
 
 
 def test_the_next_server_removes_what_a_killed_one_left(tmp_path: Path) -> None:
-    before = _instances()
     with running_server(tmp_path / "data", "--isolation", "on") as server:
-        (instance,) = _instances() - before
+        instance = instance_of(server.proc.pid)
         client = lambda_client(server.endpoint)
         create(client, "f", "def handler(e, c):\n    return 1\n")
         assert client.invoke(FunctionName="f")["StatusCode"] == 200

@@ -14,8 +14,13 @@ one child group per environment. Contract:
 - `remove(name)` kills what is still in the group (thawing it first: a frozen v1 task
   cannot die) and removes the directories; idempotent, never raises, may wait a few ms
   for dying processes (call it off the event loop).
-- `remove_all()` removes every child group and the parent; `sweep(alive)` removes the
-  parent groups of instances for which `alive(instance)` is False (after a crash).
+- `remove_all()` removes every child group and the parent.
+- `path_of_parents()` are the instance's parent groups (one per hierarchy), recorded in
+  its lock file so that whoever sweeps after a crash finds them (`instances.py`).
+
+After a crash, `instance_groups(instance)` finds a dead instance's parents in this
+process's hierarchies and `destroy(parents)` kills and removes them in one pass (see
+there); deciding that the instance is dead is `instances.py`'s job, never this module's.
 """
 
 from __future__ import annotations
@@ -24,12 +29,13 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 PREFIX = "nubis-"
 _RMDIR_WAIT_S = 2.0
+_DESTROY_WAIT_S = 10.0  # for a whole dead instance: killed processes take a while to exit
+_FREEZE_WAIT_S = 1.0
 
 
 # The CPU quota is enforced per period. With the kernel's 100 ms, a 128 MB function
@@ -60,7 +66,7 @@ class Cgroups(Protocol):
 
     def remove_all(self) -> None: ...
 
-    def sweep(self, alive: Callable[[str], bool]) -> list[str]: ...
+    def path_of_parents(self) -> list[str]: ...
 
 
 def _write(path: Path, value: str) -> None:
@@ -128,6 +134,96 @@ def _relative(path: str, root: str) -> str:
     return path.lstrip("/")
 
 
+def _v1_bases() -> dict[str, Path]:
+    """Controller -> this process's own group in that v1 hierarchy."""
+    own = own_paths()
+    bases: dict[str, Path] = {}
+    for point, root, fstype, options in mounts():
+        if fstype == "cgroup":
+            for c in options.split(","):
+                if c not in bases and c not in ("rw", "ro"):
+                    bases[c] = Path(point) / _relative(own.get(c, "/"), root)
+    return bases
+
+
+def instance_groups(instance: str) -> list[Path]:
+    """The parent groups `nubis-<instance>` that exist where this process would make
+    its own (under its own v1 groups, at the cgroup2 root)."""
+    places = set(_v1_bases().values())
+    places |= {Path(p) for p, _, t, _ in mounts() if t == "cgroup2"}
+    return sorted(p / (PREFIX + instance) for p in places if (p / (PREFIX + instance)).is_dir())
+
+
+def _subtree(group: Path) -> list[Path]:
+    """The group and every group below it, leaves first."""
+    found: list[Path] = []
+    for top, dirs, _ in os.walk(group, topdown=False):
+        found += [Path(top) / d for d in dirs]
+    return [*found, group] if group.is_dir() else found
+
+
+def _pids(group: Path) -> list[int]:
+    try:
+        return [int(p) for p in (group / "cgroup.procs").read_text().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def destroy(parents: list[Path], wait_s: float = _DESTROY_WAIT_S) -> list[str]:
+    """Kill every process in these groups (frozen or not) and remove them, in one pass:
+    v2 `cgroup.kill` (it kills frozen tasks too); v1: freeze the whole subtree (so that
+    nothing forks or exits while its pids are read), SIGKILL them all, then thaw every
+    group (a frozen v1 task cannot die) and wait once for all of them, not per process
+    or per controller. Returns the parents it removed. Never raises."""
+    parents = [p for p in parents if p.is_dir()]
+    freezers = [p for p in parents if (p / "freezer.state").exists()]
+    for parent in parents:
+        if (parent / "cgroup.kill").exists():
+            with contextlib.suppress(OSError):
+                _write(parent / "cgroup.kill", "1")
+    for parent in freezers:
+        with contextlib.suppress(OSError):
+            _write(parent / "freezer.state", "FROZEN")
+    deadline = time.monotonic() + _FREEZE_WAIT_S
+    while freezers and time.monotonic() < deadline:
+        states = [_read_state(p) for p in freezers]
+        if all(state in ("FROZEN", "") for state in states):
+            break
+        time.sleep(0.002)
+    groups = [g for parent in parents for g in _subtree(parent)]
+    for group in groups:
+        for pid in _pids(group):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    for parent in freezers:
+        for group in _subtree(parent):  # children first: their own FROZEN outlives ours
+            with contextlib.suppress(OSError):
+                _write(group / "freezer.state", "THAWED")
+    deadline = time.monotonic() + wait_s
+    while True:
+        left = []
+        for group in [g for parent in parents for g in _subtree(parent)]:
+            for pid in _pids(group):  # forked between our read and our kill
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            try:
+                os.rmdir(group)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                left.append(group)
+        if not left or time.monotonic() > deadline:
+            return [str(p) for p in parents if not p.exists()]
+        time.sleep(0.005)
+
+
+def _read_state(group: Path) -> str:
+    try:
+        return (group / "freezer.state").read_text().strip()
+    except OSError:
+        return ""
+
+
 class CgroupV1:
     """One hierarchy per controller: memory, cpu, pids, freezer (cpuacct if separate)."""
 
@@ -136,15 +232,8 @@ class CgroupV1:
 
     def __init__(self, instance: str) -> None:
         self.instance = instance
-        own = own_paths()
-        self._bases: dict[str, Path] = {}
-        for point, root, fstype, options in mounts():
-            if fstype != "cgroup":
-                continue
-            opts = set(options.split(","))
-            for c in self.CONTROLLERS:
-                if c in opts and c not in self._bases:
-                    self._bases[c] = Path(point) / _relative(own.get(c, "/"), root)
+        all_bases = _v1_bases()
+        self._bases = {c: all_bases[c] for c in self.CONTROLLERS if c in all_bases}
         missing = [c for c in self.CONTROLLERS if c not in self._bases]
         if missing:
             raise OSError(f"cgroup v1 controllers not mounted: {', '.join(missing)}")
@@ -203,29 +292,10 @@ class CgroupV1:
             _kill_and_rmdir(self._group(c, name))
 
     def remove_all(self) -> None:
-        freezer = self._parents["freezer"]
-        if freezer.exists():
-            for group in freezer.iterdir():
-                if group.is_dir():
-                    self.thaw(group.name)
-        for parent in self._parents.values():
-            _kill_and_rmdir(parent)
+        destroy(list(self._parents.values()))
 
-    def sweep(self, alive: Callable[[str], bool]) -> list[str]:
-        swept = []
-        for c, base in self._bases.items():
-            for group in base.glob(PREFIX + "*"):
-                instance = group.name[len(PREFIX) :]
-                if instance == self.instance or alive(instance) or not group.is_dir():
-                    continue
-                if c == "freezer":
-                    for child in group.iterdir():
-                        if child.is_dir():
-                            with contextlib.suppress(OSError):
-                                _write(child / "freezer.state", "THAWED")
-                _kill_and_rmdir(group)
-                swept.append(str(group))
-        return swept
+    def path_of_parents(self) -> list[str]:
+        return [str(p) for p in self._parents.values()]
 
 
 class CgroupV2:
@@ -310,24 +380,10 @@ class CgroupV2:
         _kill_and_rmdir(group)
 
     def remove_all(self) -> None:
-        if self._parent.exists():
-            for group in self._parent.iterdir():
-                if group.is_dir():
-                    self.remove(group.name)
-        _kill_and_rmdir(self._parent)
+        destroy([self._parent])
 
-    def sweep(self, alive: Callable[[str], bool]) -> list[str]:
-        swept = []
-        for group in self._root.glob(PREFIX + "*"):
-            instance = group.name[len(PREFIX) :]
-            if instance == self.instance or alive(instance) or not group.is_dir():
-                continue
-            for child in [c for c in group.iterdir() if c.is_dir()]:
-                with contextlib.suppress(OSError):
-                    _write(child / "cgroup.kill", "1")
-            _kill_and_rmdir(group)
-            swept.append(str(group))
-        return swept
+    def path_of_parents(self) -> list[str]:
+        return [str(self._parent)]
 
 
 def open_cgroups(instance: str) -> Cgroups:

@@ -6,15 +6,17 @@ namespace with the Runtime API socket inside), and on `prepare` only creates the
 and writes the plan that `confine.py` applies in the forked child.
 
 Everything it creates is named after the instance (`<inst>`: 4 hex digits, random per
-server) and removed by `close()`; a server that died without `close()` is recognised by
-its lock file no longer being locked, and `sweep_dead()` (run at start) removes:
+server) and removed by `close()`. The instance is alive while it holds its lock file
+`/run/nubis-instances/<inst>.lock` (whatever its run_dir: `instances.py` has the rules);
+what instances that died without `close()` left is removed at start, in a thread that
+the API does not wait for (`sweep.py`), of each dead instance only what is named after it:
 
     cgroups      <controller>/<server's cgroup>/nubis-<inst>/<env id>
     mounts       <run_dir>/<inst>/tmp/nubis-<n>   (loop-mounted ext4 images)
     images       <disk_dir>/<inst>/nubis-<n>.img
     interfaces   nb<inst> (bridge), nb<inst><n> (veth host sides)
     nftables     tables `ip nubis-<inst>`, `bridge nubis-<inst>`
-    processes    whatever is still in those cgroups
+    processes    whatever is still in those cgroups (killed with them, frozen or not)
 
 Network namespaces are held by file descriptors only: they have no name to leak.
 """
@@ -24,18 +26,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import ctypes
-import fcntl
 import logging
 import os
 import secrets
 import shutil
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from nubis.sandbox import disks as disk_pool
-from nubis.sandbox import network
+from nubis.sandbox import network, sweep
 from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
-from nubis.sandbox.cgroups import Cgroups, open_cgroups
+from nubis.sandbox.cgroups import Cgroups, instance_groups, open_cgroups
+from nubis.sandbox.instances import LOCK_DIR, Instance, find_dead
 from nubis.sandbox.seccomp_policy import RESTORE_CALLS, SECCOMP_DENY
 
 log = logging.getLogger(__name__)
@@ -57,7 +60,8 @@ _LIBC.syscall.restype = ctypes.c_long
 
 @dataclass(frozen=True)
 class LinuxSandboxSettings:
-    run_dir: Path = Path("/run/nubis")  # lock files, mount points, the root mount point
+    run_dir: Path = Path("/run/nubis")  # mount points, the root mount point
+    lock_dir: Path = LOCK_DIR  # host-wide: every instance's lock, whatever its run_dir
     disk_dir: Path = Path("/var/lib/nubis")  # /tmp images (sparse)
     uid: int = SANDBOX_UID
     network: bool = True  # a bridge with NAT; False: loopback only
@@ -83,34 +87,35 @@ class _Env:
     fds: list[int] = field(default_factory=list)  # handed out in a Prepared; closed at release
 
 
-def _locked_by_someone(path: Path) -> bool:
-    try:
-        fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-    return False
-
-
 class LinuxSandbox:
     def __init__(self, settings: LinuxSandboxSettings | None = None) -> None:
         self._settings = s = settings or LinuxSandboxSettings()
         s.run_dir.mkdir(parents=True, exist_ok=True)
-        self.instance, self._lock_fd = self._claim_instance()
+        self._instance = Instance(self._taken, s.lock_dir)
+        self.instance = self._instance.id
         self._envs: dict[str, _Env] = {}
         self._closed = False
         self._cgroups: Cgroups | None = None
         self._disks: disk_pool.TmpDisks | None = None
         self._net: network.NetPool | None = None
+        self.swept: list[str] = []
+        # Deciding who is dead is quick (a flock per lock file); killing their frozen
+        # environments and removing their things is not: a thread, waited for by close().
+        dead = find_dead([s.lock_dir, s.run_dir], exclude=self.instance)
+        self._sweeper = threading.Thread(
+            target=lambda: self.swept.extend(sweep.sweep(dead, s.run_dir, s.disk_dir)),
+            name="nubis-sweep",
+            daemon=True,
+        )
+        self._sweeper.start()
         try:
-            self.swept = self.sweep_dead()
             self._cgroups = open_cgroups(self.instance)
             base = s.run_dir / self.instance
+            self._instance.record(
+                run_dir=str(base),
+                disk_dir=str(s.disk_dir / self.instance),
+                cgroups=self._cgroups.path_of_parents(),
+            )
             self._root = base / "root"
             self._root.mkdir(parents=True, exist_ok=True)
             self._hosts = base / "hosts"
@@ -139,54 +144,22 @@ class LinuxSandbox:
 
     # --- instance ownership
 
-    def _claim_instance(self) -> tuple[str, int]:
-        """A fresh instance id, locked for the server's lifetime (the lock dies with it)."""
-        run = self._settings.run_dir
-        while True:
-            instance = secrets.token_hex(2)
-            final = run / f"{instance}.lock"
-            if final.exists():
-                continue
-            # Locked before it gets its final name: a sweeper never sees it unlocked.
-            temp = run / f".{instance}.{os.getpid()}.tmp"
-            fd = os.open(temp, os.O_CREAT | os.O_RDWR | os.O_CLOEXEC, 0o600)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            os.rename(temp, final)
-            return instance, fd
-
-    def _alive(self, instance: str) -> bool:
-        if instance == self.instance:
-            return True
-        return _locked_by_someone(self._settings.run_dir / f"{instance}.lock")
-
-    def sweep_dead(self) -> list[str]:
-        """Remove what servers that died without closing left behind (by their names)."""
+    def _taken(self, instance: str) -> bool:
+        """Something is named after `instance` already (an unknown server's, or one that
+        died before its lock file existed): do not take that id."""
         s = self._settings
-        swept: list[str] = []
-        dead = [
-            p.name.removesuffix(".lock")
-            for p in s.run_dir.glob("*.lock")
-            if not self._alive(p.name.removesuffix(".lock"))
-        ]
-        try:
-            cgroups = open_cgroups(self.instance)
-            swept += cgroups.sweep(self._alive)
-            cgroups.remove_all()  # its own empty parent, made just now
-        except OSError:
-            pass
-        for instance in dead:
-            swept += disk_pool.sweep(s.run_dir / instance / "tmp", s.disk_dir / instance)
-            with contextlib.suppress(OSError):
-                shutil.rmtree(s.run_dir / instance)
-            with contextlib.suppress(OSError):
-                shutil.rmtree(s.disk_dir / instance)
-            with contextlib.suppress(OSError):
-                (s.run_dir / f"{instance}.lock").unlink()
-        with contextlib.suppress(Exception):
-            swept += network.sweep(self._alive)
-        if swept:
-            log.warning("removed what a previous server left behind: %s", ", ".join(swept))
-        return swept
+        return (
+            (s.run_dir / instance).exists()
+            or (s.disk_dir / instance).exists()
+            or (s.run_dir / f"{instance}.lock").exists()  # servers before the lock dir
+            or Path(f"/sys/class/net/nb{instance}").exists()
+            or bool(instance_groups(instance))
+        )
+
+    def wait_swept(self, timeout: float | None = None) -> bool:
+        """Wait until the start-up sweep is over; True if it is."""
+        self._sweeper.join(timeout)
+        return not self._sweeper.is_alive()
 
     # --- the Sandbox protocol
 
@@ -452,6 +425,7 @@ class LinuxSandbox:
         if self._closed:
             return
         self._closed = True
+        self._sweeper.join()
         for env_id in list(self._envs):
             self.release(env_id)
         for part in (self._net, self._disks):
@@ -465,9 +439,7 @@ class LinuxSandbox:
             shutil.rmtree(s.run_dir / self.instance)
         with contextlib.suppress(OSError):
             shutil.rmtree(s.disk_dir / self.instance)
-        with contextlib.suppress(OSError):
-            (s.run_dir / f"{self.instance}.lock").unlink()
-        os.close(self._lock_fd)
+        self._instance.release()  # last: until now a sweeper must see us alive
 
 
 def _has_libseccomp() -> bool:
