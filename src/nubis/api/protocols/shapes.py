@@ -109,10 +109,17 @@ def error_info(model: Any, error: NubisError) -> ErrorInfo:
     if candidate is not None and candidate.metadata.get("exception"):
         shape = candidate
     meta = shape.metadata.get("error", {}) if shape is not None else {}
+    status = int(meta.get("httpStatusCode", error.status))
+    if "senderFault" in meta:
+        sender = bool(meta["senderFault"])
+    elif shape is not None:
+        sender = status < 500  # models (S3's) that leave the fault out mean: by status
+    else:
+        sender = error.fault != "Service"
     return ErrorInfo(
         code=meta.get("code", error.wire_type),
-        status=int(meta.get("httpStatusCode", error.status)),
-        sender=bool(meta.get("senderFault", error.fault != "Service")),
+        status=status,
+        sender=sender,
         message=error.message,
         shape=shape,
         fields={k: v for k, v in error.extra.items() if v is not None},
