@@ -24,9 +24,11 @@ Plan keys (all optional; an unknown key makes the zygote refuse the environment)
                                after every capability is dropped from the bounding set and
                                no_new_privs is set
     "cwd": path, "env": {...}  the working directory and variables as seen inside
-    "seccomp": [name...]       syscalls refused with EPERM (plus clone with namespace
+    "seccomp": [entry...]      syscalls refused with EPERM (plus clone with namespace
                                flags; clone3 is ENOSYS so libc falls back to clone),
                                loaded last; compiled to BPF through libseccomp (≈ 1 ms)
+                               an entry is a name, or [name, [[arg, op, a, b]...]]:
+                               refused when all comparisons hold (seccomp_policy.py)
     "seccomp_compile": [...]   compile that filter now, load it in a later stage (a blank)
     "drop_caps": true          empty every capability set and the bounding set (for a
                                process that is not uid 0 but holds capabilities: the
@@ -336,14 +338,14 @@ def _errno_action(err: int) -> int:
     return 0x00050000 | (err & 0xFFFF)  # SCMP_ACT_ERRNO(err)
 
 
-_compiled: dict[tuple[str, ...], bytes] = {}  # deny list -> BPF program (in this process)
+_compiled: dict[str, bytes] = {}  # deny list (as JSON) -> BPF program (in this process)
 
 
 class _SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def _seccomp(deny: list[str]) -> None:
+def _seccomp(deny: list[Any]) -> None:
     """Refuse `deny` (and namespace-creating clones) for this process and its children."""
     program = _compile_seccomp(deny)
     buffer = ctypes.create_string_buffer(program, len(program))
@@ -353,14 +355,16 @@ def _seccomp(deny: list[str]) -> None:
     _check(result, "seccomp filter")
 
 
-def _compile_seccomp(deny: list[str]) -> bytes:
-    key = tuple(deny)
+def _compile_seccomp(deny: list[Any]) -> bytes:
+    import json
+
+    key = json.dumps(deny)
     if key not in _compiled:
         _compiled[key] = _build_seccomp(deny)
     return _compiled[key]
 
 
-def _build_seccomp(deny: list[str]) -> bytes:
+def _build_seccomp(deny: list[Any]) -> bytes:
     import errno
 
     lib = ctypes.CDLL("libseccomp.so.2", use_errno=True)
@@ -391,8 +395,12 @@ def _build_seccomp(deny: list[str]) -> bytes:
             if result != 0:
                 raise OSError(-result, f"seccomp rule for {name}: {os.strerror(-result)}")
 
-        for name in deny:
-            rule(eperm, name)
+        always = {entry for entry in deny if isinstance(entry, str)}
+        for entry in deny:
+            if isinstance(entry, str):
+                rule(eperm, entry)
+            elif entry[0] not in always:  # refused under these conditions only
+                rule(eperm, entry[0], *(_ArgCmp(*cmp) for cmp in entry[1]))
         for flag in _NAMESPACE_FLAGS:
             rule(eperm, "clone", _ArgCmp(0, _SCMP_CMP_MASKED_EQ, flag, flag))
         # clone3 passes its flags in memory, out of a filter's reach.
