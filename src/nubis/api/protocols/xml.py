@@ -134,9 +134,11 @@ def read_members(shape: Shape, element: ElementTree.Element) -> dict[str, Any]:
                 if local_name(key) == wanted:
                     out[member_name] = from_text(member_shape, text)
             continue
-        found = children.get(member_xml_name(member_shape, member_name)) or children.get(
-            serialization.get("name", member_name)
-        )
+        # A flattened list is found under either spelling of its name; an element that
+        # an earlier member took is not read again (S3's deprecated notification shapes
+        # name a string and a flattened list alike: the first member keeps it).
+        names = {member_xml_name(member_shape, member_name), serialization.get("name", member_name)}
+        found = next((children.pop(n) for n in names if n in children), None)
         if found:
             out[member_name] = _member_value(member_shape, found)
     return out

@@ -13,6 +13,7 @@ from tests.unit.api.protocols.botocore_side import (
     operations,
     parse_response,
     request_for,
+    visible,
 )
 from tests.unit.api.protocols.errors_side import exception_shapes, modeled_error
 
@@ -26,7 +27,7 @@ def _input_failures(service: str, operation: str) -> str | None:
     request = request_for("query", service, operation, params)
     found = codec.operation(request)
     parsed = codec.parse(operation, request)
-    if found != operation or parsed != params:
+    if found != operation or parsed != visible(shape, params):
         return f"{operation}: {found} {parsed} != {params}"
     return None
 
