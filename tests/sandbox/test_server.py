@@ -4,16 +4,15 @@ after a stop, nor after a `kill -9` once the next server has started."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import signal
 import threading
 import time
 from pathlib import Path
 
-from nubis.sandbox.instances import LOCK_DIR
 from tests.helpers import create, lambda_client, running_server
 from tests.sandbox.helpers import leftovers, needs_isolation, needs_network
+from tests.sandbox.instances import instance_of
 
 pytestmark = needs_isolation
 
@@ -32,15 +31,6 @@ def handler(event, context):
 def _runtimes(log: str) -> list[str]:
     line = next(line for line in log.splitlines() if "runtimes: " in line)
     return line.split("runtimes: ", 1)[1].split(", ")
-
-
-def instance_of(pid: int) -> str:
-    """The sandbox instance of the server process `pid` (as its lock file records it)."""
-    for path in LOCK_DIR.glob("*.lock"):
-        with contextlib.suppress(OSError, ValueError):
-            if json.loads(path.read_text()).get("pid") == pid:
-                return path.name.removesuffix(".lock")
-    raise LookupError(f"no sandbox instance of process {pid}")
 
 
 @needs_network

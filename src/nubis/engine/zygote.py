@@ -7,12 +7,17 @@ needed. The zygote also reports every child's exit status; `on_exit(pid, status)
 them. If the zygote dies, pending forks fail with ServiceException and the next `fork()`
 starts a new zygote (environments already forked keep running: the engine holds their
 pidfds).
+
+A zygote dies with the server: it is started with a parent-death signal (SIGKILL), so a
+`kill -9` of the server leaves no zygote behind (its environments then end by themselves
+when their Runtime API is gone, or, if frozen, by the next server's sweep).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import ctypes
 import json
 import logging
 import os
@@ -30,6 +35,20 @@ ZYGOTE_PATH = Path(__file__).resolve().parent.parent / "runtimes" / "python" / "
 _START_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 5.0
 _MAX_MESSAGE = 1 << 16
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _dies_with(parent: int) -> Callable[[], None]:
+    """A preexec_fn: SIGKILL this child when `parent` dies (the kernel sends it when the
+    thread that forked it exits: the event loop's, which outlives every zygote)."""
+
+    def preexec() -> None:
+        _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # it died before the prctl: nobody would signal us
+            os._exit(1)
+
+    return preexec
 
 
 class ForkChannel:
@@ -183,6 +202,7 @@ class Zygote(ForkChannel):
                     stdout=asyncio.subprocess.DEVNULL,
                     cwd="/",
                     env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")},
+                    preexec_fn=_dies_with(os.getpid()),
                 )
             except BaseException:
                 ours.close()
