@@ -27,6 +27,7 @@ and errors, with the model's code, status and fault for modeled errors:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
@@ -137,11 +138,18 @@ class QueryCodec:
 
 
 def _form(request: WireRequest) -> _Form:
+    return _form_of(request.query, request.body)
+
+
+# `operation` and then `parse` read the same request: the second reading is a cache hit.
+# Keyed by value (the form is immutable once built), so threads may share it.
+@functools.lru_cache(maxsize=8)  # a few bodies in flight; bounds the memory held
+def _form_of(query: str, raw: bytes) -> _Form:
     try:
-        body = request.body.decode()
+        body = raw.decode()
     except UnicodeDecodeError as exc:
         raise err.MalformedQueryString(err.with_detail(err.MSG_MALFORMED_QUERY, str(exc))) from exc
-    pairs = parse_qsl(request.query, keep_blank_values=True)
+    pairs = parse_qsl(query, keep_blank_values=True)
     pairs += parse_qsl(body, keep_blank_values=True)
     return _Form(pairs)
 
