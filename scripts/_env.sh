@@ -1,5 +1,8 @@
 # Sourced by the scripts: make sure .venv exists and holds the project at its current
-# dependencies (re-installed whenever pyproject.toml changes).
+# dependencies (re-installed whenever pyproject.toml changes). `source _env.sh` installs
+# the runtime dependencies only (what `nubis serve` needs); `source _env.sh dev` also the
+# development tools (pytest, mypy, ruff, awscli, ...). Each has its own stamp, so serving
+# never waits for the development tools.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -16,9 +19,17 @@ pick_python() {
 if [ ! -x "$VENV/bin/python" ]; then
     "$(pick_python)" -m venv "$VENV"
 fi
-STAMP="$VENV/.nubis-installed"
-if [ ! -f "$STAMP" ] || [ "$ROOT/pyproject.toml" -nt "$STAMP" ]; then
-    "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[dev]"
-    touch "$STAMP"
+_nubis_install() {  # $1: stamp file, $2: pip requirement
+    if [ ! -f "$1" ] || [ "$ROOT/pyproject.toml" -nt "$1" ]; then
+        echo "nubis: installing $2 into $VENV" >&2
+        "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -e "$2"
+        touch "$1"
+    fi
+}
+if [ "${1:-}" = dev ]; then
+    _nubis_install "$VENV/.nubis-installed-dev" "$ROOT[dev]"
+    # [dev] includes the runtime dependencies: their stamp is fresh too.
+    [ "$VENV/.nubis-installed" -nt "$ROOT/pyproject.toml" ] || touch "$VENV/.nubis-installed"
+else
+    _nubis_install "$VENV/.nubis-installed" "$ROOT"
 fi
