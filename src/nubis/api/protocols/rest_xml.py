@@ -316,7 +316,10 @@ def _body(shape: Shape, body: bytes) -> dict[str, Any]:
         if member.type_name == "blob":
             return {payload: bytes(body)} if body else {}
         if member.type_name == "string":
-            return {payload: body.decode("utf-8", "replace")} if body else {}
+            try:
+                return {payload: body.decode()} if body else {}
+            except UnicodeDecodeError as exc:
+                raise err.InvalidArgument(f"the {payload} body is not UTF-8: {exc}") from exc
         if not body.strip():
             return {}
         return {payload: _xml(lambda root: from_xml(member, root), body)}

@@ -146,6 +146,8 @@ def test_requests_it_cannot_read() -> None:
         _request("PutMetricData", ["not", "a", "map"]),
         _request("PutMetricData", {"Namespace": 7}),
         _request("PutMetricData", {"MetricData": [{"Timestamp": "yesterday"}]}),
+        # nested past cbor2's container limit (400): refused, not a RecursionError
+        WireRequest("POST", PATH + "PutMetricData", "", HEADERS, b"\x81" * 100_000 + b"\x00"),
     ):
         error = _error_of(request)
         assert (error["status"], error["Code"]) == (400, "SerializationException")

@@ -146,6 +146,11 @@ def test_malformed_and_dtd_bodies() -> None:
         assert (error["status"], error["Code"]) == (400, "MalformedXML")
 
 
+def test_text_payload_that_is_not_utf8() -> None:
+    error = _error(WireRequest("PUT", "/b", "policy", {}, b"{\xff}"))
+    assert (error["status"], error["Code"]) == (400, "InvalidArgument")
+
+
 def test_unreadable_header_and_unknown_method() -> None:
     request = WireRequest("GET", "/b/k", "", {"If-Modified-Since": "yesterday"}, b"")
     error = _error(request)
