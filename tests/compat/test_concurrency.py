@@ -129,6 +129,76 @@ def test_account_limit_keeps_100_unreserved(data_dir: Path) -> None:
         assert error_of(exc)[0] == "ResourceNotFoundException"
 
 
+def _throttle_of(client: Any, fn: str) -> tuple[str, str, int, str]:
+    """The error of a throttled invoke as boto3 parses it (code, message, status,
+    Reason). Only the response is kept: a held traceback keeps botocore's connection."""
+    try:
+        client.invoke(FunctionName=fn, Payload=b"{}")
+    except ClientError as exc:
+        r = exc.response
+        return (
+            r["Error"]["Code"],
+            r["Error"]["Message"],
+            r["ResponseMetadata"]["HTTPStatusCode"],
+            r["Reason"],
+        )
+    raise AssertionError("not throttled")
+
+
+def test_account_limit_throttles_the_unreserved_pool(data_dir: Path, tmp_path: Path) -> None:
+    """`--account-concurrency 3`: three invocations of two functions without a
+    reservation hold the whole pool, so a fourth is refused as Lambda refuses it, and an
+    async one waits in the queue (throttled, retried) until the pool has room again."""
+    running = tmp_path / "running"
+    running.mkdir()
+    later = tmp_path / "later"
+    later.mkdir()
+    release = tmp_path / "release"
+    with running_server(data_dir, "--account-concurrency", "3") as srv:
+        client = lambda_client(srv.endpoint)
+        for fn in ("a", "b"):
+            create(client, fn, BLOCKING, Timeout=60)
+        hold = json.dumps({"running": str(running), "release": str(release)}).encode()
+        errors: list[BaseException] = []
+
+        def call(fn: str) -> None:
+            own = lambda_client(srv.endpoint)
+            try:
+                own.invoke(FunctionName=fn, Payload=hold)
+            except BaseException as exc:  # reported below, not lost in a dying thread
+                errors.append(exc)
+            finally:
+                own.close()
+
+        threads = [threading.Thread(target=call, args=(fn,)) for fn in ("a", "a", "b")]
+        for t in threads:
+            t.start()
+        try:
+            wait_until(lambda: len(list(running.iterdir())) == 3)
+            for fn in ("a", "b"):
+                assert _throttle_of(client, fn) == (
+                    "TooManyRequestsException",
+                    "Rate Exceeded.",
+                    429,
+                    "ConcurrentInvocationLimitExceeded",
+                )
+            queued = client.invoke(
+                FunctionName="b",
+                InvocationType="Event",
+                Payload=json.dumps({"running": str(later)}).encode(),
+            )
+            assert queued["StatusCode"] == 202
+        finally:
+            release.touch()
+            for t in threads:
+                t.join(60)
+        assert errors == []
+        # The throttled event was not lost: it runs once the pool has room.
+        wait_until(lambda: len(list(later.iterdir())) == 1)
+        assert client.invoke(FunctionName="a", Payload=b"{}")["StatusCode"] == 200
+        client.close()
+
+
 def _report(tail_b64: str) -> str:
     import base64
 

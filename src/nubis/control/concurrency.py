@@ -2,7 +2,10 @@
 version or alias.
 
 Reserved concurrency is stored here and enforced by the engine (every `FunctionSpec`
-carries it; `FunctionService.forget` makes the next invocation pick up a change).
+carries it; `FunctionService.forget` makes the next invocation pick up a change). The
+account's limit, every reservation and the provisioned counts are handed to the engine's
+admission (`_sync_admission`) at start and after every change: it derives the unreserved
+pool from them and throttles functions without a reservation against it.
 Provisioned concurrency is stored here and carried out by `Engine.provision`; its progress
 (`IN_PROGRESS` → `READY`, or `FAILED` with a reason) lives in this object only, and
 `start()` provisions every stored configuration again after a restart.
@@ -36,6 +39,10 @@ from nubis.model.versions import (
 log = logging.getLogger(__name__)
 
 MSG_NO_PROVISIONED = "No Provisioned Concurrency Config found for this function"
+MSG_PROVISIONED_OVER_RESERVED = (
+    "Requested Provisioned Concurrency should not be greater than the "
+    "reservedConcurrentExecution for function"
+)
 
 
 @dataclass
@@ -53,14 +60,21 @@ class ConcurrencyService:
         self._progress: dict[tuple[str, str], _Progress] = {}
         self._keys: dict[str, dict[str, FunctionSpec]] = {}  # name -> provisioned specs
         self._tasks: set[asyncio.Task[None]] = set()
+        functions.on_deleted.append(self._function_deleted)
 
     async def start(self) -> None:
         """Provision again what was configured before a restart."""
+        self._sync_admission()
         for name in sorted({c.function_name for c in self._store.list_provisioned()}):
             try:
                 await self.apply(name)
             except Exception:
                 log.exception("provisioned concurrency of %s not restored", name)
+
+    async def _function_deleted(self, name: str) -> None:
+        # Its reservation and provisioned share return to the unreserved pool.
+        self._keys.pop(name, None)
+        self._sync_admission()
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -81,6 +95,7 @@ class ConcurrencyService:
             )
         self._store.set_reserved(name, value)
         self._functions.forget(name)
+        self._sync_admission()
         return value
 
     def get_reserved(self, text: str) -> int | None:
@@ -91,6 +106,42 @@ class ConcurrencyService:
         name = self._functions.latest(self._functions.parse_ref(text).name).name
         self._store.set_reserved(name, None)
         self._functions.forget(name)
+        self._sync_admission()
+
+    def _sync_admission(self) -> None:
+        provisioned: dict[str, int] = {}
+        for config in self._store.list_provisioned():
+            name = config.function_name
+            provisioned[name] = provisioned.get(name, 0) + config.requested
+        self._engine.admission.set_limits(
+            self._functions.account.concurrency_limit, self._store.all_reserved(), provisioned
+        )
+
+    def _check_provisioned(self, name: str, qualifier: str, count: int) -> None:
+        """Provisioned concurrency comes out of the function's reservation, or else out of
+        the account's unreserved pool, which keeps its minimum (as Lambda checks it)."""
+        others = sum(
+            c.requested for c in self._store.list_provisioned(name) if c.qualifier != qualifier
+        )
+        reserved = self._store.reserved(name)
+        if reserved is not None:
+            if others + count > reserved:
+                raise InvalidParameterValueException(MSG_PROVISIONED_OVER_RESERVED)
+            return
+        unreserved = self._functions.account.concurrency_limit - sum(
+            self._store.all_reserved().values()
+        )
+        unreserved -= sum(
+            c.requested
+            for c in self._store.list_provisioned()
+            if c.function_name != name and self._store.reserved(c.function_name) is None
+        )
+        if unreserved - others - count < limits.UNRESERVED_MIN:
+            raise InvalidParameterValueException(
+                "Specified ConcurrentExecutions for function decreases account's "
+                f"UnreservedConcurrentExecution below its minimum value of "
+                f"[{limits.UNRESERVED_MIN}]."
+            )
 
     # ----------------------------------------------------------------- provisioned
     def _target(self, text: str, qualifier: str) -> tuple[str, str]:
@@ -113,6 +164,7 @@ class ConcurrencyService:
 
     async def put_provisioned(self, text: str, qualifier: str, count: int) -> dict[str, Any]:
         name, q = self._target(text, qualifier)
+        self._check_provisioned(name, q, count)
         config = ProvisionedConfig(name, q, count, lambda_timestamp(self._clock.time()))
         self._store.put_provisioned(config)
         self._progress[(name, q)] = _Progress()
@@ -175,6 +227,7 @@ class ConcurrencyService:
             if key not in targets:
                 await self._engine.provision(spec, 0)
         self._keys[name] = {key: spec for key, (spec, _, _) in targets.items()}
+        self._sync_admission()
         for spec, count, qualifiers in targets.values():
             for q in qualifiers:
                 self._progress.setdefault((name, q), _Progress())

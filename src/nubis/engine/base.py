@@ -11,6 +11,10 @@ Contract:
   function (counted across all its specs, i.e. versions, by function name) when that is
   set; one more raises `TooManyRequestsException` (Reason
   `ReservedFunctionConcurrentInvocationLimitExceeded`) before anything starts.
+- `invoke` also admits functions without a reservation only while the account's
+  unreserved pool has room, as `admission` (`nubis.engine.admission`) counts it; one
+  more raises `TooManyRequestsException` (Reason `ConcurrentInvocationLimitExceeded`).
+  Control keeps `admission`'s limits current (`Admission.set_limits`).
 - `retire(function_name, keep_key, keep_keys=())` stops every environment of that
   function whose spec key is neither `keep_key` nor in `keep_keys` once its current
   invocation (if any) ends, and forgets provisioning of those keys; `keep_key=None` and
@@ -33,10 +37,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Protocol
 
+from nubis.engine.admission import Admission
 from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
 
 
 class Engine(Protocol):
+    admission: Admission
+
     async def start(self) -> None:
         """Start zygotes and background tasks (idle reaping). Called once."""
 

@@ -12,11 +12,12 @@ environment. An environment is in the pool from the moment its launch begins unt
 destroyed exactly once. Busy environments are never destroyed by retire or the reaper;
 they are checked when their invocation ends (`_release`).
 
-Concurrency: `_in_flight` counts invocations per function name from admission to return
-(also while a cold start runs), so a reserved limit holds however many environments
-exist. Provisioned environments (`_provisioned_ids`) are ordinary pool members that the
-reaper and the cap's eviction skip; `_targets` says how many each spec key should have,
-and the reaper's loop starts replacements for any that died.
+Concurrency: `admission` (see `nubis.engine.admission`) counts invocations per function
+name from admission to return (also while a cold start runs), so reserved and account
+limits hold however many environments exist. Provisioned environments
+(`_provisioned_ids`) are ordinary pool members that the reaper and the cap's eviction
+skip; `_targets` says how many each spec key should have, and the reaper's loop starts
+replacements for any that died.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 
 from nubis.engine import runtime_api_constants as C
 from nubis.engine import runtimes as runtime_discovery
+from nubis.engine.admission import Admission, LocalAdmission
 from nubis.engine.blanks import Blanks
 from nubis.engine.environment import Environment
 from nubis.engine.pool import Pool
@@ -39,7 +41,7 @@ from nubis.engine.zygote import Zygote
 from nubis.model.clock import Clock, SystemClock
 from nubis.model.errors import (
     MSG_RATE_EXCEEDED,
-    REASON_RESERVED_LIMIT,
+    REASON_ACCOUNT_LIMIT,
     InvalidParameterValueException,
     ServiceException,
     TooManyRequestsException,
@@ -65,7 +67,10 @@ class LocalEngine:
         sandbox: Sandbox | None = None,
         region: str = "us-east-1",
         api_endpoint: str | None = None,
+        admission: Admission | None = None,
     ) -> None:
+        # Control sets its limits (account, reservations, provisioned) from the store.
+        self.admission: Admission = admission or LocalAdmission()
         self._settings = settings
         self._logs = logs
         self._clock: Clock = clock or SystemClock()
@@ -78,7 +83,6 @@ class LocalEngine:
         self._by_pid: dict[int, Environment] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # destroys running in the background
         self._reaper: asyncio.Task[None] | None = None
-        self._in_flight: dict[str, int] = {}  # function name -> invocations admitted
         self._targets: dict[str, tuple[FunctionSpec, int]] = {}  # key -> provisioned count
         self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
         self._snapshots = Snapshots(self._make_snapshot, self._restore_spare)  # SnapStart
@@ -157,12 +161,11 @@ class LocalEngine:
         if self._closed or not self._started:
             raise ServiceException("The execution engine is not running.")
         name = spec.function_name
-        running = self._in_flight.get(name, 0)
-        if spec.reserved_concurrency is not None and running >= spec.reserved_concurrency:
-            raise TooManyRequestsException(MSG_RATE_EXCEEDED, Reason=REASON_RESERVED_LIMIT)
-        # Counted before the first await, released in `finally`: no window in which more
-        # than the limit are admitted.
-        self._in_flight[name] = running + 1
+        # Counted before the first suspension (the local admission never suspends),
+        # released in `finally`: no window in which more than the limit are admitted.
+        reason = await self.admission.try_acquire(name, spec.reserved_concurrency)
+        if reason is not None:
+            raise TooManyRequestsException(MSG_RATE_EXCEEDED, Reason=reason)
         try:
             env = self._pool.take_idle(spec)
             failed_init = None
@@ -179,11 +182,7 @@ class LocalEngine:
                 env.busy = False
                 self._release(env)
         finally:
-            left = self._in_flight[name] - 1
-            if left:
-                self._in_flight[name] = left
-            else:
-                del self._in_flight[name]
+            self.admission.release(name)
 
     def _zygote_for(self, runtime: str) -> Zygote | None:
         if runtime in self._zygotes:
@@ -276,9 +275,7 @@ class LocalEngine:
             # Idle environments of other functions make room; busy ones never do.
             victim = self._least_recently_used_on_demand()
             if victim is None:
-                raise TooManyRequestsException(
-                    "Rate Exceeded.", Reason="ConcurrentInvocationLimitExceeded"
-                )
+                raise TooManyRequestsException(MSG_RATE_EXCEEDED, Reason=REASON_ACCOUNT_LIMIT)
             await self._discard(victim)
 
     # --- SnapStart
