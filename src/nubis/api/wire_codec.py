@@ -34,7 +34,7 @@ def from_string(member: Member, raw: str, where: str) -> Any:
                 return json.loads(base64.b64decode(raw))
             return raw
         if kind in ("integer", "long"):
-            return int(raw)
+            return _ranged(member.node, int(raw))
         if kind in ("float", "double"):
             return float(raw)
         if kind == "boolean":
@@ -75,10 +75,10 @@ def from_json(node: Node, value: Any) -> Any:
         if not isinstance(value, dict) or node.value is None:
             raise _bad(f"expected an object for {node.name}")
         inner = node.value
-        return {k: None if v is None else from_json(inner, v) for k, v in value.items()}
+        return {_text(k): None if v is None else from_json(inner, v) for k, v in value.items()}
     if kind == "string":
         if isinstance(value, str):
-            return value
+            return _text(value)
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, int | float):  # Jackson coerces scalars to String
@@ -88,19 +88,22 @@ def from_json(node: Node, value: Any) -> Any:
         if isinstance(value, bool):
             raise _bad(f"expected a number for {node.name}")
         if isinstance(value, int):
-            return value
+            return _ranged(node, value)
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            return _ranged(node, int(value))
         if isinstance(value, str):
             try:
-                return int(value)
+                return _ranged(node, int(value))
             except ValueError:
                 pass
-        raise _bad(f"expected an integer for {node.name}, got {value!r}")
+        raise _bad(f"expected an integer for {node.name}, got {_short(value)}")
     if kind in ("float", "double"):
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        raise _bad(f"expected a number for {node.name}, got {value!r}")
+            try:
+                return float(value)
+            except OverflowError:  # an integer literal of hundreds of digits
+                raise _bad(f"Numeric value out of range of {kind}") from None
+        raise _bad(f"expected a number for {node.name}, got {_short(value)}")
     if kind == "boolean":
         if isinstance(value, bool):
             return value
@@ -184,6 +187,33 @@ def format_timestamp(value: datetime, fmt: str) -> str | int | float:
     if fmt == "rfc822":
         return format_datetime(value.astimezone(UTC), usegmt=True)
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+# The Java types Lambda and SQS read these shapes into.
+_RANGES = {"integer": (-(2**31), 2**31 - 1), "long": (-(2**63), 2**63 - 1)}
+
+
+def _ranged(node: Node, value: int) -> int:
+    low, high = _RANGES.get(node.type, (value, value))
+    if not low <= value <= high:
+        java = "int" if node.type == "integer" else "long"
+        raise _bad(f"Numeric value ({_short(value)}) out of range of {java} ({low} - {high})")
+    return value
+
+
+def _text(value: str) -> str:
+    """A JSON string as the service holds it: a lone UTF-16 surrogate (`"\\ud800"` is valid
+    JSON) has no UTF-8 form, so nothing downstream could store or send it."""
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        raise _bad(f"Invalid UTF-16 surrogate in a string (position {exc.start})") from None
+    return value
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 64 else text[:61] + "..."
 
 
 def _bad(detail: str) -> InvalidRequestContentException:

@@ -47,6 +47,8 @@ def _parse(account: AccountLike, arn: str) -> tuple[str, int] | None:
     m = _LAYER_ARN.match(arn)
     if m is None or m["version"] is None or m["account"] != account.account_id:
         return None
+    if len(m["version"]) > 18:  # past a 64-bit integer: no such version can exist
+        return None
     return m["name"], int(m["version"])
 
 

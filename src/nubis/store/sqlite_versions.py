@@ -61,10 +61,11 @@ class SqliteVersionStore(SqliteDb):
         return published
 
     def get_version(self, name: str, version: str) -> FunctionConfig | None:
-        if not version.isdigit():
+        number = _number(version)
+        if number is None:
             return None
         row = self._db.execute(
-            "SELECT config FROM versions WHERE name = ? AND version = ?", (name, int(version))
+            "SELECT config FROM versions WHERE name = ? AND version = ?", (name, number)
         ).fetchone()
         return None if row is None else FunctionConfig.from_json(json.loads(row[0]))
 
@@ -82,10 +83,11 @@ class SqliteVersionStore(SqliteDb):
         return None if row is None else FunctionConfig.from_json(json.loads(row[0]))
 
     def delete_version(self, name: str, version: str) -> bool:
-        if not version.isdigit():
+        number = _number(version)
+        if number is None:
             return False
         cur = self._db.execute(
-            "DELETE FROM versions WHERE name = ? AND version = ?", (name, int(version))
+            "DELETE FROM versions WHERE name = ? AND version = ?", (name, number)
         )
         return cur.rowcount == 1
 
@@ -139,3 +141,11 @@ class SqliteVersionStore(SqliteDb):
             db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
+
+
+def _number(version: str) -> int | None:
+    """A version qualifier as the integer SQLite holds; None if it cannot name a version
+    (not digits, or past SQLite's 64-bit integers, which would raise OverflowError)."""
+    if not version.isdigit() or not version.isascii() or len(version) > 18:
+        return None
+    return int(version)
