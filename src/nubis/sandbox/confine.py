@@ -192,6 +192,8 @@ def _bind(root: str, src: str, dst: str, mode: str) -> None:
         _mkdirs(os.path.dirname(target))
         if not os.path.exists(target):
             os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+    if mode == "ro" and src != dst and _overlay_bind(root, src, target):
+        return
     mount(src, target, None, MS_BIND | MS_REC)
     flags = MS_REMOUNT | MS_BIND | MS_NOSUID
     if mode == "ro":
@@ -199,6 +201,43 @@ def _bind(root: str, src: str, dst: str, mode: str) -> None:
     elif mode == "rw":
         flags |= MS_NODEV
     mount(None, target, None, flags)
+
+
+def _overlay_bind(root: str, src: str, target: str) -> bool:
+    """`src` read-only at `target` without naming `src` in the environment's mountinfo.
+
+    A bind mount's `root` field is its path inside the source file system (the host's
+    layout: the data dir, the virtualenv, ...). A read-only overlay whose layers are given
+    as /proc/self/fd/N is a file system of its own: root "/", options naming only fds. The
+    second (empty) layer is the mount point itself (an overlay needs two layers without an
+    upper one). A file is bound out of an overlay of its directory, mounted on a staging
+    directory and detached at once. False where the kernel has no overlay file system."""
+    is_dir = os.path.isdir(src)
+    point = target if is_dir else root + "/.nubis-stage"
+    if not is_dir:
+        _mkdirs(point)
+    fds = [
+        os.open(p, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        for p in (src if is_dir else os.path.dirname(src), point)
+    ]
+    try:
+        layers = ":".join(f"/proc/self/fd/{fd}" for fd in fds)
+        flags = MS_RDONLY | MS_NOSUID | MS_NODEV
+        try:
+            mount("overlay", point, "overlay", flags, f"lowerdir={layers}")
+        except OSError:
+            return False
+    finally:
+        for fd in fds:
+            os.close(fd)
+    if not is_dir:
+        try:
+            mount(f"{point}/{os.path.basename(src)}", target, None, MS_BIND)
+            mount(None, target, None, MS_REMOUNT | MS_BIND | flags)
+        finally:
+            _check(_libc.umount2(point.encode(), MNT_DETACH), "umount staging")
+            os.rmdir(point)
+    return True
 
 
 def _build_root(plan: dict[str, Any], extra_ro: list[str]) -> None:
