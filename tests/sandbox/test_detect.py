@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +51,25 @@ def test_off_never_probes(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(detect, "probe", fail)
     assert isinstance(detect.choose("off"), ProcessSandbox)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or sys.platform != "linux", reason="needs root on Linux")
+def test_doctor_names_what_is_missing_and_the_command_that_fixes_it(tmp_path: Path) -> None:
+    # A PATH with every tool but mkfs.ext4 (and never `nft`: the network needs no binary).
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("mount", "umount", "losetup", "ip"):
+        if (found := shutil.which(tool)) is not None:
+            (bin_dir / tool).symlink_to(found)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "nubis"), "doctor"],
+        env={**os.environ, "PATH": str(bin_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    lines = {line.split()[1]: line for line in done.stdout.splitlines() if line[:3].strip()}
+    assert "missing: mkfs.ext4; fix: apt-get install -y e2fsprogs" in lines["tmp"], done.stdout
+    assert lines["network"].startswith("ok "), done.stdout
+    assert "nft" not in lines["network"].replace("no nft binary", "")
+    assert done.returncode == 1

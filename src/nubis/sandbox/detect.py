@@ -98,7 +98,12 @@ def _cgroups() -> Check:
     if have == set(CgroupV1.CONTROLLERS):
         return Check("cgroups", True, "v1 (memory, cpu, pids, freezer)")
     missing = sorted(set(CgroupV1.CONTROLLERS) - have)
-    return Check("cgroups", False, f"no cgroup v2 controllers; v1 lacks {', '.join(missing)}")
+    return Check(
+        "cgroups",
+        False,
+        f"no cgroup v2 controllers; v1 lacks {', '.join(missing)}; fix: mount them "
+        "(systemd does at boot; in a container: --privileged --cgroupns=host)",
+    )
 
 
 def _apt(*packages: str) -> str:
