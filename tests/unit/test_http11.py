@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from nubis.http11 import HttpServer, Request, Response
+from nubis.http11 import HttpLimits, HttpServer, Request, Response
 
 
 async def _echo(request: Request) -> Response:
@@ -138,5 +138,65 @@ def test_hold_pipelined_sends_an_answer_with_the_next_one() -> None:
         # answer to /slow; otherwise it leaves at once, alone.
         assert await answers_in_first_read(hold=True) == 2
         assert await answers_in_first_read(hold=False) == 1
+
+    asyncio.run(main())
+
+
+def test_pipelined_bodies_are_bounded_per_connection() -> None:
+    """A client pipelining large bodies behind a slow request is read only until about
+    two bodies' worth (plus one read) waits; then reading pauses until it is answered."""
+    max_body, body = 100_000, b"x" * 90_000
+    release = asyncio.Event()
+
+    async def handler(request: Request) -> Response:
+        await release.wait()
+        return Response(200, {}, b"ok")
+
+    async def main() -> None:
+        server = HttpServer(handler, max_body=max_body)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        await server.listen(sock)
+        try:
+            reader, writer = await asyncio.open_connection(*sock.getsockname()[:2])
+            head = b"POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body)
+            writer.write((head + body) * 20)
+            for _ in range(1000):  # the server reads what it will, then pauses
+                if any(c._reading_paused for c in server.connections):
+                    break
+                await asyncio.sleep(0.01)
+            [conn] = server.connections
+            assert conn._queued_bytes <= 2 * max_body + 256 * 1024
+            release.set()
+            got = b""
+            while got.count(b"HTTP/1.1 200 OK") < 20:
+                got += await asyncio.wait_for(reader.read(65536), 5)
+            writer.close()
+            await writer.wait_closed()
+        finally:
+            await server.close()
+
+    asyncio.run(main())
+
+
+def test_head_limits_and_timeouts_are_per_server() -> None:
+    async def main() -> None:
+        limits = HttpLimits(max_request_line=100, max_header=50, header_timeout_s=0.2)
+        server = HttpServer(_echo, max_body=10, limits=limits)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(8)
+        port = sock.getsockname()[1]
+        await server.listen(sock)
+        try:
+            long_line = b"GET /" + b"a" * 200 + b" HTTP/1.1\r\n\r\n"
+            assert (await _exchange(port, long_line, 1)).startswith(b"HTTP/1.1 414 ")
+            big_field = b"GET / HTTP/1.1\r\nX: " + b"a" * 60 + b"\r\n\r\n"
+            assert (await _exchange(port, big_field, 1)).startswith(b"HTTP/1.1 431 ")
+            slow = b"GET / HTTP/1.1\r\nHost: x\r\n"
+            assert (await _exchange(port, slow, 1)).startswith(b"HTTP/1.1 408 ")
+        finally:
+            await server.close()
 
     asyncio.run(main())
