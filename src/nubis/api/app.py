@@ -29,9 +29,11 @@ from nubis.model.errors import (
     RequestTooLargeException,
     ResourceNotFoundException,
     ServiceException,
+    StorageFullException,
     UnknownOperationException,
 )
 from nubis.observe.base import LogSink
+from nubis.store.full import storage_full
 
 log = logging.getLogger(__name__)
 
@@ -162,11 +164,22 @@ class LambdaApi:
             wire = self._wire.serialize_error(
                 InvalidRequestContentException(constants.MSG_TOO_DEEP), request_id
             )
-        except Exception:
-            log.exception("internal error in %s (request %s)", operation, request_id)
-            wire = self._wire.serialize_error(ServiceException(MSG_INTERNAL), request_id)
+        except Exception as exc:
+            wire = self._wire.serialize_error(
+                self._unexpected(exc, operation, request_id), request_id
+            )
         wire.headers[constants.REQUEST_ID_HEADER] = request_id
         return _response(wire)
+
+    @staticmethod
+    def _unexpected(exc: Exception, operation: str, request_id: str) -> ServiceException:
+        """An exception no part mapped: a full data volume (a log write, say) says so;
+        anything else is logged as ours."""
+        if storage_full(exc):
+            log.error("no space left on the data volume (%s, request %s)", operation, request_id)
+            return StorageFullException()
+        log.exception("internal error in %s (request %s)", operation, request_id)
+        return ServiceException(MSG_INTERNAL)
 
     async def _target(self, request: Request, target: str, request_id: str) -> Response:
         prefix, _, operation = target.rpartition(".")

@@ -18,8 +18,10 @@ from nubis.api.wire_json import JsonService
 from nubis.control import queue_rules as rules
 from nubis.control.queues import QueueService, SendRequest, SendResult
 from nubis.model.errors import (
+    MSG_STORAGE_FULL,
     InvalidRequestContentException,
     NubisError,
+    ServiceException,
     UnknownOperationException,
     ValidationException,
 )
@@ -28,6 +30,7 @@ from nubis.model.queue_errors import (
     QueueError,
     ReceiptHandleIsInvalid,
 )
+from nubis.store.full import storage_full
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +144,16 @@ class SqsApi:
             wire = self._wire.serialize_error(
                 400, "UnknownOperationException", exc.message, "InvalidAction"
             )
-        except Exception:
-            log.exception("internal error in SQS %s (request %s)", operation, request_id)
+        except Exception as exc:
+            message = "An internal error occurred; see the server log."
+            if isinstance(exc, ServiceException) or storage_full(exc):
+                log.error("SQS %s failed (request %s): %s", operation, request_id, exc)
+                message = exc.message if isinstance(exc, ServiceException) else MSG_STORAGE_FULL
+            else:
+                log.exception("internal error in SQS %s (request %s)", operation, request_id)
+            # SQS's own 5xx: InternalFailure, of the Receiver kind (clients retry it).
             wire = self._wire.serialize_error(
-                500,
-                "InternalFailure",
-                "An internal error occurred; see the server log.",
-                "InternalFailure",
-                "Receiver",
+                500, "InternalFailure", message, "InternalFailure", "Receiver"
             )
         wire.headers[constants.REQUEST_ID_HEADER] = request_id
         return wire

@@ -2,6 +2,8 @@
 
     NubisError                              (wire name, HTTP status, "Type")
     ├── ServiceException                    500 Service
+    │   └── StorageFullException            500 Service  (data volume full; wire name
+    │                                                     ServiceException, as Lambda's)
     ├── ResourceNotFoundException           404 User
     ├── ProvisionedConcurrencyConfigNotFoundException  404 User
     ├── ResourceConflictException           409 User
@@ -46,6 +48,21 @@ class ServiceException(NubisError):
     wire_type = "ServiceException"
     status = 500
     fault = "Service"
+
+
+class StorageFullException(ServiceException):
+    """The data volume has no space (ENOSPC, EDQUOT, SQLite's SQLITE_FULL): nothing of
+    the request was stored. Lambda has no error of its own for this; its 5xx is
+    ServiceException, so that is the wire name (SQS renders it as InternalFailure)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or MSG_STORAGE_FULL)
+
+
+MSG_STORAGE_FULL = (
+    "Nubis could not store the request: no space left on the data volume. "
+    "Free space on it and retry."
+)
 
 
 class ResourceNotFoundException(NubisError):

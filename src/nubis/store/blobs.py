@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from nubis.store import package_zip
+from nubis.model.errors import StorageFullException
+from nubis.store import full, package_zip
 
 
 class FileBlobStore:
@@ -37,16 +39,17 @@ class FileBlobStore:
         final = self._blobs / f"{digest}.zip"
         if not final.exists():
             _verify(data)
-            fd, tmp = tempfile.mkstemp(dir=self._blobs, prefix=".tmp-")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, final)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            with _mapped():
+                fd, tmp = tempfile.mkstemp(dir=self._blobs, prefix=".tmp-")
+                try:
+                    with os.fdopen(fd, "wb") as f:
+                        f.write(data)
+                        f.flush()
+                        os.fsync(f.fileno())
+                    os.replace(tmp, final)
+                except BaseException:
+                    Path(tmp).unlink(missing_ok=True)
+                    raise
         return digest
 
     def path(self, sha256: str) -> Path:
@@ -67,6 +70,10 @@ class FileBlobStore:
         """
         if final.is_dir():
             return final
+        with _mapped():
+            return self._extract_new(final, sha256s)
+
+    def _extract_new(self, final: Path, sha256s: Sequence[str]) -> Path:
         tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=".tmp-"))
         try:
             root_fd = os.open(tmp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
@@ -96,6 +103,17 @@ class FileBlobStore:
 
     def close(self) -> None:
         pass
+
+
+@contextlib.contextmanager
+def _mapped() -> Iterator[None]:
+    """A full volume (ENOSPC, EDQUOT) leaves as StorageFullException."""
+    try:
+        yield
+    except OSError as exc:
+        if full.storage_full(exc):
+            raise StorageFullException() from exc
+        raise
 
 
 def _verify(data: bytes) -> None:

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from nubis.model.function import FunctionConfig
+from nubis.store import full
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS functions (
@@ -26,9 +27,7 @@ class SqliteFunctionStore:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False
-        )
+        self._conn: sqlite3.Connection | None = full.connect(path)  # maps a full disk
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)

@@ -6,6 +6,8 @@ import sqlite3
 from pathlib import Path
 from typing import ClassVar
 
+from nubis.store import full
+
 
 class SqliteDb:
     """Opens `path` in WAL mode with the subclass's `schema` applied; used from the event
@@ -19,9 +21,7 @@ class SqliteDb:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn: sqlite3.Connection | None = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False
-        )
+        self._conn: sqlite3.Connection | None = full.connect(path)  # maps a full disk
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(self.schema)

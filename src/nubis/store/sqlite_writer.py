@@ -30,6 +30,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from nubis.store import full
+
 T = TypeVar("T")
 
 _BATCH_MAX = 512
@@ -82,7 +84,7 @@ class SqliteWriter:
     # ------------------------------------------------------------ writer thread
     def _main(self, schema: str, synchronous: str, ready: concurrent.futures.Future[None]) -> None:
         try:
-            conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+            conn = full.connect(self._path)  # a full disk raises StorageFullException
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(f"PRAGMA synchronous={synchronous}")
             conn.executescript(schema)
