@@ -60,6 +60,20 @@ def _parser() -> argparse.ArgumentParser:
         default=int(env("NUBIS_MAX_ENVIRONMENTS", "256")),
         help="environments across all functions (NUBIS_MAX_ENVIRONMENTS; default 256)",
     )
+    for flag, default, what in (
+        ("rate-mb", "2", "MB/s of log output kept per environment; beyond it, dropped"),
+        ("burst-mb", "8", "MB of log output an environment may write at once"),
+        ("group-max-mb", "256", "MB of logs kept per function (oldest removed first)"),
+        ("total-max-mb", "2048", "MB of logs kept in all (oldest removed first)"),
+        ("retention-days", "30", "days logs are kept"),
+    ):
+        variable = "NUBIS_LOG_" + flag.upper().replace("-", "_")
+        s.add_argument(
+            f"--log-{flag}",
+            type=float,
+            default=float(env(variable, default)),
+            help=f"{what} ({variable}; default {default})",
+        )
     s.add_argument(
         "--blank-environments",
         type=int,

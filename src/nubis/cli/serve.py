@@ -35,7 +35,7 @@ from nubis.events.destinations import Destinations
 from nubis.http11 import HttpLimits
 from nubis.model.async_config import AsyncSettings
 from nubis.model.clock import SystemClock
-from nubis.model.settings import ApiHttpSettings, EngineSettings, ServerSettings
+from nubis.model.settings import ApiHttpSettings, EngineSettings, LogSettings, ServerSettings
 from nubis.observe.files import FileLogSink
 from nubis.sandbox import detect
 from nubis.store.blobs import FileBlobStore
@@ -66,6 +66,13 @@ def settings_from(args: argparse.Namespace) -> ServerSettings:
             max_environments=args.max_environments,
             blank_environments=args.blank_environments,
             isolation=args.isolation,
+            logs=LogSettings(
+                rate_bytes_s=int(args.log_rate_mb * 1024 * 1024),
+                burst_bytes=int(args.log_burst_mb * 1024 * 1024),
+                group_max_bytes=int(args.log_group_max_mb * 1024 * 1024),
+                total_max_bytes=int(args.log_total_max_mb * 1024 * 1024),
+                retention_days=args.log_retention_days,
+            ),
         ),
         drain_timeout_s=args.drain_timeout,
         http=ApiHttpSettings(
@@ -133,7 +140,7 @@ async def serve(
             raise StartupError(str(exc)) from None
         stack.callback(lock.release)
         _check_port(settings)
-        logs = FileLogSink(data / "logs")
+        logs = FileLogSink(data / "logs", settings.engine.logs)
         stack.callback(logs.close)
         functions_db = SqliteFunctionStore(data / "nubis.db")
         stack.callback(functions_db.close)

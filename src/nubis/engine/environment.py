@@ -6,9 +6,13 @@ at a time → `destroy()` exactly once (idempotent). The pool decides when; this
 only makes each step leave nothing behind when it fails.
 
 Logs: the runtime's stdout and stderr are one pipe, read on the event loop as data
-arrives and appended to the environment's stream. When a result arrives the pipe is
-drained synchronously *before* END/REPORT are written: the bootstrap flushes before it
-posts, so everything the function printed is in the pipe by then and lands before END.
+arrives and appended to the environment's stream, through a `LogLimiter` (lines cut at
+the event size limit, a token bucket; see nubis/engine/log_limit.py). While the bucket
+is empty the pipe is not read at all for a while (`_pause_log`): a flooding function then
+blocks in write(), and costs the event loop one wake-up per pause, not one per chunk.
+When a result arrives the pipe is drained synchronously *before* END/REPORT are
+written: the bootstrap flushes before it posts, so everything the function printed is in
+the pipe by then and lands before END.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import asyncio
 import codecs
 import collections
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -29,12 +34,14 @@ from typing import TYPE_CHECKING, Any
 from nubis.engine import logs
 from nubis.engine import runtime_api_constants as C
 from nubis.engine.blanks import Blank
+from nubis.engine.log_limit import LogLimiter
 from nubis.engine.process import EnvProcess, pid_of
 from nubis.engine.runtime_api import Invocation, Reply, RuntimeApiServer
 from nubis.engine.zygote import Zygote, claim
 from nubis.model.clock import Clock
 from nubis.model.errors import ServiceException
 from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
+from nubis.model.settings import LogSettings
 from nubis.observe.base import LogSink
 from nubis.sandbox.base import EnvironmentLimits, Sandbox
 
@@ -51,7 +58,8 @@ TAIL_KEEP_CHARS = 64 * 1024  # the API layer sends the last 4 KB; keep some more
 _TIMED_OUT = Reply(b"", C.ERR_TIMEOUT)
 _EXITED = Reply(b"", C.ERR_EXIT)
 
-_LOG_READ = 65536
+_PIPE_SIZE = 1024 * 1024  # one wake-up takes this much off a flooding function
+_FINAL_DRAIN_MAX = 4 * _PIPE_SIZE  # before END: all a finished handler left, not a flood
 
 
 class Environment:
@@ -61,6 +69,7 @@ class Environment:
         sink: LogSink,
         clock: Clock,
         on_dead: Callable[[Environment], None],
+        log_settings: LogSettings | None = None,
     ) -> None:
         self.env_id = uuid.uuid4().hex
         self.spec = spec
@@ -78,6 +87,11 @@ class Environment:
         self._on_dead = on_dead
         self._api = RuntimeApiServer()
         self._log_fd: int | None = None
+        ls = log_settings or LogSettings()
+        self._limiter = LogLimiter(ls.rate_bytes_s, ls.burst_bytes, ls.line_max_bytes)
+        # A read never holds more than one line's limit: see LogLimiter._cut_lines.
+        self._log_read = min(_PIPE_SIZE, ls.line_max_bytes)
+        self._log_paused: asyncio.TimerHandle | None = None
         self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
         self._tail: collections.deque[str] | None = None
         self._tail_chars = 0
@@ -332,6 +346,7 @@ class Environment:
         else:
             result = await self._run(request)
         duration_ms = (time.perf_counter() - started) * 1000
+        self._emit_dropped()
         self._emit(logs.end_line(rid))
         max_memory = self._max_memory_mb or self._peak_memory_mb()
         self._emit(
@@ -441,29 +456,61 @@ class Environment:
         """The log pipe: its read end is watched from here on; returns the write end,
         which the caller passes on to the environment and closes."""
         read_fd, write_fd = os.pipe()
+        with contextlib.suppress(OSError):  # fewer wake-ups per MB; the default works too
+            fcntl.fcntl(read_fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
         self._log_fd = read_fd
         os.set_blocking(read_fd, False)
         asyncio.get_running_loop().add_reader(read_fd, self._on_log_readable)
         return write_fd
 
     def _on_log_readable(self) -> None:
-        self._drain_logs()
+        self._drain_logs(final=False)
 
-    def _drain_logs(self) -> None:
+    def _drain_logs(self, final: bool = True) -> None:
+        """Read what the pipe holds. `final` (a result or an exit is being reported):
+        up to `_FINAL_DRAIN_MAX` whatever the bucket says, so that what the handler
+        printed lands before END; otherwise until the bucket runs dry."""
         fd = self._log_fd
-        if fd is None:
-            return
-        while True:
+        budget = _FINAL_DRAIN_MAX
+        while fd is not None and budget > 0:
             try:
-                data = os.read(fd, _LOG_READ)
+                data = os.read(fd, self._log_read)
             except BlockingIOError:
                 return
             if not data:  # end of file: every writer is gone
                 self._close_log()
                 return
-            self._emit(self._decoder.decode(data))
+            budget -= len(data)
+            kept = self._limiter.admit(data)
+            if kept:
+                self._emit_dropped()  # the gap is reported where it was
+                self._emit(self._decoder.decode(kept))
+            if not final and self._limiter.wait_s() > 0:
+                self._pause_log()
+                return
+
+    def _pause_log(self) -> None:
+        if self._log_fd is None or self._log_paused is not None:
+            return
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(self._log_fd)
+        self._log_paused = loop.call_later(self._limiter.wait_s(), self._resume_log)
+
+    def _resume_log(self) -> None:
+        self._log_paused = None
+        if self._log_fd is not None:
+            asyncio.get_running_loop().add_reader(self._log_fd, self._on_log_readable)
+            self._drain_logs(final=False)
+
+    def _emit_dropped(self) -> None:
+        marker = self._limiter.dropped_marker()
+        if marker is not None:
+            self._emit(marker)
 
     def _close_log(self) -> None:
+        if self._log_paused is not None:
+            self._log_paused.cancel()
+            self._log_paused = None
         if self._log_fd is not None:
             asyncio.get_running_loop().remove_reader(self._log_fd)
             os.close(self._log_fd)

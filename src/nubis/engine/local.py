@@ -265,7 +265,7 @@ class LocalEngine:
     def _starting(self, spec: FunctionSpec) -> Environment:
         """A new environment of `spec` in the pool: counted, retired and destroyed like
         any, and busy (not idle, not reapable) until whoever starts it says otherwise."""
-        env = Environment(spec, self._logs, self._clock, self._on_env_dead)
+        env = Environment(spec, self._logs, self._clock, self._on_env_dead, self._settings.logs)
         self._pool.add(env)
         env.busy = True
         return env

@@ -7,6 +7,21 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    """How much function log output is kept (docs/logs.md)."""
+
+    # Per environment: a token bucket; output beyond it is dropped with a marker line.
+    rate_bytes_s: int = 2 * 1024 * 1024
+    burst_bytes: int = 8 * 1024 * 1024
+    line_max_bytes: int = 256 * 1024  # CloudWatch Logs' event size limit
+    # On disk: the oldest data goes first when a log group or all of them exceed these,
+    # and anything older than the retention.
+    group_max_bytes: int = 256 * 1024 * 1024
+    total_max_bytes: int = 2 * 1024 * 1024 * 1024
+    retention_days: float = 30.0
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     idle_timeout_s: float = 300.0  # an idle environment is reaped after this long
     max_environments: int = 256  # across all functions on this host
@@ -17,6 +32,7 @@ class EngineSettings:
     # "auto": the Linux sandbox where the host allows it (root, namespaces, cgroups),
     # else plain processes with a loud warning; "on": the sandbox or refuse to start.
     isolation: str = "auto"
+    logs: LogSettings = LogSettings()
 
 
 @dataclass(frozen=True)
