@@ -8,8 +8,10 @@ byte no longer fits."""
 from __future__ import annotations
 
 import errno
+import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,10 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs need
 STORAGE = "no space left on the data volume"
 ECHO = """
 def handler(event, context):
+    # A file outside the full volume says that the event was processed.
+    if isinstance(event, dict) and "mark" in event:
+        with open(event["mark"], "a") as f:
+            f.write(event["id"] + "\\n")
     return event
 """
 
@@ -54,7 +60,8 @@ def _fill(volume: Path) -> Path:
                 try:
                     f.write(b"\0" * size)
                 except OSError as exc:
-                    assert exc.errno == errno.ENOSPC
+                    if exc.errno != errno.ENOSPC:
+                        raise
                     break
     return filler
 
@@ -96,7 +103,17 @@ def server(volume: Path) -> Iterator[Server]:
         yield srv
 
 
-def test_full_data_volume(server: Server, volume: Path) -> None:
+def _marked(path: Path, ids: set[str]) -> bool:
+    """Wait (generously: this is an end-to-end test) for every id to be written."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if path.exists() and ids <= set(path.read_text().split()):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_full_data_volume(server: Server, volume: Path, tmp_path: Path) -> None:
     lam, sqs = lambda_client(server.endpoint), _sqs(server.endpoint)
     create(lam, "reader", ECHO)
     assert (
@@ -107,6 +124,15 @@ def test_full_data_volume(server: Server, volume: Path) -> None:
     acknowledged = {f"before-{i}" for i in range(20)}
     for body in sorted(acknowledged):
         sqs.send_message(QueueUrl=url, MessageBody=body)
+
+    mark = tmp_path / "processed.txt"
+    events = {f"event-{i}" for i in range(5)}
+    for event in sorted(events):
+        payload = json.dumps({"mark": str(mark), "id": event}).encode()
+        assert (
+            lam.invoke(FunctionName="reader", InvocationType="Event", Payload=payload)["StatusCode"]
+            == 202
+        )
 
     filler = _fill(volume)
     with pytest.raises(ClientError) as exc:
@@ -140,6 +166,9 @@ def test_full_data_volume(server: Server, volume: Path) -> None:
     )
     sqs.send_message(QueueUrl=url, MessageBody="after")
     assert _drain(sqs, url) == {*acknowledged, "after"}
+    after = json.dumps({"mark": str(mark), "id": "event-after"}).encode()
+    lam.invoke(FunctionName="reader", InvocationType="Event", Payload=after)
+    assert _marked(mark, {*events, "event-after"})
     assert server.proc.poll() is None
     lam.close()
     sqs.close()
