@@ -6,6 +6,8 @@ import asyncio
 import json
 import re
 
+import pytest
+
 from nubis.engine.local import LocalEngine
 from nubis.observe.memory import MemoryLogSink
 from nubis.sandbox.linux import LinuxSandbox
@@ -185,5 +187,58 @@ def test_idle_environments_are_frozen(make_spec: MakeSpec) -> None:
         after = json.loads((await engine.invoke(spec, request(spec))).payload)
         # Frozen 50 ms after the invocation: the background thread ticked ~5 times, not ~60.
         assert after - before < 25, (before, after)
+
+    run_isolated(body)
+
+
+BOMBS = {
+    # A fast allocation loop: 1 MB at a time.
+    "loop": """
+def handler(event, context):
+    if event == "warm":
+        return "warm"
+    hog = []
+    while True:
+        hog.append(bytearray(1 << 20))
+""",
+    # A slow one: a page at a time, into shared memory (shmem is not reclaimable either).
+    "pages": """
+import mmap
+
+def handler(event, context):
+    if event == "warm":
+        return "warm"
+    m = mmap.mmap(-1, 4 << 30)
+    for i in range(0, len(m), 4096):
+        m[i] = 1
+""",
+}
+
+
+@pytest.mark.parametrize("memory_mb", [128, 512])
+@pytest.mark.parametrize("bomb", sorted(BOMBS))
+def test_a_memory_bomb_is_killed_and_reported_as_lambda_does(
+    make_spec: MakeSpec, bomb: str, memory_mb: int
+) -> None:
+    # Lambda's default timeout (3 s): the kill must come (and be seen) before it.
+    spec = make_spec(BOMBS[bomb], memory_mb=memory_mb, timeout_s=3)
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink, sandbox: LinuxSandbox) -> None:
+        assert (await engine.invoke(spec, request(spec, b'"warm"'))).payload == b'"warm"'
+        req = request(spec, tail=True)
+        killed = await engine.invoke(spec, req)
+        assert killed.function_error == "Unhandled"
+        error = json.loads(killed.payload)
+        assert error == {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": f"RequestId: {req.request_id} Error: Runtime exited with error: "
+            "signal: killed",
+        }
+        assert killed.log_tail is not None
+        assert _max_memory(killed.log_tail) >= memory_mb - 8
+        again = await engine.invoke(spec, request(spec, b'"warm"', tail=True))
+        assert again.payload == b'"warm"'
+        assert again.log_tail is not None
+        assert "Init Duration" in again.log_tail  # a new environment
 
     run_isolated(body)

@@ -9,6 +9,8 @@ one child group per environment. Contract:
   blank environment's, when it is claimed).
 - `freeze(name)` / `thaw(name)` stop and resume every process of the group; both are
   idempotent and never raise for a group that is already gone.
+- `oom_events(name)` is an eventfd (non-blocking, ours to close) that becomes readable
+  when the group's out-of-memory killer acts, or None where there is no such event.
 - `peak_memory_file(name)` is the path of the file holding the group's high-water mark
   of charged memory in bytes (it may not exist: then there is no such measure).
 - `remove(name)` kills what is still in the group (thawing it first: a frozen v1 task
@@ -59,6 +61,8 @@ class Cgroups(Protocol):
     def freeze(self, name: str) -> None: ...
 
     def thaw(self, name: str) -> None: ...
+
+    def oom_events(self, name: str) -> int | None: ...
 
     def peak_memory_file(self, name: str) -> str: ...
 
@@ -249,6 +253,12 @@ class CgroupV1:
         try:
             for group in groups.values():
                 group.mkdir()
+            # Lambda has no swap: where the host swaps and memory+swap is not accounted
+            # (no memsw files), a group at its limit would swap for seconds instead of
+            # being OOM-killed. 0 keeps its anonymous memory out of swap.
+            swappiness = groups["memory"] / "memory.swappiness"
+            if swappiness.exists():
+                _write(swappiness, "0")
             self.set_limits(name, memory_mb, cpus)
             _write(groups["pids"] / "pids.max", str(pids))
         except BaseException:
@@ -282,6 +292,20 @@ class CgroupV1:
     def thaw(self, name: str) -> None:
         with contextlib.suppress(OSError):
             _write(self._group("freezer", name) / "freezer.state", "THAWED")
+
+    def oom_events(self, name: str) -> int | None:
+        mem = self._group("memory", name)
+        efd = os.eventfd(0, os.EFD_CLOEXEC | os.EFD_NONBLOCK)
+        try:
+            control = os.open(mem / "memory.oom_control", os.O_RDONLY | os.O_CLOEXEC)
+            try:  # the kernel keeps what it needs: the control file's fd may go
+                _write(mem / "cgroup.event_control", f"{efd} {control}")
+            finally:
+                os.close(control)
+        except BaseException:
+            os.close(efd)
+            raise
+        return efd
 
     def peak_memory_file(self, name: str) -> str:
         return str(self._group("memory", name) / "memory.max_usage_in_bytes")
@@ -368,6 +392,11 @@ class CgroupV2:
     def thaw(self, name: str) -> None:
         with contextlib.suppress(OSError):
             _write(self._parent / name / "cgroup.freeze", "0")
+
+    def oom_events(self, name: str) -> int | None:
+        # memory.events changes on an OOM kill, but only as an inotify event (a poll on
+        # it always says readable); memory.oom.group already kills the whole group.
+        return None
 
     def peak_memory_file(self, name: str) -> str:
         return str(self._parent / name / "memory.peak")

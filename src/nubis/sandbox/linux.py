@@ -39,6 +39,7 @@ from nubis.sandbox import network, sweep
 from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
 from nubis.sandbox.cgroups import Cgroups, instance_groups, open_cgroups
 from nubis.sandbox.instances import LOCK_DIR, Instance, find_dead
+from nubis.sandbox.oom import OomWatch
 from nubis.sandbox.seccomp_policy import RESTORE_CALLS, SECCOMP_DENY
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class _Env:
     paused: bool = False
     cpus: float = 0.0  # its share once initialised (init runs with the whole host)
     peak_fd: int | None = None  # kept open: pread per REPORT line, not open+read+close
+    share: float = 0.0  # its configured CPU share (vCPUs)
     bound: frozenset[str] = frozenset()  # paths inside that a blank bound ahead of time
     extra: dict[str, str] = field(default_factory=dict)
     memory_mb: int = 0  # SnapStart copies: for the cgroup made when they are adopted
@@ -95,6 +97,7 @@ class LinuxSandbox:
         self.instance = self._instance.id
         self._envs: dict[str, _Env] = {}
         self._closed = False
+        self._oom: OomWatch | None = None
         self._cgroups: Cgroups | None = None
         self._disks: disk_pool.TmpDisks | None = None
         self._net: network.NetPool | None = None
@@ -110,6 +113,7 @@ class LinuxSandbox:
         self._sweeper.start()
         try:
             self._cgroups = open_cgroups(self.instance)
+            self._oom = OomWatch(self._cgroups, float(os.cpu_count() or 1))
             base = s.run_dir / self.instance
             self._instance.record(
                 run_dir=str(base),
@@ -198,12 +202,13 @@ class LinuxSandbox:
             env = self._envs[env_id] = _Env(env_id)
             procs = self._cgroups.create(env_id, limits.memory_mb, cpus, PIDS)
             env.cgroup = True
+            self._watch_oom(env)
             env.net = self._net.take()
             if env.net is None:
                 env.net = await asyncio.to_thread(self._net.make)
             first = self._first_stage(procs)
             binds = self._base_binds()
-        env.cpus = self._cpus_for(limits.memory_mb)
+        env.cpus = env.share = self._cpus_for(limits.memory_mb)
         env.disk = await self._take_disk(env_id, env, limits.ephemeral_mb)
         assert env.net is not None
         binds.append([str(limits.code_dir), TASK_ROOT, "ro"])
@@ -286,7 +291,8 @@ class LinuxSandbox:
         try:
             procs = self._cgroups.create(env_id, env.memory_mb, float(self._cpus), PIDS)
             env.cgroup = True
-            env.cpus = self._cpus_for(env.memory_mb)
+            self._watch_oom(env)
+            env.cpus = env.share = self._cpus_for(env.memory_mb)
 
             def enter() -> None:
                 for path in procs:
@@ -357,6 +363,7 @@ class LinuxSandbox:
             self.release(token)
             raise
         env.cgroup = True
+        self._watch_oom(env)
         plan: dict[str, object] = {
             **self._first_stage(procs, 0),
             "binds": self._base_binds(ro_binds),
@@ -384,6 +391,11 @@ class LinuxSandbox:
             self._cgroups.thaw(env.name)
             env.paused = False
 
+    def _watch_oom(self, env: _Env) -> None:
+        """An OOM kill is seen (and reported) at once: see `oom.py`."""
+        if self._oom is not None:
+            self._oom.watch(env.name, lambda: env.share if env.cgroup and not env.cpus else None)
+
     def max_memory_mb(self, env_id: str) -> int | None:
         env = self._envs.get(env_id)
         if self._cgroups is None or env is None or not env.cgroup:
@@ -407,6 +419,8 @@ class LinuxSandbox:
             with contextlib.suppress(OSError):
                 os.close(fd)
         env.fds.clear()
+        if self._oom is not None:
+            self._oom.unwatch(env.name)
         if env.peak_fd is not None:
             os.close(env.peak_fd)
             env.peak_fd = None
