@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import os
 import random
 import re
 import time
@@ -32,7 +33,7 @@ from botocore.parsers import create_parser
 
 from tests.helpers import ROLE, Server, lambda_client, make_zip, running_server
 
-SEED = 20240609
+SEED = int(os.environ.get("NUBIS_FUZZ_SEED", "20240609"))  # override to explore
 PER_OPERATION = 40
 UNROUTED = 2
 PROTOCOLS = {"lambda": "rest-json", "sqs": "json"}
@@ -115,6 +116,7 @@ class Gen:
             -(2**63) - 1,
             1e308,
             "x" * 70_000,
+            "9" * 5000,  # a "number" in a string, e.g. a paging marker
             self.rnd.choice(WEIRD),
             [self.rnd.choice(WEIRD)] * 2000,
             {"k": self.rnd.choice(WEIRD)},

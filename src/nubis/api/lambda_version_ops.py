@@ -95,7 +95,7 @@ class VersionOperations:
         while page := self._f.versions.store.list_versions(name, after, 1000):
             everything.extend(page)
             after = int(page[-1].version)
-        start = int(p["Marker"]) if str(p.get("Marker") or "").isdigit() else 0
+        start = _offset(p.get("Marker"))
         limit = p.get("MaxItems") or DEFAULT_PAGE
         out: dict[str, Any] = {
             "Versions": [self._conf(c) for c in everything[start : start + limit]]
@@ -162,7 +162,7 @@ class VersionOperations:
 
     async def list_provisioned(self, p: dict[str, Any], ctx: RequestContext) -> Output:
         items = self._concurrency.list_provisioned(p["FunctionName"])
-        start = int(p["Marker"]) if str(p.get("Marker") or "").isdigit() else 0
+        start = _offset(p.get("Marker"))
         limit = p.get("MaxItems") or DEFAULT_PAGE
         out: dict[str, Any] = {"ProvisionedConcurrencyConfigs": items[start : start + limit]}
         if start + limit < len(items):
@@ -255,3 +255,10 @@ class VersionOperations:
 
     async def list_tags(self, p: dict[str, Any], ctx: RequestContext) -> Output:
         return Output({"Tags": self._tags.list(p["Resource"])})
+
+
+def _offset(marker: str | None) -> int:
+    """A paging marker we handed out (an offset); anything else starts at the beginning.
+    18 digits reach past any listing, and int() refuses thousands of digits."""
+    text = marker or ""
+    return int(text[:18]) if text.isascii() and text.isdigit() else 0

@@ -22,6 +22,10 @@ from nubis.api import constants
 from nubis.api.wire_shapes import Member, Node
 from nubis.model.errors import InvalidRequestContentException
 
+# What reading a timestamp can raise: ValueError (bad text, year out of range),
+# OverflowError and OSError (seconds past what the platform's time_t holds), TypeError
+# (parsedate_to_datetime on some garbage).
+_TIME_ERRORS = (ValueError, OverflowError, OSError, TypeError)
 _DEFAULT_TIMESTAMP = {"header": "rfc822", "querystring": "iso8601", "body": "unixTimestamp"}
 
 
@@ -48,8 +52,8 @@ def from_string(member: Member, raw: str, where: str) -> Any:
             return base64.b64decode(raw, validate=True)
         if kind == "list" and member.node.member is not None:
             return [part.strip() for part in raw.split(",")]
-    except (ValueError, binascii.Error) as exc:
-        raise _bad(f"cannot read {raw!r} for {member.name}: {exc}") from exc
+    except (*_TIME_ERRORS, binascii.Error) as exc:
+        raise _bad(f"cannot read {_short(raw)} for {member.name}: {exc}") from exc
     return raw
 
 
@@ -113,16 +117,16 @@ def from_json(node: Node, value: Any) -> Any:
             raise _bad(f"expected base64 text for {node.name}")
         try:
             return base64.b64decode(value, validate=True)
-        except binascii.Error as exc:
+        except ValueError as exc:  # binascii.Error, or text that is not ASCII
             raise _bad(f"{node.name} is not valid base64: {exc}") from exc
     if kind == "timestamp":
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value, tz=UTC)
-        if isinstance(value, str):
-            try:
+        try:
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                return datetime.fromtimestamp(value, tz=UTC)
+            if isinstance(value, str):
                 return parse_timestamp(value, node.timestamp_format or "iso8601")
-            except ValueError as exc:
-                raise _bad(f"cannot read timestamp {value!r}: {exc}") from exc
+        except _TIME_ERRORS as exc:  # e.g. year 3e12: out of datetime's range
+            raise _bad(f"cannot read timestamp {_short(value)}: {exc}") from exc
         raise _bad(f"expected a timestamp for {node.name}")
     return value
 

@@ -88,7 +88,9 @@ class Page:
 
 
 def _page(items: list[LayerVersion], marker: str | None, max_items: int | None) -> Page:
-    start = int(marker) if marker and marker.isdigit() else 0
+    # A marker is an offset we handed out; 18 digits already reach past any listing (and
+    # int() refuses strings of thousands of digits).
+    start = int(marker[:18]) if marker and marker.isascii() and marker.isdigit() else 0
     limit = max_items or 50
     chunk = items[start : start + limit]
     more = start + limit < len(items)
