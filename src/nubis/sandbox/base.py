@@ -37,7 +37,8 @@ Contract:
   process is gone (also when the fork failed); idempotent; never raises.
 - `describe()` says in one line which protections are active; `isolated` is False for
   the fallback, and the server logs a loud warning at start when it is.
-- `close()` releases everything the sandbox created; idempotent.
+- `close()` releases everything the sandbox created and waits for what it started in
+  the background (the Linux sandbox's sweep of dead instances); idempotent.
 The sandbox knows nothing about functions: it sees an environment id and its limits.
 """
 
