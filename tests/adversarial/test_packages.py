@@ -88,11 +88,11 @@ def _bad_crc() -> bytes:
     return data.replace(b"A" * 4096, b"B" * 4096)
 
 
-def _short_member() -> bytes:
-    """A member whose headers claim more bytes than its data holds (its CRC is right)."""
+def _sized(size: int) -> bytes:
+    """A member whose headers claim `size` bytes; its data holds 4096 (the CRC is right)."""
     data = bytearray(_zip(("data.bin", b"A" * 4096, FILE)))
     for sig, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
-        struct.pack_into("<I", data, _header_of(data, sig, "data.bin") + offset, 8192)
+        struct.pack_into("<I", data, _header_of(data, sig, "data.bin") + offset, size)
     return bytes(data)
 
 
@@ -131,7 +131,8 @@ HOSTILE: dict[str, Callable[[Canary], tuple[bytes, str]]] = {
     ),
     "file-dir-clash": lambda c: (_zip(("x", b"file", FILE), ("x/y", b"z", FILE)), "x/y"),
     "bad-crc": lambda c: (_bad_crc(), "data.bin"),
-    "short-member": lambda c: (_short_member(), "data.bin"),
+    "short-member": lambda c: (_sized(8192), "data.bin"),
+    "long-member": lambda c: (_sized(1024), "data.bin"),
 }
 
 
