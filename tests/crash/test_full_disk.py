@@ -116,6 +116,7 @@ def _marked(path: Path, ids: set[str]) -> bool:
 def test_full_data_volume(server: Server, volume: Path, tmp_path: Path) -> None:
     lam, sqs = lambda_client(server.endpoint), _sqs(server.endpoint)
     create(lam, "reader", ECHO)
+    create(lam, "cold", ECHO)  # first invoked while the volume is full
     assert (
         lam.invoke(FunctionName="reader", Payload=b'{"warm": 1}')["Payload"].read()
         == b'{"warm": 1}'
@@ -150,11 +151,12 @@ def test_full_data_volume(server: Server, volume: Path, tmp_path: Path) -> None:
     _assert_storage_error(exc, "ServiceException")
     # Reads and synchronous invocations need no new space.
     assert lam.get_function(FunctionName="reader")["Configuration"]["FunctionName"] == "reader"
-    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["reader"]
+    assert [f["FunctionName"] for f in lam.list_functions()["Functions"]] == ["cold", "reader"]
     assert (
         lam.invoke(FunctionName="reader", Payload=b'{"full": 1}')["Payload"].read()
         == b'{"full": 1}'
     )
+    assert lam.invoke(FunctionName="cold", Payload=b"[1]")["Payload"].read() == b"[1]"
     assert sqs.get_queue_url(QueueName="kept")["QueueUrl"] == url
 
     filler.unlink()
