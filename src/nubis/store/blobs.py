@@ -78,12 +78,12 @@ class FileBlobStore:
         try:
             root_fd = os.open(tmp, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
             try:
-                for sha256 in sha256s:
-                    self._extract_one(sha256, root_fd)
+                links = [self._extract_one(sha256, root_fd) for sha256 in sha256s]
                 os.fchmod(root_fd, 0o755)
             finally:
                 os.close(root_fd)
-            package_zip.check_links_inside(tmp)
+            if any(links):
+                package_zip.check_links_inside(tmp)
             try:
                 os.rename(tmp, final)
             except OSError:  # another caller won the race; theirs is identical
@@ -93,13 +93,13 @@ class FileBlobStore:
             raise
         return final
 
-    def _extract_one(self, sha256: str, root_fd: int) -> None:
+    def _extract_one(self, sha256: str, root_fd: int) -> bool:
         try:
             zf = zipfile.ZipFile(self.path(sha256))
         except package_zip.ZIP_ERRORS as exc:
             raise package_zip.unreadable(exc) from exc
         with zf:
-            package_zip.extract(zf, package_zip.entries(zf), root_fd)
+            return package_zip.extract(zf, package_zip.entries(zf), root_fd)
 
     def close(self) -> None:
         pass

@@ -27,11 +27,12 @@ import os
 import stat
 import struct
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from nubis.model import limits
 from nubis.model.errors import InvalidParameterValueException
 
 MSG_UNZIP = "Could not unzip uploaded file. Please check your file, then try to upload again."
@@ -103,9 +104,11 @@ def entries(zf: zipfile.ZipFile) -> list[Entry]:
     return out
 
 
-def verify(zf: zipfile.ZipFile, checked: Iterable[Entry]) -> None:
+def verify(zf: zipfile.ZipFile, checked: Sequence[Entry]) -> None:
     """Read every member to its end: zipfile checks the size and CRC-32 the header gives.
-    Bounded by the declared sizes, which the caller has limited (250 MB unzipped)."""
+    Bounded by the declared sizes, which must stay within the 250 MB unzipped limit."""
+    if sum(e.info.file_size for e in checked) > limits.UNZIPPED_MAX_BYTES:
+        raise unreadable(ValueError("the unzipped size is over the limit"))
     for entry in checked:
         if entry.kind == FILE:
             try:
@@ -115,9 +118,10 @@ def verify(zf: zipfile.ZipFile, checked: Iterable[Entry]) -> None:
                 raise refused(entry.info.filename, f"cannot be read ({exc})") from exc
 
 
-def extract(zf: zipfile.ZipFile, checked: Sequence[Entry], root_fd: int) -> None:
-    """Write the entries below the directory `root_fd`. A file or link of an earlier
-    package (layers merged in order) is replaced; anything else in the way is refused."""
+def extract(zf: zipfile.ZipFile, checked: Sequence[Entry], root_fd: int) -> bool:
+    """Write the entries below the directory `root_fd`; True if that made any symlink
+    (then `check_links_inside` is due). A file or link of an earlier package (layers
+    merged in order) is replaced; anything else in the way is refused."""
     for entry in checked:
         parent = _enter(root_fd, entry)
         try:
@@ -132,6 +136,7 @@ def extract(zf: zipfile.ZipFile, checked: Sequence[Entry], root_fd: int) -> None
                 _write(zf, entry, parent, leaf)
         finally:
             os.close(parent)
+    return any(entry.kind == LINK for entry in checked)
 
 
 def check_links_inside(root: Path) -> None:
