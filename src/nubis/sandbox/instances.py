@@ -106,10 +106,12 @@ class DeadInstance:
         values = value if isinstance(value, list) else [value]
         return [Path(v) for v in values if isinstance(v, str) and Path(v).name == name]
 
-    def forget(self) -> None:
-        """Its leftovers are gone: unlink the lock file, then let the lock go."""
-        with contextlib.suppress(OSError):
-            self.path.unlink()
+    def forget(self, unlink: bool = True) -> None:
+        """Its leftovers are gone: unlink the lock file, then let the lock go. Without
+        `unlink` (something could not be removed) the file stays: dead for the next."""
+        if unlink:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
         with contextlib.suppress(OSError):
             os.close(self.fd)
 

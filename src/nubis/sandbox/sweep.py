@@ -7,7 +7,8 @@ recorded its own), mounts and images under `<run_dir>/<id>` and `<disk_dir>/<id>
 interfaces `nb<id>…` and nft tables `nubis-<id>` (`network.sweep`, asked with a liveness
 callable that is False for exactly these ids). Its processes are killed with their
 cgroups (`cgroups.destroy`: one pass per instance, frozen ones included). The lock file
-goes last, so the id cannot be claimed anew while anything of it remains.
+goes last, so the id cannot be claimed anew while anything of it remains (and stays
+if a cgroup could not be removed: the next start tries again).
 
 Runs in a thread of its own (`LinuxSandbox` starts it and `close()` waits for it): a
 crashed server's frozen environments must not delay the next server's API.
@@ -31,10 +32,16 @@ log = logging.getLogger(__name__)
 def sweep(dead: list[DeadInstance], run_dir: Path, disk_dir: Path) -> list[str]:
     """Remove the leftovers of `dead` (all locked by us) and forget them. Never raises."""
     swept: list[str] = []
+    done: set[str] = set()
     try:
         for instance in dead:
-            swept += _processes_and_cgroups(instance)
+            groups, removed = _processes_and_cgroups(instance)
+            swept += removed
             swept += _files(instance, run_dir, disk_dir)
+            if not any(group.exists() for group in groups):
+                done.add(instance.id)
+            else:  # a process that would not die (stuck in the kernel): keep its lock file
+                log.warning("instance %s: cgroups left, retried at the next start", instance.id)
         ids = {d.id for d in dead}
         if ids:
             swept += network.sweep(lambda instance: instance not in ids)
@@ -42,16 +49,18 @@ def sweep(dead: list[DeadInstance], run_dir: Path, disk_dir: Path) -> list[str]:
         log.exception("sweeping what dead instances left failed")
     finally:
         for instance in dead:
-            instance.forget()
+            instance.forget(unlink=instance.id in done)
     if swept:
         log.warning("removed what a previous server left behind: %s", ", ".join(swept))
     return swept
 
 
-def _processes_and_cgroups(dead: DeadInstance) -> list[str]:
+def _processes_and_cgroups(dead: DeadInstance) -> tuple[list[Path], list[str]]:
+    """(its parent groups, those removed)."""
     name = cgroups.PREFIX + dead.id
     recorded = [p for p in dead.paths("cgroups", name) if (p / "cgroup.procs").exists()]
-    return cgroups.destroy(sorted({*cgroups.instance_groups(dead.id), *recorded}))
+    groups = sorted({*cgroups.instance_groups(dead.id), *recorded})
+    return groups, cgroups.destroy(groups)
 
 
 def _files(dead: DeadInstance, run_dir: Path, disk_dir: Path) -> list[str]:
