@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -174,3 +175,22 @@ def test_full_data_volume(server: Server, volume: Path, tmp_path: Path) -> None:
     assert server.proc.poll() is None
     lam.close()
     sqs.close()
+
+
+def test_a_full_volume_costs_log_text_not_the_server(server: Server, volume: Path) -> None:
+    """Function logs are best effort: with the volume full, invocations still answer, the
+    log text that does not fit is dropped (and counted in a warning), and the server
+    still stops cleanly."""
+    lam = lambda_client(server.endpoint)
+    create(lam, "talker", "def handler(e, c):\n    print('x' * 1000)\n    return 1\n")
+    _fill(volume)
+    for _ in range(20):
+        assert lam.invoke(FunctionName="talker", Payload=b"{}")["Payload"].read() == b"1"
+    time.sleep(0.5)  # past the sink's flush delay: its buffered writes fail now
+    assert lam.invoke(FunctionName="talker", Payload=b"{}")["Payload"].read() == b"1"
+    lam.close()
+    server.proc.send_signal(signal.SIGTERM)
+    assert server.proc.wait(timeout=30) == 0
+    log = server.log()
+    assert "Traceback" not in log, log
+    assert "function logs not written" in log, log

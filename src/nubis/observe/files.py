@@ -15,6 +15,8 @@ appended (characters, which is bytes for ASCII) and from `stat` at start and on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import os
 import time
 from collections import OrderedDict
@@ -28,6 +30,9 @@ from nubis.model.settings import LogSettings
 _MAX_OPEN = 64
 _SWEEP_EVERY_S = 60.0
 _KEEP_FRACTION = 0.9
+_WARN_EVERY_S = 60.0
+
+log = logging.getLogger(__name__)
 
 
 def _enc(name: str) -> str:
@@ -80,6 +85,8 @@ class FileLogSink:
             self._sizes[g] = self._sizes.get(g, 0) + size
         self._total = sum(self._sizes.values())
         self._next_sweep = 0.0
+        self.dropped_writes = 0  # appends lost to a failing volume (full disk, I/O error)
+        self._next_warning = 0.0
 
     # --- writing
 
@@ -106,6 +113,15 @@ class FileLogSink:
         return _Open(f, path, seq, f.tell())
 
     def append(self, group: str, stream: str, text: str) -> None:
+        """Never raises: function logs are best effort (as Lambda's), so a volume that
+        fails (full, I/O error) costs log text, counted in `dropped_writes`, never an
+        invocation or the server."""
+        try:
+            self._append(group, stream, text)
+        except OSError as exc:
+            self._failed(exc)
+
+    def _append(self, group: str, stream: str, text: str) -> None:
         f = self._file(group, stream)
         f.file.write(text)
         n = len(text)
@@ -129,8 +145,23 @@ class FileLogSink:
         if self._flush_pending is not None:
             self._flush_pending.cancel()
             self._flush_pending = None
-        for f in self._open.values():
-            f.file.flush()
+        for key, f in list(self._open.items()):
+            try:
+                f.file.flush()
+            except OSError as exc:
+                # Its buffer cannot be written: drop it (closing still closes the file)
+                # rather than fail every later flush, and this sink's close, again.
+                del self._open[key]
+                with contextlib.suppress(OSError):
+                    f.file.close()
+                self._failed(exc)
+
+    def _failed(self, exc: OSError) -> None:
+        self.dropped_writes += 1
+        now = time.monotonic()
+        if now >= self._next_warning:
+            self._next_warning = now + _WARN_EVERY_S
+            log.warning("function logs not written (%d so far): %s", self.dropped_writes, exc)
 
     # --- caps and retention
 
@@ -233,4 +264,7 @@ class FileLogSink:
         self.flush()
         while self._open:
             _, f = self._open.popitem()
-            f.file.close()
+            try:
+                f.file.close()
+            except OSError as exc:
+                self._failed(exc)
