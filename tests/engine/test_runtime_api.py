@@ -205,3 +205,12 @@ def test_misuse_from_inside_a_function(make_spec: MakeSpec) -> None:
         assert json.loads(again.payload) == [400, 403, 403, 405]
 
     run_engine(body)
+
+
+def test_an_error_body_nested_past_the_json_limit_is_wrapped_not_raised() -> None:
+    from nubis.engine.runtime_api import _error_reply
+
+    body = b"[" * 200_000 + b"]" * 200_000
+    reply = _error_reply(body, None)
+    assert reply.error_type == "Runtime.Unknown"
+    assert json.loads(reply.payload)["errorType"] == "Runtime.Unknown"

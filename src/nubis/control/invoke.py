@@ -46,6 +46,11 @@ def _check_json(payload: bytes) -> None:
         raise InvalidRequestContentException(
             f"Could not parse request body into json: Could not parse payload into json: {exc}"
         ) from exc
+    except RecursionError as exc:
+        raise InvalidRequestContentException(
+            "Could not parse request body into json: Could not parse payload into json: "
+            "Document nesting depth exceeds the maximum allowed"
+        ) from exc
 
 
 def _client_context(text: str | None) -> str | None:

@@ -243,7 +243,7 @@ def _error_reply(body: bytes, header_type: str | None) -> Reply:
     error_type = header_type
     try:
         parsed = json.loads(body) if body else None
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested past the parser's limit
         parsed = None
     if isinstance(parsed, dict):
         error_type = error_type or str(parsed.get("errorType") or "") or C.ERR_UNKNOWN
