@@ -95,16 +95,13 @@ class QueuedEvent:
 
 
 class EventQueue(Protocol):
-    def put(self, event: QueuedEvent) -> None: ...
+    """What accepting an `Event` invocation needs (`nubis.control.invoke`)."""
 
     async def enqueue(self, event: QueuedEvent) -> None:
         """Store the event; returns once it is durable (after this, a crash of the
-        process or of the machine does not lose it). Idempotent per `event.id`."""
+        process or of the machine does not lose it). Idempotent per `event.id`: a second
+        enqueue of an id still stored changes nothing."""
         ...
-
-    def lease(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]: ...
-
-    def ack(self, event_id: str) -> None: ...
 
     def close(self) -> None: ...
 

@@ -110,16 +110,6 @@ class SqliteEventStore:
     def close(self) -> None:
         self._writer.close()
 
-    # -- EventQueue (blocking forms, for callers without a loop)
-    def put(self, event: QueuedEvent) -> None:
-        self._writer.run_sync(lambda db: _insert(db, event))
-
-    def lease(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]:
-        return self._writer.run_sync(lambda db: _lease(db, now, lease_s, limit))
-
-    def ack(self, event_id: str) -> None:
-        self._writer.run_sync(lambda db: db.execute("DELETE FROM events WHERE id = ?", (event_id,)))
-
     # -- DurableEventQueue
     async def enqueue(self, event: QueuedEvent) -> None:
         await self._writer.run(lambda db: _insert(db, event))

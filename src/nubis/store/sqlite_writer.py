@@ -69,10 +69,6 @@ class SqliteWriter:
         `durable`, fsync'd)."""
         return await asyncio.wrap_future(self.submit(fn, durable))
 
-    def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """The same, blocking the calling thread (startup, tests, tools)."""
-        return self.submit(fn).result()
-
     def close(self) -> None:
         with self._lock:
             if self._closed:
