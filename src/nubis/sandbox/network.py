@@ -29,6 +29,7 @@ import ipaddress
 import itertools
 import logging
 import os
+import re
 import socket
 import struct
 import threading
@@ -335,14 +336,22 @@ class NetPool:
         os.close(self._host_ns)
 
 
+# Exactly the names this module gives: the bridge `nb<inst>`, veth host sides
+# `nb<inst><n>` (n: 5 or more hex digits) and tables `nubis-<inst>`; nothing else that
+# merely starts with "nb" is ever touched.
+_OWN_LINK = re.compile(r"nb([0-9a-f]{4})(?:[0-9a-f]{5,9})?")
+_OWN_TABLE = re.compile(r"nubis-([0-9a-f]{4})")
+
+
 def sweep(alive: Any) -> list[str]:
-    """Delete `nb*` interfaces and `nubis-*` nftables tables of dead instances."""
+    """Delete the interfaces and nftables tables of dead instances (by their names)."""
     swept: list[str] = []
 
     def delete_links(ipr: Any) -> None:
         for link in ipr.get_links():
             name = link.get_attr("IFLA_IFNAME") or ""
-            if name.startswith("nb") and len(name) >= 6 and not alive(name[2:6]):
+            own = _OWN_LINK.fullmatch(name)
+            if own and not alive(own.group(1)):
                 with contextlib.suppress(Exception):
                     ipr.link("del", index=link["index"])
                     swept.append(name)
@@ -350,7 +359,8 @@ def sweep(alive: Any) -> list[str]:
     netlink(delete_links)
     with nftnl.NfTables() as nft:
         for family, name in nft.tables():
-            if name.startswith("nubis-") and not alive(name[6:]):
+            own = _OWN_TABLE.fullmatch(name)
+            if own and not alive(own.group(1)):
                 # Tables of live servers are owned by their sockets: only older
                 # servers' (made with `nft`) can be left behind.
                 with contextlib.suppress(OSError):
