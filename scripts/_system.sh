@@ -9,10 +9,10 @@
 _NUBIS_SERVE_NEEDS=(
     "mkfs.ext4:e2fsprogs"  # each environment's /tmp is an ext4 image
     "mount:mount"          # ... mounted inside its namespace
-    "nft:nftables"         # NAT and isolation rules for environments' network
-    "ip:iproute2"          # network checks of the sandbox and its tests
 )
+# (The network's NAT and isolation rules are made through netlink: no `nft` needed.)
 _NUBIS_TEST_NEEDS=(
+    "ip:iproute2"          # the sandbox tests' network leak checks
     "curl:curl"            # a shell custom runtime in tests/runtimes
     "node:nodejs"          # the Node.js runtime
 )
