@@ -1,13 +1,27 @@
-"""The observe boundary: where function logs go.
+"""The observe boundary: where function logs and the platform's records go.
 
 `LogSink.append` is called on the event loop for every chunk of log text; it must not
 block (implementations buffer or hand off). Text is appended to the stream in call order.
 `streams(group)` and `read(group, stream)` serve `nubis logs`; reading may be slow.
+
+`Recorder.record(r)` is called on the hot path (an invocation's end, a throttle, an API
+call) with one of `nubis.observe.records.Record`. Contract:
+- it never blocks and never raises: a record that cannot be kept (the queue is full, the
+  recorder is closed) is dropped and counted (`dropped`), never waited for;
+- it is called from the event loop thread only (not thread-safe);
+- records reach each `Subscriber` in the order they were recorded, in batches, from a
+  task of the recorder's, never from inside `record`; a subscriber that falls behind
+  loses records (counted per subscriber) instead of slowing the others or the caller;
+- `close()` hands what is queued to the subscribers, waits a bounded time for them, and
+  stops; idempotent; `record` after it drops.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
+
+from nubis.observe.records import Record
 
 
 class LogSink(Protocol):
@@ -21,4 +35,20 @@ class LogSink(Protocol):
 
     def close(self) -> None:
         """Flush and release files. Idempotent."""
+        ...
+
+
+class Recorder(Protocol):
+    @property
+    def dropped(self) -> int:
+        """Records dropped by `record` itself (full queue, closed)."""
+        ...
+
+    def record(self, r: Record) -> None: ...
+
+
+class Subscriber(Protocol):
+    async def consume(self, records: Sequence[Record]) -> None:
+        """Handle a batch, oldest first. May await (a network sink); an exception is
+        logged and the batch lost, the subscriber stays subscribed."""
         ...

@@ -1,6 +1,12 @@
-"""An in-memory LogSink for tests."""
+"""In-memory fakes of the observe Protocols, for tests."""
 
 from __future__ import annotations
+
+from typing import TypeVar
+
+from nubis.observe.records import Record
+
+R = TypeVar("R")
 
 
 class MemoryLogSink:
@@ -18,3 +24,18 @@ class MemoryLogSink:
 
     def close(self) -> None:
         pass
+
+
+class MemoryRecorder:
+    """A `Recorder` that keeps every record in a list, synchronously (no task): a test
+    reads `records` right after the call that recorded them."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.dropped = 0
+
+    def record(self, r: Record) -> None:
+        self.records.append(r)
+
+    def of(self, kind: type[R]) -> list[R]:
+        return [r for r in self.records if isinstance(r, kind)]
