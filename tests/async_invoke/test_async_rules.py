@@ -18,7 +18,7 @@ from nubis.model.clock import FakeClock
 from nubis.model.errors import TooManyRequestsException
 from nubis.model.function import InvokeResult
 from nubis.store.base import QueuedEvent
-from nubis.store.sqlite_events import SqliteEventStore
+from nubis.store.sqlite import SqliteEventStore
 
 FAILED = InvokeResult(b'{"errorMessage": "boom", "errorType": "E"}', function_error="Unhandled")
 

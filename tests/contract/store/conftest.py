@@ -31,12 +31,14 @@ from nubis.store.memory import (
     MemoryQueueStore,
     MemoryVersionStore,
 )
-from nubis.store.sqlite import SqliteFunctionStore
-from nubis.store.sqlite_concurrency import SqliteConcurrencyStore
-from nubis.store.sqlite_events import SqliteEventStore
-from nubis.store.sqlite_layers import SqliteLayerStore
-from nubis.store.sqlite_queues import SqliteQueueStore
-from nubis.store.sqlite_versions import SqliteVersionStore
+from nubis.store.sqlite import (
+    SqliteConcurrencyStore,
+    SqliteEventStore,
+    SqliteFunctionStore,
+    SqliteLayerStore,
+    SqliteQueueStore,
+    SqliteVersionStore,
+)
 
 Open = Callable[[Path], Any]
 

@@ -1,5 +1,5 @@
 """In-memory `DurableEventQueue` and `EventInvokeConfigStore`: a fake of
-`nubis.store.sqlite_events.SqliteEventStore` for tests of the async workers and rules.
+`nubis.store.sqlite.events.SqliteEventStore` for tests of the async workers and rules.
 "Durable" here means held until the process ends; the ordering, lease and counter rules
 are the SQLite store's."""
 

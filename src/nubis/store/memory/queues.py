@@ -1,4 +1,4 @@
-"""In-memory `QueueStore`: a fake of `nubis.store.sqlite_queues.SqliteQueueStore` for tests
+"""In-memory `QueueStore`: a fake of `nubis.store.sqlite.queues.SqliteQueueStore` for tests
 of the queue service's rules, with the same receipts (`<seq>:<token>`), sequence numbers,
 visibility, FIFO group, deduplication, redrive and retention rules."""
 

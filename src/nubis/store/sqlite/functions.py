@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from pathlib import Path
 
 from nubis.model.function import FunctionConfig
-from nubis.store import full
+from nubis.store.sqlite.db import SqliteDb
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS functions (
@@ -18,25 +17,11 @@ CREATE TABLE IF NOT EXISTS functions (
 """
 
 
-class SqliteFunctionStore:
-    """One connection, used from the event loop thread only.
+class SqliteFunctionStore(SqliteDb):
+    """Metadata rows are small, so statements run inline: a write is one short
+    transaction and WAL keeps readers from blocking it."""
 
-    Metadata rows are small, so statements run inline: a write is one short transaction
-    (`BEGIN IMMEDIATE` through `with conn`) and WAL keeps readers from blocking it.
-    """
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn: sqlite3.Connection | None = full.connect(path)  # maps a full disk
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
-
-    @property
-    def _db(self) -> sqlite3.Connection:
-        if self._conn is None:
-            raise RuntimeError("store is closed")
-        return self._conn
+    schema = _SCHEMA
 
     def get(self, name: str) -> FunctionConfig | None:
         row = self._db.execute("SELECT config FROM functions WHERE name = ?", (name,)).fetchone()
@@ -68,8 +53,3 @@ class SqliteFunctionStore:
 
     def delete(self, name: str) -> bool:
         return self._db.execute("DELETE FROM functions WHERE name = ?", (name,)).rowcount == 1
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
