@@ -138,7 +138,7 @@ def test_headers_are_case_insensitive(service: RestJsonService) -> None:
 def test_query_as_the_server_parses_it(service: RestJsonService) -> None:
     from urllib.parse import parse_qs
 
-    query = parse_qs("Marker=m&MaxItems=3", keep_blank_values=True)  # what nubis.api.app does
+    query = parse_qs("Marker=m&MaxItems=3", keep_blank_values=True)  # what the Lambda codec does
     assert service.parse("ListFunctions", {}, query, {}, b"") == {"Marker": "m", "MaxItems": 3}
 
 

@@ -15,11 +15,13 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from nubis.api.app import LambdaApi
-from nubis.api.lambda_async_ops import AsyncOperations
-from nubis.api.lambda_ops import LambdaOperations
-from nubis.api.lambda_version_ops import VersionOperations
-from nubis.api.sqs import SqsApi
+from nubis.api.gateway import Gateway
+from nubis.api.services.lambda_ import lambda_service
+from nubis.api.services.lambda_.async_ops import AsyncOperations
+from nubis.api.services.lambda_.ops import LambdaOperations
+from nubis.api.services.lambda_.version_ops import VersionOperations
+from nubis.api.services.nubis import nubis_service
+from nubis.api.services.sqs import sqs_service
 from nubis.cli.datalock import DataDirInUse, DataDirLock
 from nubis.control.aliases import AliasService
 from nubis.control.async_config import EventInvokeConfigs
@@ -214,12 +216,13 @@ async def serve(
         await async_invoker.start()
         stack.push_async_callback(async_invoker.close)
 
-        api = LambdaApi(
-            functions,
-            operations,
-            logs,
-            blobs.path,
-            targets={"AmazonSQS.": SqsApi(queues)},
+        lambda_ = lambda_service(functions, operations.handlers)
+        api = Gateway(
+            [
+                lambda_,
+                sqs_service(queues),
+                nubis_service(functions, logs, blobs.path, errors=lambda_.codec),
+            ]
         )
         stack.push_async_callback(api.close)
         try:
@@ -237,7 +240,7 @@ async def serve(
         await _drain(settings.drain_timeout_s, api, async_invoker)
 
 
-async def _drain(timeout_s: float, api: LambdaApi, async_invoker: AsyncInvoker) -> None:
+async def _drain(timeout_s: float, api: Gateway, async_invoker: AsyncInvoker) -> None:
     """Stop accepting, let requests being handled (sync invokes) and running async
     events finish within `timeout_s`. Async events cut off then stay leased in the
     durable queue and run again after the next start (leases are released at start-up:

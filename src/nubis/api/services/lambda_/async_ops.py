@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from nubis.api.lambda_ops import Handler, Output, RequestContext
+from nubis.api.service import Handler, OperationRequest, OperationResult
 from nubis.control.async_config import EventInvokeConfigs
 from nubis.model.async_config import EventInvokeConfig
 
@@ -40,23 +40,28 @@ class AsyncOperations:
             "ListFunctionEventInvokeConfigs": self.list,
         }
 
-    async def put(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def put(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         config = await self._configs.put(p["FunctionName"], p.get("Qualifier"), p, merge=False)
-        return Output(_wire(config, self._configs.arn(config)))
+        return OperationResult(_wire(config, self._configs.arn(config)))
 
-    async def update(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def update(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         config = await self._configs.put(p["FunctionName"], p.get("Qualifier"), p, merge=True)
-        return Output(_wire(config, self._configs.arn(config)))
+        return OperationResult(_wire(config, self._configs.arn(config)))
 
-    async def get(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def get(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         config = await self._configs.get(p["FunctionName"], p.get("Qualifier"))
-        return Output(_wire(config, self._configs.arn(config)))
+        return OperationResult(_wire(config, self._configs.arn(config)))
 
-    async def delete(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def delete(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         await self._configs.delete(p["FunctionName"], p.get("Qualifier"))
-        return Output({}, status=204)
+        return OperationResult({}, status=204)
 
-    async def list(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def list(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         page, marker = await self._configs.list(
             p["FunctionName"], p.get("Marker"), p.get("MaxItems")
         )
@@ -65,4 +70,4 @@ class AsyncOperations:
         }
         if marker is not None:
             out["NextMarker"] = marker
-        return Output(out)
+        return OperationResult(out)

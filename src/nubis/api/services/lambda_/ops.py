@@ -4,30 +4,13 @@ is in `control`."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from nubis.api.shapes import function_configuration
-from nubis.control.functions import FunctionService, Principal
+from nubis.api.service import Handler, OperationRequest, OperationResult
+from nubis.api.services.lambda_.shapes import function_configuration
+from nubis.control.functions import FunctionService
 from nubis.control.invoke import DRY_RUN, EVENT, Invocation, Invoker
 from nubis.model import limits
-
-
-@dataclass(frozen=True)
-class RequestContext:
-    request_id: str
-    principal: Principal
-    base_url: str  # how the caller reached us, for URLs we hand back
-
-
-@dataclass(frozen=True)
-class Output:
-    members: dict[str, Any]
-    status: int | None = None  # None: the operation's default
-
-
-Handler = Callable[[dict[str, Any], RequestContext], Awaitable[Output]]
 
 
 class LambdaOperations:
@@ -56,16 +39,18 @@ class LambdaOperations:
     def _qualifier(self, p: dict[str, Any]) -> str | None:
         return self._f.parse_ref(p["FunctionName"], p.get("Qualifier")).qualifier
 
-    async def create_function(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output(self._conf(await self._f.create(p, ctx.principal)))
+    async def create_function(self, req: OperationRequest) -> OperationResult:
+        p = req.params
+        return OperationResult(self._conf(await self._f.create(p, req.principal)))
 
-    async def get_function(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def get_function(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         config = self._f.get(p["FunctionName"], p.get("Qualifier"))
         out: dict[str, Any] = {
             "Configuration": self._conf(config, self._qualifier(p)),
             "Code": {
                 "RepositoryType": "S3",
-                "Location": f"{ctx.base_url}/_nubis/code/{config.code_sha256}.zip",
+                "Location": f"{req.base_url}/_nubis/code/{config.code_sha256}.zip",
             },
         }
         tags = self._f.latest(config.name).tags  # a version's are its function's
@@ -74,40 +59,46 @@ class LambdaOperations:
         reserved = self._f.concurrency.reserved(config.name)
         if reserved is not None:
             out["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
-        return Output(out)
+        return OperationResult(out)
 
-    async def get_function_configuration(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def get_function_configuration(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         config = self._f.get(p["FunctionName"], p.get("Qualifier"))
-        return Output(self._conf(config, self._qualifier(p)))
+        return OperationResult(self._conf(config, self._qualifier(p)))
 
-    async def list_functions(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def list_functions(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         page, next_marker = self._f.list(p.get("Marker"), p.get("MaxItems"))
         out: dict[str, Any] = {"Functions": [self._conf(c) for c in page]}
         if next_marker is not None:
             out["NextMarker"] = next_marker
-        return Output(out)
+        return OperationResult(out)
 
-    async def update_function_code(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output(self._conf(await self._f.update_code(p)))
+    async def update_function_code(self, req: OperationRequest) -> OperationResult:
+        p = req.params
+        return OperationResult(self._conf(await self._f.update_code(p)))
 
-    async def update_function_configuration(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output(self._conf(await self._f.update_configuration(p)))
+    async def update_function_configuration(self, req: OperationRequest) -> OperationResult:
+        p = req.params
+        return OperationResult(self._conf(await self._f.update_configuration(p)))
 
-    async def delete_function(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def delete_function(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         await self._f.delete(p["FunctionName"], p.get("Qualifier"))
-        return Output({}, status=204)
+        return OperationResult({}, status=204)
 
-    async def get_account_settings(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output(self._f.account_settings())
+    async def get_account_settings(self, req: OperationRequest) -> OperationResult:
+        return OperationResult(self._f.account_settings())
 
-    async def invoke(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def invoke(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         invocation_type = p.get("InvocationType") or "RequestResponse"
         result = await self._invoker.invoke(
             Invocation(
                 function_name=p["FunctionName"],
                 qualifier=p.get("Qualifier"),
                 payload=p.get("Payload") or b"",
-                request_id=ctx.request_id,
+                request_id=req.request_id,
                 invocation_type=invocation_type,
                 tail_logs=p.get("LogType") == "Tail" and invocation_type == "RequestResponse",
                 client_context_b64=p.get("ClientContext"),
@@ -116,7 +107,7 @@ class LambdaOperations:
         if result is None:
             status = 202 if invocation_type == EVENT else 204
             assert invocation_type in (EVENT, DRY_RUN)
-            return Output({"StatusCode": status, "Payload": b""}, status=status)
+            return OperationResult({"StatusCode": status, "Payload": b""}, status=status)
         out: dict[str, Any] = {
             "StatusCode": 200,
             "Payload": result.payload,
@@ -127,4 +118,4 @@ class LambdaOperations:
         if result.log_tail is not None:
             tail = result.log_tail.encode()[-limits.LOG_TAIL_BYTES :]
             out["LogResult"] = base64.b64encode(tail).decode()
-        return Output(out)
+        return OperationResult(out)

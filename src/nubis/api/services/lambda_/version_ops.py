@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from nubis.api.lambda_ops import Handler, Output, RequestContext
-from nubis.api.shapes import function_configuration
+from nubis.api.service import Handler, OperationRequest, OperationResult
+from nubis.api.services.lambda_.shapes import function_configuration
 from nubis.control.aliases import AliasService
 from nubis.control.concurrency import ConcurrencyService
 from nubis.control.functions import FunctionService
@@ -81,14 +81,16 @@ class VersionOperations:
 
     # --- versions
 
-    async def publish_version(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def publish_version(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         latest = self._f.latest(self._f.parse_ref(p["FunctionName"]).name)
         version = self._f.publish(
             latest, p.get("CodeSha256"), p.get("Description"), p.get("RevisionId")
         )
-        return Output(self._conf(version))
+        return OperationResult(self._conf(version))
 
-    async def list_versions(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def list_versions(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         name = self._f.latest(self._f.parse_ref(p["FunctionName"]).name).name
         everything = [self._f.latest(name)]
         after = 0
@@ -102,19 +104,22 @@ class VersionOperations:
         }
         if start + limit < len(everything):
             out["NextMarker"] = str(start + limit)
-        return Output(out)
+        return OperationResult(out)
 
     # --- aliases
 
-    async def create_alias(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def create_alias(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         alias = self._aliases.create(p)
-        return Output(alias_configuration(alias, self._aliases.arn(alias)))
+        return OperationResult(alias_configuration(alias, self._aliases.arn(alias)))
 
-    async def get_alias(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def get_alias(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         alias = self._aliases.get(p["FunctionName"], p["Name"])
-        return Output(alias_configuration(alias, self._aliases.arn(alias)))
+        return OperationResult(alias_configuration(alias, self._aliases.arn(alias)))
 
-    async def list_aliases(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def list_aliases(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         page, next_marker = self._aliases.list(
             p["FunctionName"], p.get("FunctionVersion"), p.get("Marker"), p.get("MaxItems")
         )
@@ -123,59 +128,68 @@ class VersionOperations:
         }
         if next_marker is not None:
             out["NextMarker"] = next_marker
-        return Output(out)
+        return OperationResult(out)
 
-    async def update_alias(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def update_alias(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         alias = await self._aliases.update(p)
-        return Output(alias_configuration(alias, self._aliases.arn(alias)))
+        return OperationResult(alias_configuration(alias, self._aliases.arn(alias)))
 
-    async def delete_alias(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def delete_alias(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         await self._aliases.delete(p["FunctionName"], p["Name"])
-        return Output({}, status=204)
+        return OperationResult({}, status=204)
 
     # --- concurrency
 
-    async def put_function_concurrency(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def put_function_concurrency(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         value = self._concurrency.put_reserved(p["FunctionName"], p["ReservedConcurrentExecutions"])
-        return Output({"ReservedConcurrentExecutions": value})
+        return OperationResult({"ReservedConcurrentExecutions": value})
 
-    async def get_function_concurrency(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def get_function_concurrency(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         value = self._concurrency.get_reserved(p["FunctionName"])
-        return Output({} if value is None else {"ReservedConcurrentExecutions": value})
+        return OperationResult({} if value is None else {"ReservedConcurrentExecutions": value})
 
-    async def delete_function_concurrency(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def delete_function_concurrency(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         self._concurrency.delete_reserved(p["FunctionName"])
-        return Output({}, status=204)
+        return OperationResult({}, status=204)
 
-    async def put_provisioned(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def put_provisioned(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         out = await self._concurrency.put_provisioned(
             p["FunctionName"], p["Qualifier"], p["ProvisionedConcurrentExecutions"]
         )
-        return Output(out)
+        return OperationResult(out)
 
-    async def get_provisioned(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output(self._concurrency.get_provisioned(p["FunctionName"], p["Qualifier"]))
+    async def get_provisioned(self, req: OperationRequest) -> OperationResult:
+        p = req.params
+        return OperationResult(self._concurrency.get_provisioned(p["FunctionName"], p["Qualifier"]))
 
-    async def delete_provisioned(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def delete_provisioned(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         await self._concurrency.delete_provisioned(p["FunctionName"], p["Qualifier"])
-        return Output({}, status=204)
+        return OperationResult({}, status=204)
 
-    async def list_provisioned(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def list_provisioned(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         items = self._concurrency.list_provisioned(p["FunctionName"])
         start = _offset(p.get("Marker"))
         limit = p.get("MaxItems") or DEFAULT_PAGE
         out: dict[str, Any] = {"ProvisionedConcurrencyConfigs": items[start : start + limit]}
         if start + limit < len(items):
             out["NextMarker"] = str(start + limit)
-        return Output(out)
+        return OperationResult(out)
 
     # --- layers
 
-    def _layer(self, layer: LayerVersion, ctx: RequestContext) -> dict[str, Any]:
+    def _layer(self, layer: LayerVersion, req: OperationRequest) -> dict[str, Any]:
         out = self._layer_item(layer)
         out["LayerArn"] = layer_arn(self._layers.account, layer.name)
         out["Content"] = {
-            "Location": f"{ctx.base_url}/_nubis/code/{layer.code_sha256}.zip",
+            "Location": f"{req.base_url}/_nubis/code/{layer.code_sha256}.zip",
             "CodeSha256": b64_digest(layer.code_sha256),
             "CodeSize": layer.code_size,
         }
@@ -196,16 +210,22 @@ class VersionOperations:
             out["LicenseInfo"] = layer.license_info
         return out
 
-    async def publish_layer_version(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output(self._layer(await self._layers.publish(p), ctx))
+    async def publish_layer_version(self, req: OperationRequest) -> OperationResult:
+        p = req.params
+        return OperationResult(self._layer(await self._layers.publish(p), req))
 
-    async def get_layer_version(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output(self._layer(self._layers.get(p["LayerName"], p["VersionNumber"]), ctx))
+    async def get_layer_version(self, req: OperationRequest) -> OperationResult:
+        p = req.params
+        return OperationResult(
+            self._layer(self._layers.get(p["LayerName"], p["VersionNumber"]), req)
+        )
 
-    async def get_layer_version_by_arn(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output(self._layer(self._layers.get_by_arn(p["Arn"]), ctx))
+    async def get_layer_version_by_arn(self, req: OperationRequest) -> OperationResult:
+        p = req.params
+        return OperationResult(self._layer(self._layers.get_by_arn(p["Arn"]), req))
 
-    async def list_layers(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def list_layers(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         page = self._layers.list_layers(
             p.get("Marker"),
             p.get("MaxItems"),
@@ -224,9 +244,10 @@ class VersionOperations:
         }
         if page.next_marker is not None:
             out["NextMarker"] = page.next_marker
-        return Output(out)
+        return OperationResult(out)
 
-    async def list_layer_versions(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def list_layer_versions(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         page = self._layers.list_versions(
             p["LayerName"],
             p.get("Marker"),
@@ -237,24 +258,28 @@ class VersionOperations:
         out: dict[str, Any] = {"LayerVersions": [self._layer_item(v) for v in page.items]}
         if page.next_marker is not None:
             out["NextMarker"] = page.next_marker
-        return Output(out)
+        return OperationResult(out)
 
-    async def delete_layer_version(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def delete_layer_version(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         self._layers.delete(p["LayerName"], p["VersionNumber"])
-        return Output({}, status=204)
+        return OperationResult({}, status=204)
 
     # --- tags
 
-    async def tag_resource(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def tag_resource(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         self._tags.tag(p["Resource"], p["Tags"])
-        return Output({}, status=204)
+        return OperationResult({}, status=204)
 
-    async def untag_resource(self, p: dict[str, Any], ctx: RequestContext) -> Output:
+    async def untag_resource(self, req: OperationRequest) -> OperationResult:
+        p = req.params
         self._tags.untag(p["Resource"], p["TagKeys"])
-        return Output({}, status=204)
+        return OperationResult({}, status=204)
 
-    async def list_tags(self, p: dict[str, Any], ctx: RequestContext) -> Output:
-        return Output({"Tags": self._tags.list(p["Resource"])})
+    async def list_tags(self, req: OperationRequest) -> OperationResult:
+        p = req.params
+        return OperationResult({"Tags": self._tags.list(p["Resource"])})
 
 
 def _offset(marker: str | None) -> int:

@@ -1,38 +1,23 @@
-"""The SQS JSON protocol: operations in, `QueueService` calls, outputs back. Translation
-only; every rule is in `nubis.control.queues`.
-
-The HTTP server routes a POST whose `X-Amz-Target` starts with `AmazonSQS.` here, on the
-same port as the Lambda API: `await SqsApi(...).handle(operation, headers, body,
-request_id, base_url)`.
+"""SQS operations: wire parameters in, output members out. Translation only; every rule
+is in `nubis.control.queues`. Each method takes the parsed input and the base URL (queue
+URLs are built from how the caller reached us); `handlers` adapts them to the gateway's
+one handler signature.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from nubis.api import constants
-from nubis.api.wire import WireResponse
-from nubis.api.wire_json import JsonService
+from nubis.api.service import Handler, OperationRequest, OperationResult
 from nubis.control import queue_rules as rules
 from nubis.control.queues import QueueService, SendRequest, SendResult
-from nubis.model.errors import (
-    MSG_STORAGE_FULL,
-    InvalidRequestContentException,
-    NubisError,
-    ServiceException,
-    UnknownOperationException,
-    ValidationException,
-)
+from nubis.model.errors import NubisError
 from nubis.model.queue import MessageAttribute, StoredMessage
 from nubis.model.queue_errors import (
     QueueError,
     ReceiptHandleIsInvalid,
 )
-from nubis.store.full import storage_full
-
-log = logging.getLogger(__name__)
 
 SENDER_ID = "AIDAIT2UOQQY3AUEKVGXU"  # what a receive reports as `SenderId`
 _SYSTEM_NAMES = (
@@ -48,7 +33,7 @@ _SYSTEM_NAMES = (
 )
 
 Params = dict[str, Any]
-Handler = Callable[[Params, str], Awaitable[dict[str, Any]]]
+Translation = Callable[[Params, str], Awaitable[dict[str, Any]]]
 
 
 def _wire_attribute(a: MessageAttribute) -> dict[str, Any]:
@@ -76,6 +61,13 @@ def _failure(entry_id: str, exc: NubisError) -> dict[str, Any]:
     return {"Id": entry_id, "SenderFault": True, "Code": code, "Message": exc.message}
 
 
+def _handler(translate: Translation) -> Handler:
+    async def handler(request: OperationRequest) -> OperationResult:
+        return OperationResult(await translate(request.params, request.base_url))
+
+    return handler
+
+
 def _send_request(p: Mapping[str, Any]) -> SendRequest:
     return SendRequest(
         body=p.get("MessageBody") or "",
@@ -87,11 +79,10 @@ def _send_request(p: Mapping[str, Any]) -> SendRequest:
     )
 
 
-class SqsApi:
+class SqsOperations:
     def __init__(self, queues: QueueService) -> None:
-        self._wire = JsonService("sqs", constraints=False)
         self._q = queues
-        self.handlers: dict[str, Handler] = {
+        translations: dict[str, Translation] = {
             "CreateQueue": self.create_queue,
             "GetQueueUrl": self.get_queue_url,
             "ListQueues": self.list_queues,
@@ -107,56 +98,9 @@ class SqsApi:
             "ChangeMessageVisibility": self.change_message_visibility,
             "ChangeMessageVisibilityBatch": self.change_message_visibility_batch,
         }
-
-    async def handle(
-        self,
-        operation: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        request_id: str,
-        base_url: str,
-    ) -> WireResponse:
-        """One request. `operation` is the target (`AmazonSQS.SendMessage`) or just the
-        operation name. Never raises: every failure is an SQS error response."""
-        try:
-            if "." in operation:
-                operation = self._wire.operation_of(operation)
-            handler = self.handlers.get(operation)
-            if handler is None:
-                raise UnknownOperationException(
-                    f"The operation {operation} is not supported by Nubis yet."
-                )
-            params = self._wire.parse(operation, body)
-            wire = self._wire.serialize(operation, await handler(params, base_url))
-        except QueueError as exc:
-            wire = self._wire.serialize_error(
-                exc.status, exc.wire_type, exc.message, exc.query_code, exc.fault
-            )
-        except ValidationException as exc:  # only a required member can be missing
-            wire = self._wire.serialize_error(
-                400, "MissingParameter", exc.message, "MissingParameter"
-            )
-        except InvalidRequestContentException as exc:
-            wire = self._wire.serialize_error(400, "SerializationException", exc.message)
-        except RecursionError:  # a document nested past the parser's limit (a policy)
-            wire = self._wire.serialize_error(400, "SerializationException", constants.MSG_TOO_DEEP)
-        except UnknownOperationException as exc:
-            wire = self._wire.serialize_error(
-                400, "UnknownOperationException", exc.message, "InvalidAction"
-            )
-        except Exception as exc:
-            message = "An internal error occurred; see the server log."
-            if isinstance(exc, ServiceException) or storage_full(exc):
-                log.error("SQS %s failed (request %s): %s", operation, request_id, exc)
-                message = exc.message if isinstance(exc, ServiceException) else MSG_STORAGE_FULL
-            else:
-                log.exception("internal error in SQS %s (request %s)", operation, request_id)
-            # SQS's own 5xx: InternalFailure, of the Receiver kind (clients retry it).
-            wire = self._wire.serialize_error(
-                500, "InternalFailure", message, "InternalFailure", "Receiver"
-            )
-        wire.headers[constants.REQUEST_ID_HEADER] = request_id
-        return wire
+        self.handlers: dict[str, Handler] = {
+            name: _handler(translate) for name, translate in translations.items()
+        }
 
     # ----------------------------------------------------------------- queues
     async def create_queue(self, p: Params, base_url: str) -> dict[str, Any]:

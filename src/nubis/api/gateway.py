@@ -1,0 +1,201 @@
+"""The one request pipeline of every service on the API port.
+
+    resolve service ─▶ authenticate ─▶ route + parse ─▶ authorize ─▶ call ─▶ serialize
+    (credential scope,   (the signer's    (the service's   (IAM action   (its handler) (its codec)
+     X-Amz-Target,        access key)      codec)           + resource)
+     path)
+
+A request is for the service its SigV4 credential scope names
+(`Credential=AK/date/region/SERVICE/aws4_request`), else the one its `X-Amz-Target` prefix
+names, else the one its path belongs to (`/_nubis/...`: Nubis's own endpoints; any other
+path: Lambda's REST routes). A service or protocol Nubis does not serve gets a clear error
+in the client's protocol (`unserved`). Every failure of a served service, whatever raised
+it, is mapped by the service (`Service.errors`) and rendered by its codec, so each
+service has one error shape.
+
+Authentication records the principal; signatures are not verified yet (issue 12 plugs
+SigV4 verification into `Authenticator`). Authorization is a hook (`Authorizer`) that
+gets the operation's IAM action and resource; none is installed today, and then no
+resource is computed, so the hot path pays nothing for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Iterable
+from typing import Protocol
+
+from nubis.api import constants, unserved
+from nubis.api.service import OperationRequest, Service
+from nubis.api.wire import WireResponse
+from nubis.control.functions import Principal
+from nubis.http11 import HttpLimits, HttpServer, Request, Response
+from nubis.model import limits
+from nubis.model.errors import (
+    InvalidRequestContentException,
+    NubisError,
+    RequestTooLargeException,
+    ServiceException,
+    StorageFullException,
+    UnknownOperationException,
+)
+from nubis.store.full import storage_full
+
+log = logging.getLogger(__name__)
+
+# Bodies up to twice the base64 size of a 50 MB zip are read, so that a package just over
+# the limit gets Lambda's clear InvalidParameterValueException rather than a bare 413.
+MAX_BODY_BYTES = limits.ZIPPED_MAX_BYTES * 8 // 3
+
+MSG_INTERNAL = "An internal error occurred; see the server log."
+MSG_NOT_SUPPORTED = "The operation {operation} is not supported by Nubis yet."
+MSG_TOO_LARGE = "Request must be smaller than {limit} bytes for the {operation} operation"
+
+NUBIS_PREFIX = "/_nubis/"
+_TARGET_HEADER = "x-amz-target"
+# Credential=AK/20260101/us-east-1/lambda/aws4_request: the access key and the service.
+_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(?:[^/,\s]*/[^/,\s]*/([^/,\s]+)/)?")
+
+
+class Authenticator(Protocol):
+    """Who sent a request. Raises a `NubisError` (rendered in the service's protocol) for a
+    request it refuses; must not block the event loop."""
+
+    def principal(self, request: Request, access_key: str | None) -> Principal: ...
+
+
+class Authorizer(Protocol):
+    """Whether `principal` may perform `action` (`lambda:InvokeFunction`) on `resource` (an
+    ARN or "*"). Raises a `NubisError` (AccessDenied) to refuse; returns to allow."""
+
+    async def authorize(self, principal: Principal, action: str, resource: str) -> None: ...
+
+
+class RecordPrincipal:
+    """Today's authentication: the access key the request was signed with, unverified."""
+
+    def principal(self, request: Request, access_key: str | None) -> Principal:
+        return Principal(access_key=access_key)
+
+
+class Gateway:
+    """Serves `services` on one HTTP server. `lambda_` answers paths no other service
+    claims; `nubis` answers `/_nubis/...`."""
+
+    def __init__(
+        self,
+        services: Iterable[Service],
+        authenticator: Authenticator | None = None,
+        authorizer: Authorizer | None = None,
+    ) -> None:
+        self._by_scope: dict[str, Service] = {}
+        self._by_target: dict[str, Service] = {}
+        for service in services:
+            self._by_scope[service.name] = service
+            for prefix in service.target_prefixes:
+                self._by_target[prefix] = service
+        self._lambda = self._by_scope["lambda"]
+        self._nubis = self._by_scope["nubis"]
+        self._authenticator = authenticator or RecordPrincipal()
+        self._authorizer = authorizer
+        self._server: HttpServer | None = None
+
+    async def start(self, host: str, port: int, http_limits: HttpLimits | None = None) -> None:
+        self._server = HttpServer(self.handle, MAX_BODY_BYTES, limits=http_limits)
+        await self._server.listen_tcp(host, port)
+
+    async def close(self, grace: float = 1.0) -> None:
+        """Stop listening and close connections; requests being handled get up to `grace`
+        seconds to be answered first. Idempotent."""
+        server, self._server = self._server, None
+        if server is not None:
+            await server.close(grace=grace)
+
+    async def handle(self, request: Request) -> Response:
+        request_id = str(uuid.uuid4())
+        match = _CREDENTIAL.search(request.headers.get("authorization", ""))
+        access_key, scope = (match.group(1), match.group(2)) if match else (None, None)
+        service = self._resolve(request, scope)
+        if service is None:
+            named = scope or request.headers.get(_TARGET_HEADER, "?").partition(".")[0]
+            message = unserved.MSG_SERVICE.format(service=named)
+            wire = unserved.render(unserved.client_protocol(request, scope), message, request_id)
+        else:
+            wire = await self._call(service, request, request_id, access_key, scope)
+        wire.headers[constants.REQUEST_ID_HEADER] = request_id
+        return Response(wire.status, wire.headers, wire.body)
+
+    def _resolve(self, request: Request, scope: str | None) -> Service | None:
+        if scope is not None:
+            return self._by_scope.get(scope)
+        target = request.headers.get(_TARGET_HEADER)
+        if target is not None:
+            return self._by_target.get(target.partition(".")[0])
+        if request.path.startswith(NUBIS_PREFIX):
+            return self._nubis
+        return self._lambda
+
+    async def _call(
+        self,
+        service: Service,
+        request: Request,
+        request_id: str,
+        access_key: str | None,
+        scope: str | None,
+    ) -> WireResponse:
+        codec = service.codec
+        operation = "?"
+        try:
+            try:
+                routed = codec.route(request)
+            except NubisError:
+                # A client of another protocol of this service (SQS's query past): say so
+                # in that protocol rather than in one the client cannot parse.
+                protocol = unserved.client_protocol(request, scope)
+                if protocol != codec.protocol:
+                    message = unserved.MSG_PROTOCOL.format(
+                        service=service.name, served=codec.protocol, protocol=protocol
+                    )
+                    return unserved.render(protocol, message, request_id)
+                raise
+            operation = routed.operation
+            entry = service.operations.get(operation)
+            if entry is None:
+                raise UnknownOperationException(MSG_NOT_SUPPORTED.format(operation=operation))
+            if request.body_too_large:
+                raise RequestTooLargeException(
+                    MSG_TOO_LARGE.format(limit=MAX_BODY_BYTES, operation=operation)
+                )
+            principal = self._authenticator.principal(request, access_key)
+            params = codec.parse(routed, request)
+            if self._authorizer is not None:
+                await self._authorizer.authorize(principal, entry.action, entry.resource(params))
+            call = OperationRequest(
+                operation, params, principal, request_id, f"http://{request.host}"
+            )
+            result = await entry.handler(call)
+            return codec.serialize(operation, result, request_id)
+        except NubisError as exc:
+            error = exc
+        except RecursionError:
+            # Only a document nested past the parser's limit gets this deep (the Invoke
+            # payload's JSON check, a queue policy): the client's input, not our fault.
+            log.warning("input nested too deeply in %s (request %s)", operation, request_id)
+            error = InvalidRequestContentException(constants.MSG_TOO_DEEP)
+        except Exception as exc:
+            error = _unexpected(exc, service.name, operation, request_id)
+        return codec.serialize_error(service.errors(error), request_id)
+
+
+def _unexpected(exc: Exception, service: str, operation: str, request_id: str) -> NubisError:
+    """An exception no part mapped: a full data volume (a log write, say) says so;
+    anything else is logged as ours."""
+    if storage_full(exc):
+        log.error(
+            "no space left on the data volume (%s %s, request %s)", service, operation, request_id
+        )
+        return StorageFullException()
+    log.exception("internal error in %s %s (request %s)", service, operation, request_id)
+    return ServiceException(MSG_INTERNAL)
