@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from nubis.engine.environment import Environment
@@ -72,7 +72,7 @@ class Snapshot(ForkChannel):
         await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
         return self.ready.done() and self.ready.exception() is None
 
-    async def fork(self, plan: dict[str, object], fds: list[int]) -> tuple[int, int]:
+    async def fork(self, plan: Mapping[str, object], fds: list[int]) -> tuple[int, int]:
         """A copy: (its pid in the snapshot's PID namespace, a pidfd). The snapshot stays
         thawed until every copy asked for has called `left`: a copy is in the snapshot's
         cgroup (and would freeze with it) until the host moves it into its own."""

@@ -23,7 +23,7 @@ import logging
 import os
 import signal
 import socket
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -235,7 +235,7 @@ class Zygote(ForkChannel):
         return pid, got[0]
 
     async def fork_blank(
-        self, plan: dict[str, Any], fds: Sequence[int]
+        self, plan: Mapping[str, Any], fds: Sequence[int]
     ) -> tuple[int, int, socket.socket]:
         """Fork a blank environment that applies the first stage `plan` and waits;
         returns (pid, pidfd, its control socket). The caller owns both; `claim` it."""

@@ -3,10 +3,11 @@
 The engine asks the sandbox to `prepare` an environment before it forks it, hands the
 resulting *plan* (and file descriptors) to the zygote, and the forked child applies the
 plan before any function code runs (`_apply_plan` in `nubis/runtimes/python/zygote.py`,
-which uses `nubis/sandbox/confine.py`, where the keys are documented). The plan is plain
-JSON so that the zygote, which cannot import Nubis, can apply it. A zygote that sees a
-key it does not know refuses to start the environment rather than run it less isolated
-than the plan says.
+which uses `nubis/sandbox/confine.py`). The plan is a `Plan` (`plan.py`: the TypedDicts
+both sides share, stdlib only so that the zygote, which cannot import Nubis, loads it by
+path) and travels as JSON. Plans are checked against it where they are built and where
+they are applied: a zygote that sees a key it does not know refuses to start the
+environment rather than run it less isolated than the plan says.
 
 Contract:
 - `reserve(ro_binds)` (optional speed-up) returns the first stage of a plan for a
@@ -47,7 +48,9 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
+
+from nubis.sandbox.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -58,9 +61,6 @@ class EnvironmentLimits:
     opt_dir: Path | None = None  # merged layers, mounted at /opt
     ro_binds: tuple[tuple[str, str], ...] = ()  # (host path, path inside) the runtime needs
     snapshot: bool = False  # SnapStart: it will fork restored copies of itself
-
-
-Plan = dict[str, Any]
 
 
 @dataclass

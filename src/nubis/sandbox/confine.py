@@ -2,37 +2,9 @@
 
 Standard library only and no Nubis imports: the runtime zygote (`nubis/runtimes/python/
 zygote.py`) loads this file by path and calls `apply()` in the forked child, before any
-function code runs. The host side that writes the plan is `nubis/sandbox/linux.py`.
-
-Plan keys (all optional; an unknown key makes the zygote refuse the environment):
-
-    "pidns": true              the zygote forks the child into a new PID namespace (the
-                               child is its pid 1; `new_pid_namespace()` around the fork)
-    "cgroup_procs": [path...]  cgroup.procs files the child writes itself into, first
-    "netns_fd": i              setns() into the network namespace passed as fds[i]
-    "namespaces": true         new mount, IPC and UTS namespaces (mounts made private)
-    "hostname": str            the UTS namespace's host name
-    "root": dir                an empty host directory where the environment's root is
-                               built: with "root_base", a tmpfs is mounted on it with
-                               "links", /dev links and a fresh /proc; "binds" are added
-                               (in either stage); with "pivot", it is pivot_root'ed into
-                               and made read-only, and the host's tree is detached
-    "binds": [[src, dst, mode]] mode "ro" | "rw" | "dev" (a device node, writable)
-    "links": [[target, dst]]   symbolic links in the new root (e.g. /bin -> usr/bin)
-    "rlimits": [[name, soft, hard]]
-    "uid", "gid": int          dropped to (with no supplementary groups) at the very end,
-                               after every capability is dropped from the bounding set and
-                               no_new_privs is set
-    "cwd": path, "env": {...}  the working directory and variables as seen inside
-    "seccomp": [entry...]      syscalls refused with EPERM (plus clone with namespace
-                               flags; clone3 is ENOSYS so libc falls back to clone),
-                               loaded last; compiled to BPF through libseccomp (≈ 1 ms)
-                               an entry is a name, or [name, [[arg, op, a, b]...]]:
-                               refused when all comparisons hold (seccomp_policy.py)
-    "seccomp_compile": [...]   compile that filter now, load it in a later stage (a blank)
-    "drop_caps": true          empty every capability set and the bounding set (for a
-                               process that is not uid 0 but holds capabilities: the
-                               root of a user namespace of its own)
+function code runs. The host side that writes the plan is `nubis/sandbox/linux.py`; the
+plan's keys are the TypedDicts of `plan.py` (loaded beside this file), and every entry
+point here refuses a plan with a key it does not know or a record without a key it needs.
 
 SnapStart restores (`detach`, `settle`): an initialised environment (uid 993, no
 capabilities) forks a copy of itself per restored environment. The copy cannot be put
@@ -42,10 +14,6 @@ process can), then forks again so that the final process is pid 1 of the new PID
 namespace; `settle` (in that process) mounts its own /proc and the /tmp it was sent.
 The host then moves it into its cgroup and gives its network namespace the Runtime API
 socket and an interface, and it applies "drop_caps" and "seccomp" before it runs again.
-
-    "userns": [uid, gid]       detach: the ids mapped 1:1 into the new user namespace
-    "proc": true               settle: a /proc of the new PID namespace
-    "tmp_tree_fd": i           settle: fds[i] is a detached mount (open_tree) moved to /tmp
 
 Ordering (each step needs the privileges the next ones give up): cgroup first (memory is
 charged from the first page), then namespaces, then mounts (need CAP_SYS_ADMIN in the
@@ -60,9 +28,33 @@ privileges) when the blank is claimed; `apply` is called once per stage.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import os
 import platform
-from typing import Any
+import sys
+from typing import TYPE_CHECKING, Any
+
+
+def _load_plan() -> Any:
+    """plan.py beside this file, as the zygote loaded it (or loads it now): by path."""
+    name = "_nubis_plan"
+    module = sys.modules.get(name)
+    if module is None:
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plan.py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING or __package__:  # imported as nubis.sandbox.confine (tests, mypy)
+    from nubis.sandbox import plan as _plan
+    from nubis.sandbox.plan import Mounts, Plan
+else:  # loaded by path into a zygote, where Nubis cannot be imported
+    _plan = _load_plan()
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -92,31 +84,7 @@ _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 PR_SET_DUMPABLE = 4
 CLONE_NEWUSER = 0x10000000
 
-KNOWN_KEYS = frozenset(
-    {
-        "pidns",
-        "cgroup_procs",
-        "netns_fd",
-        "namespaces",
-        "hostname",
-        "root",
-        "root_base",
-        "pivot",
-        "binds",
-        "links",
-        "rlimits",
-        "uid",
-        "gid",
-        "cwd",
-        "env",
-        "seccomp",
-        "seccomp_compile",
-        "drop_caps",
-        "userns",
-        "proc",
-        "tmp_tree_fd",
-    }
-)
+KNOWN_KEYS = _plan.KEYS  # every key `apply`, `detach` and `settle` accept
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [
@@ -240,26 +208,26 @@ def _overlay_bind(root: str, src: str, target: str) -> bool:
     return True
 
 
-def _build_root(plan: dict[str, Any], extra_ro: list[str]) -> None:
-    root = plan["root"]
-    binds = list(plan.get("binds", ()))
-    if plan.get("root_base"):
+def _build_root(mounts: Mounts, extra_ro: list[str]) -> None:
+    root = mounts["root"]
+    binds = [(b["source"], b["target"], b["mode"]) for b in mounts.get("binds", ())]
+    if mounts.get("base"):
         mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=755")
-        for target, dst in plan.get("links", ()):
-            _mkdirs(os.path.dirname(root + dst))
-            os.symlink(target, root + dst)
+        for link in mounts.get("links", ()):
+            _mkdirs(os.path.dirname(root + link["path"]))
+            os.symlink(link["target"], root + link["path"])
         covered = [dst for _, dst, _ in binds]
         for path in extra_ro:
             # The interpreter's own installation, where it is not under a bound directory.
             inside = any(path == c or path.startswith(c.rstrip("/") + "/") for c in covered)
             if path and not inside:
-                binds.append([path, path, "ro"])
+                binds.append((path, path, "ro"))
                 covered.append(path)
     for src, dst, mode in binds:
         _bind(root, src, dst, mode)
-    if plan.get("root_base"):
+    if mounts.get("base"):
         _base_of_root(root)
-    if plan.get("pivot"):
+    if mounts.get("pivot"):
         _pivot(root)
 
 
@@ -288,7 +256,7 @@ def _pivot(root: str) -> None:
     mount(None, "/", None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 
-def _drop_privileges(plan: dict[str, Any]) -> None:
+def _drop_privileges(plan: Plan) -> None:
     _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
     cap = 0
     while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
@@ -313,10 +281,11 @@ def _drop_caps() -> None:
     _check(_libc.syscall(nr, ctypes.byref(header), ctypes.byref(data)), "capset")
 
 
-def detach(plan: dict[str, Any]) -> None:
+def detach(plan: Plan) -> None:
     """SnapStart, in the fork of an initialised environment: new user, mount, network,
     PID, IPC and UTS namespaces, with the plan's uid and gid mapped 1:1. The caller then
     forks once more (the new PID namespace is for its children) and the child `settle`s."""
+    _plan.check(plan)
     uid, gid = (int(v) for v in plan["userns"])
     # The uid change at confinement made this process non-dumpable, which makes its
     # /proc/self files root's: it could not write its own uid_map.
@@ -331,8 +300,9 @@ def detach(plan: dict[str, Any]) -> None:
             f.write(text)
 
 
-def settle(plan: dict[str, Any], fds: list[int]) -> None:
+def settle(plan: Plan, fds: list[int]) -> None:
     """SnapStart, in pid 1 of the namespaces `detach` made: its own /proc and /tmp."""
+    _plan.check(plan)
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     if plan.get("proc"):
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
@@ -463,8 +433,10 @@ def _build_seccomp(deny: list[Any]) -> bytes:
         lib.seccomp_release(ctx)
 
 
-def apply(plan: dict[str, Any], fds: list[int], extra_ro: list[str]) -> None:
-    """Confine the calling process (the forked environment) as `plan` says."""
+def apply(plan: Plan, fds: list[int], extra_ro: list[str]) -> None:
+    """Confine the calling process (the forked environment) as `plan` says; PlanError
+    (before any step) for a plan with a key this side does not know."""
+    _plan.check(plan)
     for path in plan.get("cgroup_procs", ()):
         with open(path, "w") as f:
             f.write("0")
@@ -478,13 +450,13 @@ def apply(plan: dict[str, Any], fds: list[int], extra_ro: list[str]) -> None:
         _check(_libc.sethostname(hostname, len(hostname)), "sethostname")
         # Nothing done in this mount namespace may propagate back to the host's.
         mount(None, "/", None, MS_REC | MS_PRIVATE)
-    if "root" in plan:
-        _build_root(plan, extra_ro)
+    if "mounts" in plan:
+        _build_root(plan["mounts"], extra_ro)
     if plan.get("rlimits"):
         import resource
 
-        for name, soft, hard in plan["rlimits"]:
-            resource.setrlimit(getattr(resource, name), (soft, hard))
+        for limit in plan["rlimits"]:
+            resource.setrlimit(getattr(resource, limit["name"]), (limit["soft"], limit["hard"]))
     if "uid" in plan:
         _drop_privileges(plan)
     if plan.get("drop_caps"):

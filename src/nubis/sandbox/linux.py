@@ -36,10 +36,12 @@ from pathlib import Path
 
 from nubis.sandbox import disks as disk_pool
 from nubis.sandbox import network, sweep
+from nubis.sandbox import plan as contract
 from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
 from nubis.sandbox.cgroups import Cgroups, instance_groups, open_cgroups
 from nubis.sandbox.instances import LOCK_DIR, Instance, find_dead
 from nubis.sandbox.oom import OomWatch
+from nubis.sandbox.plan import Bind, Link, Mounts, Plan
 from nubis.sandbox.seccomp_policy import RESTORE_CALLS, SECCOMP_DENY
 
 log = logging.getLogger(__name__)
@@ -190,9 +192,9 @@ class LinuxSandbox:
         if self._closed:
             raise OSError("the sandbox is closed")
         cpus = float(self._cpus)  # during init; its own share from `initialized` on
-        first: dict[str, object] = {}
+        first: Plan = {}
         s = self._settings
-        binds: list[list[str]] = []
+        binds: list[Bind] = []
         if reservation is not None:
             # A blank: its cgroup and network exist and it is in them; only limits change.
             env = self._envs.pop(reservation.token)
@@ -211,19 +213,23 @@ class LinuxSandbox:
         env.cpus = env.share = self._cpus_for(limits.memory_mb)
         env.disk = await self._take_disk(env_id, env, limits.ephemeral_mb)
         assert env.net is not None
-        binds.append([str(limits.code_dir), TASK_ROOT, "ro"])
+        binds.append(_ro(str(limits.code_dir), TASK_ROOT))
         if limits.opt_dir is not None:
-            binds.append([str(limits.opt_dir), "/opt", "ro"])
+            binds.append(_ro(str(limits.opt_dir), "/opt"))
         for host, inside in limits.ro_binds:
             if inside not in env.bound:
-                binds.append([host, inside, "ro"])
-        binds.append([str(env.disk.mount_point), "/tmp", "rw"])
-        plan = {
+                binds.append(_ro(host, inside))
+        binds.append({"source": str(env.disk.mount_point), "target": "/tmp", "mode": "rw"})
+        mounts: Mounts = first.pop("mounts", {"root": str(self._root)})
+        mounts["binds"] = binds
+        mounts["pivot"] = True
+        plan: Plan = {
             **first,
-            "root": str(self._root),
-            "binds": binds,
-            "pivot": True,
-            "rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]],
+            "mounts": mounts,
+            "rlimits": [
+                {"name": "RLIMIT_NOFILE", "soft": NOFILE, "hard": NOFILE},
+                {"name": "RLIMIT_CORE", "soft": 0, "hard": 0},
+            ],
             "uid": s.uid,
             "gid": s.uid,
             "cwd": TASK_ROOT,
@@ -233,6 +239,7 @@ class LinuxSandbox:
             if limits.snapshot:
                 deny = tuple(c for c in deny if c not in RESTORE_CALLS)
             plan["seccomp"] = list(deny)
+        contract.check(plan)
         fds = [env.net.netns_fd] if first else []
         return Prepared(plan, fds, env.net.api_socket, self._inside_env())
 
@@ -269,7 +276,7 @@ class LinuxSandbox:
             raise OSError(f"open_tree of a /tmp disk failed (kernel {os.uname().release})")
         env.fds.append(tree)
         uid = self._settings.uid
-        plan: dict[str, object] = {
+        plan: Plan = {
             "userns": [uid, uid],
             "proc": True,
             "tmp_tree_fd": 0,
@@ -277,6 +284,7 @@ class LinuxSandbox:
         }
         if self._seccomp:
             plan["seccomp_compile"] = list(SECCOMP_DENY)  # loaded after `adopt`
+        contract.check(plan)
         return Prepared(plan, [tree])
 
     async def adopt(self, env_id: str, pid: int) -> Prepared:
@@ -314,16 +322,17 @@ class LinuxSandbox:
         if env_id not in self._envs:
             self._free(env)
             raise OSError("the environment was released while it was adopted")
-        plan: dict[str, object] = {"drop_caps": True}
+        plan: Plan = {"drop_caps": True}
         if self._seccomp:
             plan["seccomp"] = list(SECCOMP_DENY)
+        contract.check(plan)
         assert env.net is not None
         return Prepared(plan, [], env.net.api_socket, self._inside_env())
 
     def _cpus_for(self, memory_mb: int) -> float:
         return min(memory_mb / MB_PER_VCPU, float(self._cpus))
 
-    def _first_stage(self, procs: list[str], netns_index: int = 1) -> dict[str, object]:
+    def _first_stage(self, procs: list[str], netns_index: int = 1) -> Plan:
         """What is applied right after the fork (or by a blank, ahead of time): cgroup,
         namespaces, and the part of the root that is the same for every function."""
         return {
@@ -332,16 +341,14 @@ class LinuxSandbox:
             "netns_fd": netns_index,  # without a blank, fds[0] is the log pipe
             "namespaces": True,
             "hostname": "localhost",
-            "root": str(self._root),
-            "root_base": True,
-            "links": self._links,
+            "mounts": {"root": str(self._root), "base": True, "links": list(self._links)},
         }
 
-    def _base_binds(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> list[list[str]]:
-        binds: list[list[str]] = [list(b) for b in self._binds]
-        binds.append([str(self._hosts), "/etc/hosts", "ro"])
-        binds += [[host, inside, "ro"] for host, inside in (*self._settings.ro_binds, *ro_binds)]
-        binds += [[f"/dev/{d}", f"/dev/{d}", "dev"] for d in _DEVICES]
+    def _base_binds(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> list[Bind]:
+        binds = [_ro(path, path) for path in self._binds]
+        binds.append(_ro(str(self._hosts), "/etc/hosts"))
+        binds += [_ro(host, inside) for host, inside in (*self._settings.ro_binds, *ro_binds)]
+        binds += [{"source": f"/dev/{d}", "target": f"/dev/{d}", "mode": "dev"} for d in _DEVICES]
         return binds
 
     def reserve(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> Reservation | None:
@@ -364,12 +371,11 @@ class LinuxSandbox:
             raise
         env.cgroup = True
         self._watch_oom(env)
-        plan: dict[str, object] = {
-            **self._first_stage(procs, 0),
-            "binds": self._base_binds(ro_binds),
-        }
+        plan = self._first_stage(procs, 0)
+        plan["mounts"]["binds"] = self._base_binds(ro_binds)
         if self._seccomp:
             plan["seccomp_compile"] = list(SECCOMP_DENY)  # loaded when claimed
+        contract.check(plan)
         return Reservation(token, plan, [net.netns_fd])
 
     def initialized(self, env_id: str) -> None:
@@ -466,16 +472,22 @@ def _has_libseccomp() -> bool:
     return True
 
 
-def _system_tree() -> tuple[list[list[str]], list[list[str]]]:
+def _ro(source: str, target: str) -> Bind:
+    return {"source": source, "target": target, "mode": "ro"}
+
+
+def _system_tree() -> tuple[tuple[Link, ...], tuple[str, ...]]:
     """The host's system directories as they appear inside: symlinks stay symlinks
-    (`/bin -> usr/bin` on merged-/usr systems), directories are bound read-only."""
-    links, binds = [], []
+    (`/bin -> usr/bin` on merged-/usr systems), directories (returned) are bound
+    read-only at the same path."""
+    links: list[Link] = []
+    binds: list[str] = []
     for path in _SYSTEM_DIRS:
         if os.path.islink(path):
-            links.append([os.readlink(path), path])
+            links.append({"target": os.readlink(path), "path": path})
         elif os.path.isdir(path):
-            binds.append([path, path, "ro"])
-    return links, binds
+            binds.append(path)
+    return tuple(links), tuple(binds)
 
 
 def _free_subnet() -> str:

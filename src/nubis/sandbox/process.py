@@ -8,9 +8,17 @@ cgroups are unavailable; `isolated` is False so the server says so loudly.
 from __future__ import annotations
 
 from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
+from nubis.sandbox.plan import Plan, PortablePlan, check
 
 NOFILE = 1024  # Lambda's file descriptor limit
 # RLIMIT_NPROC is not set: it counts every process of the uid, the server's included.
+_PLAN: Plan = {
+    "rlimits": [
+        {"name": "RLIMIT_NOFILE", "soft": NOFILE, "hard": NOFILE},
+        {"name": "RLIMIT_CORE", "soft": 0, "hard": 0},
+    ]
+}
+check(_PLAN, PortablePlan)  # what every zygote applies, confine.py or not
 
 
 class ProcessSandbox:
@@ -30,7 +38,7 @@ class ProcessSandbox:
     async def prepare(
         self, env_id: str, limits: EnvironmentLimits, reservation: Reservation | None = None
     ) -> Prepared:
-        return Prepared({"rlimits": [["RLIMIT_NOFILE", NOFILE, NOFILE], ["RLIMIT_CORE", 0, 0]]})
+        return Prepared(_PLAN.copy())
 
     async def prepare_restore(self, env_id: str, limits: EnvironmentLimits) -> Prepared:
         return Prepared({})  # a copy of an environment is as confined as the environment

@@ -77,12 +77,12 @@ _MAX_MESSAGE = 1 << 20
 _MAX_FDS = 8
 _BOOTSTRAP_NAME = "_nubis_bootstrap"  # a private name: user code may have a `bootstrap`
 _CONFINE_NAME = "_nubis_confine"
-# The Linux sandbox's zygote side (nubis/sandbox/confine.py): stdlib only, loaded by path.
-_CONFINE_PATH = os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "sandbox", "confine.py"
-)
-_PLAN_KEYS_WITHOUT_CONFINE = {"rlimits", "cwd", "env"}
-_ZYGOTE_KEYS = {"exec", "snapshot_fd"}  # handled here, not by the sandbox
+_PLAN_NAME = "_nubis_plan"  # confine.py finds it under this name
+# The Linux sandbox's zygote side (nubis/sandbox/confine.py) and the plan's keys
+# (nubis/sandbox/plan.py): stdlib only, loaded by path.
+_SANDBOX_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
+_CONFINE_PATH = os.path.join(_SANDBOX_DIR, "sandbox", "confine.py")
+_PLAN_PATH = os.path.join(_SANDBOX_DIR, "sandbox", "plan.py")
 
 
 def _load(name: str, path: str) -> Any:
@@ -98,6 +98,11 @@ def _load(name: str, path: str) -> Any:
 def _load_bootstrap() -> Any:
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py")
     return _load(_BOOTSTRAP_NAME, path)
+
+
+def _load_plan() -> Any:
+    """The plan's contract (keys and `check`): needed with or without confine.py."""
+    return _load(_PLAN_NAME, os.path.normpath(_PLAN_PATH))
 
 
 def _load_confine() -> Any:
@@ -117,11 +122,10 @@ def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = 
 
 
 def _check_plan(plan: dict[str, Any], confine: Any) -> None:
-    known = set(confine.KNOWN_KEYS) if confine is not None else _PLAN_KEYS_WITHOUT_CONFINE
-    unknown = set(plan) - known - _ZYGOTE_KEYS
-    if unknown:
-        # Never run an environment less confined than the engine asked for.
-        raise RuntimeError(f"sandbox plan has steps this zygote cannot apply: {sorted(unknown)}")
+    """Never run an environment less confined than the engine asked for: without
+    confine.py only the portable steps (rlimits, cwd, env, exec, snapshot_fd) are known."""
+    contract = sys.modules[_PLAN_NAME]
+    contract.check(plan, contract.Plan if confine is not None else contract.PortablePlan)
 
 
 def _apply_plan(plan: dict[str, Any], fds: list[int], confine: Any) -> None:
@@ -133,8 +137,8 @@ def _apply_plan(plan: dict[str, Any], fds: list[int], confine: Any) -> None:
     elif plan.get("rlimits"):
         import resource
 
-        for name, soft, hard in plan["rlimits"]:
-            resource.setrlimit(getattr(resource, name), (soft, hard))
+        for limit in plan["rlimits"]:
+            resource.setrlimit(getattr(resource, limit["name"]), (limit["soft"], limit["hard"]))
 
 
 def _leave_fork_server(sock: socket.socket, wakeup: tuple[int, int]) -> None:
@@ -238,6 +242,7 @@ def _reap(sock: socket.socket, children: set[int]) -> None:
 
 def serve(sock: socket.socket) -> None:
     boot = _load_bootstrap()
+    _load_plan()  # before confine.py, which uses it
     confine = _load_confine()
     pidns = confine.PidNamespace() if confine is not None else None
     for name in _PRELOAD:

@@ -1,0 +1,118 @@
+"""The sandbox plan as a contract: both sides check it against the TypedDicts of plan.py."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nubis.sandbox import plan as contract
+from nubis.sandbox.base import EnvironmentLimits
+from nubis.sandbox.process import ProcessSandbox
+
+SRC = Path(contract.__file__).resolve().parent.parent
+
+
+def _zygote() -> Any:
+    """The Python zygote as the engine runs it: loaded by path, confine.py and plan.py
+    loaded by path by it (no Nubis imports)."""
+    spec = importlib.util.spec_from_file_location("_test_zygote", SRC / "runtimes/python/zygote.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module._load_plan()
+    return module
+
+
+def test_the_allowed_keys_are_the_typeddicts() -> None:
+    assert frozenset(contract.Plan.__annotations__) == contract.KEYS
+    assert contract.PORTABLE_KEYS < contract.KEYS
+    assert contract.keys_of(contract.Bind) == {"source", "target", "mode"}
+    assert contract.keys_of(contract.Mounts) == {"root", "base", "links", "binds", "pivot"}
+
+
+def test_every_allowed_key_is_applied_by_the_inside() -> None:
+    """A key in the contract that nothing applies would be accepted and ignored: an
+    environment less confined than the plan says."""
+    inside = (SRC / "sandbox/confine.py").read_text() + (
+        SRC / "runtimes/python/zygote.py"
+    ).read_text()
+    for schema in (contract.Plan, contract.Mounts, contract.Bind, contract.Link, contract.Rlimit):
+        for key in contract.keys_of(schema):
+            assert f'"{key}"' in inside, key
+
+
+def test_a_plan_of_every_kind_of_record_passes() -> None:
+    plan: contract.Plan = {
+        "pidns": True,
+        "mounts": {
+            "root": "/run/x",
+            "base": True,
+            "links": [{"target": "usr/bin", "path": "/bin"}],
+            "binds": [{"source": "/srv/code", "target": "/var/task", "mode": "ro"}],
+            "pivot": True,
+        },
+        "rlimits": [{"name": "RLIMIT_CORE", "soft": 0, "hard": 0}],
+        "uid": 993,
+        "seccomp": ["ptrace", ["personality", [[0, 1, 0, 0]]]],
+    }
+    contract.check(plan)
+    contract.check(json.loads(json.dumps(plan)))  # as the zygote receives it
+
+
+@pytest.mark.parametrize(
+    ("plan", "message"),
+    [
+        ({"pivot_root": True}, "cannot apply: ['pivot_root']"),
+        ({"mounts": {"root": "/r", "overlay": True}}, "mounts has steps this side cannot"),
+        ({"mounts": {"binds": []}}, "mounts lacks ['root']"),
+        ({"mounts": {"root": "/r", "binds": [{"source": "/a", "target": "/a"}]}}, "lacks ['mode']"),
+        ({"mounts": {"root": "/r", "links": {"target": "a", "path": "b"}}}, "links is not a list"),
+        ({"rlimits": [["RLIMIT_CORE", 0, 0]]}, "rlimits[0] is not an object"),
+    ],
+)
+def test_the_applier_refuses_an_unknown_or_missing_key(plan: Any, message: str) -> None:
+    zygote = _zygote()
+    confine = zygote._load_confine()
+    assert confine is not None
+    with pytest.raises(ValueError, match="sandbox plan") as info:
+        zygote._check_plan(plan, confine)
+    assert message in str(info.value)
+    with pytest.raises(ValueError, match="sandbox plan"):  # before any step is applied
+        confine.apply(plan, [], [])
+
+
+def test_without_confine_only_the_portable_steps_are_applied() -> None:
+    zygote = _zygote()
+    zygote._check_plan({"rlimits": [], "cwd": "/", "env": {}, "exec": ["/x"]}, None)
+    with pytest.raises(ValueError, match=r"cannot apply: \['uid'\]"):
+        zygote._check_plan({"uid": 993}, None)
+
+
+def test_confine_loaded_by_path_shares_the_zygotes_contract() -> None:
+    zygote = _zygote()
+    confine = zygote._load_confine()
+    assert confine is not None
+    assert confine._plan is sys.modules["_nubis_plan"]
+    assert confine.KNOWN_KEYS == contract.KEYS
+
+
+def test_the_process_sandbox_builds_only_portable_keys(tmp_path: Path) -> None:
+    sandbox = ProcessSandbox()
+    limits = EnvironmentLimits(128, 512, tmp_path)
+
+    async def plans() -> list[Any]:
+        return [
+            (await sandbox.prepare("e1", limits)).plan,
+            (await sandbox.prepare_restore("e2", limits)).plan,
+            (await sandbox.adopt("e2", 1)).plan,
+        ]
+
+    for plan in asyncio.run(plans()):
+        contract.check(plan, contract.PortablePlan)
