@@ -41,12 +41,14 @@ from nubis.model.settings import ApiHttpSettings, EngineSettings, LogSettings, S
 from nubis.observe.files import FileLogSink
 from nubis.sandbox import detect
 from nubis.store.blobs import FileBlobStore
-from nubis.store.sqlite import SqliteFunctionStore
-from nubis.store.sqlite_concurrency import SqliteConcurrencyStore
-from nubis.store.sqlite_events import SqliteEventStore
-from nubis.store.sqlite_layers import SqliteLayerStore
-from nubis.store.sqlite_queues import SqliteQueueStore
-from nubis.store.sqlite_versions import SqliteVersionStore
+from nubis.store.sqlite import (
+    SqliteConcurrencyStore,
+    SqliteEventStore,
+    SqliteFunctionStore,
+    SqliteLayerStore,
+    SqliteQueueStore,
+    SqliteVersionStore,
+)
 
 log = logging.getLogger("nubis")
 
