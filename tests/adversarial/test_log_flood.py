@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from nubis.engine.log_limit import MARKER_PREFIX
 from tests.helpers import create, lambda_client, running_server
@@ -37,8 +38,9 @@ def handler(event, context):
 """
 
 
-def _log_bytes(data_dir: Path) -> int:
-    return sum(p.stat().st_size for p in (data_dir / "logs").rglob("*") if p.is_file())
+def _group_files(data_dir: Path, name: str) -> list[Path]:
+    group = quote(f"/aws/lambda/{name}", safe="")
+    return [p for p in (data_dir / "logs" / group).iterdir() if p.is_file()]
 
 
 def _log_text(endpoint: str, name: str) -> str:
@@ -99,8 +101,11 @@ def _run(client: Any, endpoint: str, data_dir: Path) -> None:
     flooder.join(120)
     assert errors == []
 
-    # 4 + 3 * 16 MB were written; what stays is the group's cap plus at most the
-    # segment being written, and the neighbour's logs are all there.
+    # 4 + 3 * 16 MB were written; what stays of the flooder's group is its cap plus at
+    # most the segment being written per stream, and the neighbour's logs are all there.
     assert _log_text(endpoint, "neighbour").count("END RequestId") == answered  # flushes
-    assert _log_bytes(data_dir) <= GROUP_MAX_MB * MB + SEGMENT_MAX + 64 * 1024
+    files = _group_files(data_dir, "flooder")
+    streams = {p.name.split(".log")[0] for p in files}
+    kept = sum(p.stat().st_size for p in files)
+    assert kept <= GROUP_MAX_MB * MB + len(streams) * SEGMENT_MAX + 64 * 1024, (kept, streams)
     assert MARKER_PREFIX in _log_text(endpoint, "flooder")
