@@ -38,6 +38,9 @@ Contract:
   process is gone (also when the fork failed); idempotent; never raises.
 - `describe()` says in one line which protections are active; `isolated` is False for
   the fallback, and the server logs a loud warning at start when it is.
+- `layout` says where environments see their files (`paths.py`: the code at /var/task
+  or at its host path, ...); the same object for the sandbox's whole life. Callers take
+  in-sandbox paths from it, never from a branch on `isolated`.
 - `close()` releases everything the sandbox created and waits for what it started in
   the background (the Linux sandbox's sweep of dead instances); idempotent.
 The sandbox knows nothing about functions: it sees an environment id and its limits.
@@ -50,6 +53,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from nubis.sandbox.paths import Layout
 from nubis.sandbox.plan import Plan
 
 
@@ -81,6 +85,9 @@ class Prepared:
 class Sandbox(Protocol):
     @property
     def isolated(self) -> bool: ...
+
+    @property
+    def layout(self) -> Layout: ...
 
     def describe(self) -> str: ...
 

@@ -41,6 +41,7 @@ from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
 from nubis.sandbox.cgroups import Cgroups, instance_groups, open_cgroups
 from nubis.sandbox.instances import LOCK_DIR, Instance, find_dead
 from nubis.sandbox.oom import OomWatch
+from nubis.sandbox.paths import ISOLATED, Layout
 from nubis.sandbox.plan import Bind, Link, Mounts, Plan
 from nubis.sandbox.seccomp_policy import RESTORE_CALLS, SECCOMP_DENY
 
@@ -50,8 +51,7 @@ NOFILE = 1024  # Lambda's limits
 PIDS = 1024
 MB_PER_VCPU = 1769
 SANDBOX_UID = 993  # Lambda's sbx_user1051 is unprivileged too; any uid without a home
-TASK_ROOT = "/var/task"
-RUNTIME_ROOT = "/var/runtime"
+LAYOUT = ISOLATED  # every path inside (the code at /var/task, ...) comes from it
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 _DEVICES = ("null", "zero", "full", "random", "urandom")
 _OPEN_TREE = 428  # the same number on every architecture (the new mount API)
@@ -173,6 +173,10 @@ class LinuxSandbox:
     def isolated(self) -> bool:
         return True
 
+    @property
+    def layout(self) -> Layout:
+        return LAYOUT
+
     def describe(self) -> str:
         version = self._cgroups.version if self._cgroups else "?"
         net = f"bridge nb{self.instance} with NAT" if self.gateway else "loopback only"
@@ -213,13 +217,13 @@ class LinuxSandbox:
         env.cpus = env.share = self._cpus_for(limits.memory_mb)
         env.disk = await self._take_disk(env_id, env, limits.ephemeral_mb)
         assert env.net is not None
-        binds.append(_ro(str(limits.code_dir), TASK_ROOT))
+        binds.append(_ro(str(limits.code_dir), LAYOUT.task(limits.code_dir)))
         if limits.opt_dir is not None:
-            binds.append(_ro(str(limits.opt_dir), "/opt"))
+            binds.append(_ro(str(limits.opt_dir), LAYOUT.opt(limits.opt_dir)))
         for host, inside in limits.ro_binds:
             if inside not in env.bound:
                 binds.append(_ro(host, inside))
-        binds.append({"source": str(env.disk.mount_point), "target": "/tmp", "mode": "rw"})
+        binds.append({"source": str(env.disk.mount_point), "target": LAYOUT.tmp, "mode": "rw"})
         mounts: Mounts = first.pop("mounts", {"root": str(self._root)})
         mounts["binds"] = binds
         mounts["pivot"] = True
@@ -232,7 +236,7 @@ class LinuxSandbox:
             ],
             "uid": s.uid,
             "gid": s.uid,
-            "cwd": TASK_ROOT,
+            "cwd": LAYOUT.task(limits.code_dir),
         }
         if self._seccomp:
             deny: tuple[str, ...] = SECCOMP_DENY
@@ -257,7 +261,12 @@ class LinuxSandbox:
         return disk
 
     def _inside_env(self) -> dict[str, str]:
-        inside_env = {"LAMBDA_TASK_ROOT": TASK_ROOT, "LAMBDA_RUNTIME_DIR": RUNTIME_ROOT}
+        assert LAYOUT.task_root is not None
+        assert LAYOUT.runtime_root is not None
+        inside_env = {
+            "LAMBDA_TASK_ROOT": LAYOUT.task_root,
+            "LAMBDA_RUNTIME_DIR": LAYOUT.runtime_root,
+        }
         api_port = self._settings.api_port
         if self.gateway and api_port:
             inside_env["AWS_ENDPOINT_URL"] = f"http://{network.HOST_ALIAS}:{api_port}"
@@ -346,7 +355,7 @@ class LinuxSandbox:
 
     def _base_binds(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> list[Bind]:
         binds = [_ro(path, path) for path in self._binds]
-        binds.append(_ro(str(self._hosts), "/etc/hosts"))
+        binds.append(_ro(str(self._hosts), LAYOUT.hosts))
         binds += [_ro(host, inside) for host, inside in (*self._settings.ro_binds, *ro_binds)]
         binds += [{"source": f"/dev/{d}", "target": f"/dev/{d}", "mode": "dev"} for d in _DEVICES]
         return binds

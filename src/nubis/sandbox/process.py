@@ -8,6 +8,7 @@ cgroups are unavailable; `isolated` is False so the server says so loudly.
 from __future__ import annotations
 
 from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
+from nubis.sandbox.paths import PLAIN, Layout
 from nubis.sandbox.plan import Plan, PortablePlan, check
 
 NOFILE = 1024  # Lambda's file descriptor limit
@@ -25,6 +26,10 @@ class ProcessSandbox:
     @property
     def isolated(self) -> bool:
         return False
+
+    @property
+    def layout(self) -> Layout:
+        return PLAIN  # the host's tree, as the server sees it
 
     def describe(self) -> str:
         return (
