@@ -22,12 +22,11 @@ resource is computed, so the hot path pays nothing for it.
 from __future__ import annotations
 
 import logging
-import re
-import uuid
 from collections.abc import Iterable
 from typing import Protocol
 
 from nubis.api import constants, unserved
+from nubis.api.request_ids import RequestIds
 from nubis.api.service import OperationRequest, Service
 from nubis.api.wire import WireResponse
 from nubis.control.functions import Principal
@@ -55,8 +54,21 @@ MSG_TOO_LARGE = "Request must be smaller than {limit} bytes for the {operation} 
 
 NUBIS_PREFIX = "/_nubis/"
 _TARGET_HEADER = "x-amz-target"
-# Credential=AK/20260101/us-east-1/lambda/aws4_request: the access key and the service.
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(?:[^/,\s]*/[^/,\s]*/([^/,\s]+)/)?")
+_CREDENTIAL = "Credential="
+
+
+def credential_of(authorization: str) -> tuple[str | None, str | None]:
+    """(access key, service) of a SigV4 `Authorization` header's credential scope
+    (`Credential=AK/20260101/us-east-1/lambda/aws4_request`); None for what is absent.
+    String methods, not a regex: this runs on every request."""
+    at = authorization.find(_CREDENTIAL)
+    if at < 0:
+        return None, None
+    end = authorization.find(",", at)
+    parts = authorization[at + len(_CREDENTIAL) : end if end >= 0 else None].split("/")
+    key = parts[0].strip() or None
+    service = parts[3].strip() or None if len(parts) > 4 else None
+    return key, service
 
 
 class Authenticator(Protocol):
@@ -100,6 +112,7 @@ class Gateway:
         self._nubis = self._by_scope["nubis"]
         self._authenticator = authenticator or RecordPrincipal()
         self._authorizer = authorizer
+        self._ids = RequestIds()
         self._server: HttpServer | None = None
 
     async def start(self, host: str, port: int, http_limits: HttpLimits | None = None) -> None:
@@ -114,9 +127,8 @@ class Gateway:
             await server.close(grace=grace)
 
     async def handle(self, request: Request) -> Response:
-        request_id = str(uuid.uuid4())
-        match = _CREDENTIAL.search(request.headers.get("authorization", ""))
-        access_key, scope = (match.group(1), match.group(2)) if match else (None, None)
+        request_id = self._ids.next()
+        access_key, scope = credential_of(request.headers.get("authorization", ""))
         service = self._resolve(request, scope)
         if service is None:
             named = scope or request.headers.get(_TARGET_HEADER, "?").partition(".")[0]

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
 
-from nubis.api.gateway import Gateway
+from nubis.api.gateway import Gateway, credential_of
+from nubis.api.request_ids import RequestIds
 from nubis.api.service import (
     Operation,
     OperationRequest,
@@ -221,3 +223,32 @@ def test_a_body_past_the_limit_is_refused_after_routing() -> None:
     status, body, _ = answer(gateway(), req)
     assert (status, body["code"]) == (413, "RequestTooLargeException")
     assert "for the Echo operation" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (
+            "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/lambda/aws4_request, S=x",
+            ("AK", "lambda"),
+        ),
+        (
+            "AWS4-HMAC-SHA256 Credential=AK/20260101/us-east-1/monitoring/aws4_request",
+            ("AK", "monitoring"),
+        ),
+        ("AWS4-HMAC-SHA256 Credential=AK/, Signature=0", ("AK", None)),
+        ("Bearer token", (None, None)),
+        ("", (None, None)),
+    ],
+)
+def test_credential_scope(header: str, expected: tuple[str | None, str | None]) -> None:
+    assert credential_of(header) == expected
+
+
+def test_request_ids_are_distinct_version_4_uuids() -> None:
+    ids = RequestIds()
+    seen = {ids.next() for _ in range(1000)}  # past one batch of the pool
+    assert len(seen) == 1000
+    for text in seen:
+        parsed = uuid.UUID(text)
+        assert (str(parsed), parsed.version, parsed.variant) == (text, 4, uuid.RFC_4122)
