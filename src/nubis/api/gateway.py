@@ -93,8 +93,8 @@ class RecordPrincipal:
 
 
 class Gateway:
-    """Serves `services` on one HTTP server. `lambda_` answers paths no other service
-    claims; `nubis` answers `/_nubis/...`."""
+    """Serves `services` on one HTTP server. The service named "nubis" answers
+    `/_nubis/...`; the one named "lambda" answers the paths no other service claims."""
 
     def __init__(
         self,
@@ -108,8 +108,8 @@ class Gateway:
             self._by_scope[service.name] = service
             for prefix in service.target_prefixes:
                 self._by_target[prefix] = service
-        self._lambda = self._by_scope["lambda"]
-        self._nubis = self._by_scope["nubis"]
+        self._lambda = self._by_scope.get("lambda")
+        self._nubis = self._by_scope.get("nubis")
         self._authenticator = authenticator or RecordPrincipal()
         self._authorizer = authorizer
         self._ids = RequestIds()
