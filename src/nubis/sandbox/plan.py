@@ -141,10 +141,26 @@ def check(plan: Mapping[str, Any], schema: Any = Plan) -> None:
     """Raise PlanError unless `plan` has only keys of `schema` (and its records only
     theirs, with every required one). Cheap (µs): done where a plan is built and again
     where it is applied."""
-    _check(plan, schema, "sandbox plan")
+    if not _valid(plan, _shape(schema)):  # the fast path; then the why, for the message
+        _explain(plan, schema, "sandbox plan")
 
 
-def _check(value: Any, schema: Any, where: str) -> None:
+def _valid(value: Any, shape: _Shape) -> bool:
+    if not isinstance(value, dict):
+        return False
+    if not shape.keys.issuperset(value) or not shape.required.issubset(value):
+        return False
+    for key, (inner, many) in shape.nested.items():
+        if key not in value:
+            continue
+        inner_shape = _shape(inner)
+        items = value[key] if many else [value[key]]
+        if not isinstance(items, list) or not all(_valid(i, inner_shape) for i in items):
+            return False
+    return True
+
+
+def _explain(value: Any, schema: Any, where: str) -> None:
     if not isinstance(value, dict):
         raise PlanError(f"{where} is not an object: {value!r}")
     shape = _shape(schema)
@@ -158,9 +174,9 @@ def _check(value: Any, schema: Any, where: str) -> None:
         if key not in value:
             continue
         if not many:
-            _check(value[key], inner, f"{where}: {key}")
+            _explain(value[key], inner, f"{where}: {key}")
         elif not isinstance(value[key], list):
             raise PlanError(f"{where}: {key} is not a list")
         else:
             for i, item in enumerate(value[key]):
-                _check(item, inner, f"{where}: {key}[{i}]")
+                _explain(item, inner, f"{where}: {key}[{i}]")

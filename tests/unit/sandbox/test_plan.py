@@ -77,15 +77,28 @@ def test_a_plan_of_every_kind_of_record_passes() -> None:
         ({"rlimits": [["RLIMIT_CORE", 0, 0]]}, "rlimits[0] is not an object"),
     ],
 )
-def test_the_applier_refuses_an_unknown_or_missing_key(plan: Any, message: str) -> None:
+def test_the_applier_refuses_an_unknown_or_missing_key(
+    plan: Any, message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     zygote = _zygote()
     confine = zygote._load_confine()
     assert confine is not None
-    with pytest.raises(ValueError, match="sandbox plan") as info:
-        zygote._check_plan(plan, confine)
-    assert message in str(info.value)
-    with pytest.raises(ValueError, match="sandbox plan"):  # before any step is applied
-        confine.apply(plan, [], [])
+    plan = json.loads(json.dumps(plan).replace('"/r"', json.dumps(str(tmp_path))))
+    # Were a step applied after all, it would fail here instead of changing this process.
+    monkeypatch.setattr(confine, "_libc", _NoSteps())
+    for apply in (lambda: confine.apply(plan, [], []), lambda: confine.settle(plan, [])):
+        with pytest.raises(ValueError, match="sandbox plan") as info:
+            apply()
+        assert message in str(info.value)
+    with pytest.raises(ValueError, match="sandbox plan"):
+        confine.detach({**plan, "userns": [0, 0]})
+    with pytest.raises(ValueError, match="sandbox plan"):
+        contract.check(plan)
+
+
+class _NoSteps:
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"a step was applied: {name}")
 
 
 def test_without_confine_only_the_portable_steps_are_applied() -> None:
