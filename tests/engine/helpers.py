@@ -13,6 +13,7 @@ from nubis.engine.local import LocalEngine
 from nubis.model.clock import Clock
 from nubis.model.function import FunctionSpec, InvokeRequest
 from nubis.model.settings import EngineSettings
+from nubis.observe.base import Recorder
 from nubis.observe.memory import MemoryLogSink
 
 T = TypeVar("T")
@@ -38,13 +39,20 @@ def run_engine(
     settings: EngineSettings | None = None,
     clock: Clock | None = None,
     api_endpoint: str | None = None,
+    recorder: Recorder | None = None,
 ) -> T:
     """Start a real engine, run `test` against it, close it, check nothing is left."""
 
     async def main() -> T:
         children_before = set(children_of(os.getpid()))
         sink = MemoryLogSink()
-        engine = LocalEngine(settings or EngineSettings(), sink, clock, api_endpoint=api_endpoint)
+        engine = LocalEngine(
+            settings or EngineSettings(),
+            sink,
+            clock,
+            api_endpoint=api_endpoint,
+            recorder=recorder,
+        )
         await engine.start()
         try:
             return await test(engine, sink)

@@ -3,7 +3,12 @@
 Lifetime: `launch()` (sandbox plan, listener, log pipe, fork) → `initialize()` (until
 the runtime's first GET /next or its init error) → `invoke()` any number of times, one
 at a time → `destroy()` exactly once (idempotent). The pool decides when; this class
-only makes each step leave nothing behind when it fails.
+only makes each step leave nothing behind when it fails. Each step moves `state` (see
+nubis/engine/state.py); nothing else assigns it.
+
+Records: each invocation's end is one `InvocationReport` (the REPORT line is rendered
+from it), an environment ready to serve is an `EnvironmentStarted` and a destroyed one
+an `EnvironmentStopped`, all to the engine's `Recorder` (non-blocking).
 
 Logs: the runtime's stdout and stderr are one pipe, read on the event loop as data
 arrives and appended to the environment's stream, through a `LogLimiter` (lines cut at
@@ -35,14 +40,18 @@ from nubis.engine import logs
 from nubis.engine import runtime_api_constants as C
 from nubis.engine.blanks import Blank
 from nubis.engine.log_limit import LogLimiter
+from nubis.engine.options import LaunchOptions
 from nubis.engine.process import EnvProcess, pid_of
 from nubis.engine.runtime_api import Invocation, Reply, RuntimeApiServer
+from nubis.engine.state import ALLOWED, EnvState, IllegalTransition
 from nubis.engine.zygote import Zygote, claim
 from nubis.model.clock import Clock
 from nubis.model.errors import ServiceException
 from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
 from nubis.model.settings import LogSettings
-from nubis.observe.base import LogSink
+from nubis.observe.base import LogSink, Recorder
+from nubis.observe.recorder import NullRecorder
+from nubis.observe.records import EnvironmentStarted, EnvironmentStopped, InvocationReport
 from nubis.sandbox.base import EnvironmentLimits, Sandbox
 
 if TYPE_CHECKING:
@@ -70,12 +79,15 @@ class Environment:
         clock: Clock,
         on_dead: Callable[[Environment], None],
         log_settings: LogSettings | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.env_id = uuid.uuid4().hex
         self.spec = spec
         self.stream = logs.stream_name(clock.time(), spec.version, self.env_id)
         self.last_used = clock.monotonic()
-        self.busy = False
+        self._born = self.last_used
+        self._state = EnvState.STARTING
+        self.initialization_type = C.INITIALIZATION_ON_DEMAND
         self.retiring = False  # stop it when its current invocation ends
         self.discarded = False  # it must not serve again (timed out, crashed, init failed)
         self.process: EnvProcess | None = None
@@ -83,6 +95,8 @@ class Environment:
         self._restore_started: float | None = None  # SnapStart: restored from a snapshot
         self.spare = False  # SnapStart: restored ahead of time, never invoked yet
         self._sink = sink
+        self._recorder: Recorder = recorder or NullRecorder()
+        self._error_type: str | None = None  # of the invocation running now
         self._clock = clock
         self._on_dead = on_dead
         self._api = RuntimeApiServer()
@@ -97,9 +111,47 @@ class Environment:
         self._tail_chars = 0
         self._sandbox: Sandbox | None = None
         self._reply: asyncio.Future[Reply] | None = None
-        self._destroyed = False
         self._max_memory_mb = 0  # read before a kill, when /proc no longer has it after
         self._pause_timer: asyncio.TimerHandle | None = None
+
+    # --- state (the only place it changes)
+
+    @property
+    def state(self) -> EnvState:
+        return self._state
+
+    @property
+    def busy(self) -> bool:
+        """Held by its starter or an invocation: see `EnvState.held`."""
+        return self._state.held
+
+    def _move(self, new: EnvState) -> bool:
+        """One transition; False (and no change) once stopping: see nubis/engine/state.py."""
+        old = self._state
+        if old.stopped and new is not EnvState.DEAD:
+            return False
+        if old not in ALLOWED[new]:
+            raise IllegalTransition(self.env_id, old, new)
+        self._state = new
+        return True
+
+    def initialised(self) -> None:
+        """Init finished where `initialize()` does not see it (a SnapStart snapshot says
+        so on its fork socket): ready, no longer held by its starter."""
+        if self._move(EnvState.IDLE):
+            self._started_record()
+
+    def _started_record(self) -> None:
+        self._recorder.record(
+            EnvironmentStarted(
+                self._clock.time(),
+                self.env_id,
+                self.spec.function_name,
+                self.spec.version,
+                self.initialization_type,
+                self.init_duration_ms,
+            )
+        )
 
     # --- start
 
@@ -108,22 +160,17 @@ class Environment:
         zygote: Zygote,
         sandbox: Sandbox,
         env: dict[str, str],
-        capture_tail: bool,
-        ro_binds: tuple[tuple[str, str], ...] = (),
-        exec_argv: list[str] | None = None,
+        options: LaunchOptions,
         blank: Blank | None = None,
         snapshot: socket.socket | None = None,
     ) -> None:
         """Fork the environment; `env` lacks only the per-environment variables.
 
-        `ro_binds` are what the runtime needs inside (host path, path inside);
-        `exec_argv` makes the forked child exec another runtime after confinement;
         `blank` (owned from here on) is claimed instead of forking; with `snapshot` (a
         socket, duplicated into the environment) it becomes a SnapStart snapshot."""
+        self.initialization_type = options.initialization_type
         try:
-            await self._launch(
-                zygote, sandbox, env, capture_tail, ro_binds, exec_argv, blank, snapshot
-            )
+            await self._launch(zygote, sandbox, env, options, blank, snapshot)
         except BaseException:
             if blank is not None:
                 blank.discard(sandbox)  # a no-op once it was claimed
@@ -134,22 +181,20 @@ class Environment:
         zygote: Zygote,
         sandbox: Sandbox,
         env: dict[str, str],
-        capture_tail: bool,
-        ro_binds: tuple[tuple[str, str], ...],
-        exec_argv: list[str] | None,
+        options: LaunchOptions,
         blank: Blank | None,
         snapshot: socket.socket | None,
     ) -> None:
         spec = self.spec
         started = time.perf_counter()
-        if capture_tail:  # a cold invocation's tail includes its init output
+        if options.capture_tail:  # a cold invocation's tail includes its init output
             self._tail = collections.deque()
         limits = EnvironmentLimits(
             spec.memory_mb,
             spec.ephemeral_mb,
             spec.code_dir,
             spec.opt_dir,
-            ro_binds,
+            options.ro_binds,
             snapshot is not None,
         )
         try:
@@ -161,7 +206,7 @@ class Environment:
             raise ServiceException(f"The sandbox could not prepare an environment: {e}") from e
         # From here on release() is owed, also if the rest fails: destroy() does it.
         self._sandbox = sandbox
-        if self._destroyed:  # destroy() ran during the await: it could not release
+        if self._state.stopped:  # destroy() ran during the await: it could not release
             if prepared.api_socket is not None:
                 prepared.api_socket.close()
             self._release_sandbox()
@@ -170,14 +215,14 @@ class Environment:
         env.update(prepared.env)  # paths and addresses as seen from inside
         env[C.ENV_RUNTIME_API] = await self._api.start(prepared.api_socket)
         env[C.ENV_LOG_STREAM_NAME] = self.stream
-        if self._destroyed:  # destroy() may have closed the API before it was listening
+        if self._state.stopped:  # destroy() may have closed the API before it was listening
             await self._api.close()
             raise ServiceException("The environment was stopped while it started.")
         write_fd = self._open_log()
         try:
             plan = dict(prepared.plan)
-            if exec_argv:
-                plan["exec"] = exec_argv
+            if options.exec_argv:
+                plan["exec"] = list(options.exec_argv)
             fds = list(prepared.fds)
             if snapshot is not None:
                 plan["snapshot_fd"] = 1 + len(fds)  # after the log pipe and the sandbox's
@@ -192,12 +237,13 @@ class Environment:
             # The zygote has its own copy now (SCM_RIGHTS); ours must go so that the
             # pipe reports end of file when the environment exits.
             os.close(write_fd)
-        if self._destroyed:  # stopped during the fork: nobody else will kill this one
+        if self._state.stopped:  # stopped during the fork: nobody else will kill this one
             with contextlib.suppress(ProcessLookupError):
                 signal.pidfd_send_signal(pidfd, signal.SIGKILL)
             os.close(pidfd)
             raise ServiceException("The environment was stopped while it started.")
         self.process = EnvProcess(pid, pidfd)
+        self._move(EnvState.INITIALISING)
         self.process.exited.add_done_callback(self._on_exit)
         self._api.ready.add_done_callback(
             lambda _: setattr(self, "init_duration_ms", (time.perf_counter() - started) * 1000)
@@ -208,6 +254,7 @@ class Environment:
         nubis/engine/snapstart.py); `initialize()` then waits for its after-restore hooks.
         Its first REPORT line has a Restore Duration, counted from here."""
         spec = self.spec
+        self.initialization_type = C.INITIALIZATION_SNAP_START
         self._restore_started = time.perf_counter()
         self.init_duration_ms = None
         limits = EnvironmentLimits(spec.memory_mb, spec.ephemeral_mb, spec.code_dir, spec.opt_dir)
@@ -217,7 +264,7 @@ class Environment:
             sandbox.release(self.env_id)
             raise ServiceException(f"The sandbox could not prepare an environment: {e}") from e
         self._sandbox = sandbox  # release() is owed from here on: destroy() does it
-        if self._destroyed:
+        if self._state.stopped:
             self._release_sandbox()
             raise ServiceException("The environment was stopped while it started.")
         write_fd = self._open_log()
@@ -250,9 +297,10 @@ class Environment:
             os.close(pidfd)
             raise ServiceException("The restored environment did not start.") from e
         self.process = EnvProcess(pid, pidfd)
+        self._move(EnvState.INITIALISING)
         snapshot.track(inner, self.process)
         self.process.exited.add_done_callback(self._on_exit)
-        if self._destroyed:
+        if self._state.stopped:
             self.process.kill()
             raise ServiceException("The environment was stopped while it started.")
         loop = asyncio.get_running_loop()
@@ -278,7 +326,7 @@ class Environment:
         variables = dict(adopted.env)
         variables[C.ENV_RUNTIME_API] = await self._api.start(adopted.api_socket)
         variables[C.ENV_LOG_STREAM_NAME] = self.stream
-        if self._destroyed:
+        if self._state.stopped:
             raise ServiceException("The environment was stopped while it started.")
         # One small datagram to a process blocked in recv: it does not block.
         ours.send(json.dumps({"env": variables, "plan": adopted.plan}).encode())
@@ -303,9 +351,11 @@ class Environment:
             if init_error is None:
                 if self._sandbox is not None:
                     self._sandbox.initialized(self.env_id)  # init's CPU boost ends here
+                self.initialised()
                 self._schedule_freeze()  # e.g. a provisioned one, idle until its first use
                 return None
             self.discarded = True
+            self._error_type = init_error.error_type
             self._drain_logs()
             return InvokeResult(init_error.payload, C.FUNCTION_ERROR_UNHANDLED)
         self.discarded = True
@@ -314,8 +364,10 @@ class Environment:
             self._drain_logs()
             message = logs.exit_message(request_id, how)
             self._emit(f"{message}\n{C.ERR_EXIT}\n")
+            self._error_type = C.ERR_EXIT
             return InvokeResult(_error_payload(C.ERR_EXIT, message), C.FUNCTION_ERROR_UNHANDLED)
         self.process.kill()
+        self._error_type = C.ERR_TIMEOUT
         return InvokeResult(
             _error_payload(C.ERR_TIMEOUT, f"Init timed out after {INIT_TIMEOUT_S:.2f} seconds"),
             C.FUNCTION_ERROR_UNHANDLED,
@@ -327,14 +379,24 @@ class Environment:
         self, request: InvokeRequest, failed_init: InvokeResult | None = None
     ) -> InvokeResult:
         """Run one invocation (or report `failed_init` as its result) with START/END/REPORT."""
-        spec = self.spec
-        rid = request.request_id
         if request.tail_logs and self._tail is None:
             self._tail = collections.deque()
         if self.spare:  # restored ahead: what this invocation waits for starts now
             self.spare = False
             self._restore_started = time.perf_counter()
         self._thaw()
+        # BUSY until it returns, however it returns (released in `finally`).
+        self._move(EnvState.BUSY)
+        try:
+            return await self._invoke(request, failed_init)
+        finally:
+            self._move(EnvState.IDLE)
+
+    async def _invoke(
+        self, request: InvokeRequest, failed_init: InvokeResult | None
+    ) -> InvokeResult:
+        spec = self.spec
+        rid = request.request_id
         restore_ms = None
         if self._restore_started is not None:
             restore_ms = (time.perf_counter() - self._restore_started) * 1000
@@ -342,18 +404,29 @@ class Environment:
         self._emit(logs.start_line(rid, spec.version))
         started = time.perf_counter()
         if failed_init is not None:
-            result = failed_init
+            result = failed_init  # its error type was kept by initialize()
         else:
+            self._error_type = None
             result = await self._run(request)
         duration_ms = (time.perf_counter() - started) * 1000
         self._emit_dropped()
         self._emit(logs.end_line(rid))
-        max_memory = self._max_memory_mb or self._peak_memory_mb()
-        self._emit(
-            logs.report_line(
-                rid, duration_ms, spec.memory_mb, max_memory, self.init_duration_ms, restore_ms
-            )
+        report = InvocationReport(
+            self._clock.time(),
+            rid,
+            spec.function_name,
+            spec.version,
+            duration_ms,
+            spec.memory_mb,
+            self._max_memory_mb or self._peak_memory_mb(),
+            self.init_duration_ms,
+            restore_ms,
+            self._error_type,
         )
+        # The REPORT line is the record, rendered; written here, in the stream's order
+        # (after END, before the next START), and into this invocation's tail.
+        self._emit(logs.report_line(report))
+        self._recorder.record(report)
         self.init_duration_ms = None
         tail = None
         if self._tail is not None:
@@ -371,7 +444,7 @@ class Environment:
 
     def _freeze(self) -> None:
         self._pause_timer = None
-        if self._sandbox is not None and not self._destroyed:
+        if self._sandbox is not None and self._move(EnvState.FROZEN):
             self._sandbox.pause(self.env_id)
 
     def thaw(self) -> None:
@@ -387,6 +460,8 @@ class Environment:
             self._pause_timer = None
         elif self._sandbox is not None:
             self._sandbox.resume(self.env_id)
+            if self._state is EnvState.FROZEN:
+                self._move(EnvState.IDLE)
 
     def _peak_memory_mb(self) -> int:
         """The cgroup's peak where the sandbox has one, else the process's VmHWM."""
@@ -427,6 +502,7 @@ class Environment:
             self._max_memory_mb = self._peak_memory_mb()
             self.process.kill()
             self._drain_logs()
+            self._error_type = C.ERR_TIMEOUT
             self._emit(logs.timeout_line(self._clock.time(), rid, spec.timeout_s))
             message = logs.timeout_message(rid, spec.timeout_s)
             return InvokeResult(_error_payload(C.ERR_TIMEOUT, message), C.FUNCTION_ERROR_UNHANDLED)
@@ -438,8 +514,10 @@ class Environment:
             self._drain_logs()
             message = logs.exit_message(rid, how)
             self._emit(f"{message}\n{C.ERR_EXIT}\n")
+            self._error_type = C.ERR_EXIT
             return InvokeResult(_error_payload(C.ERR_EXIT, message), C.FUNCTION_ERROR_UNHANDLED)
         self._drain_logs()
+        self._error_type = outcome.error_type
         if outcome.error_type is not None:
             return InvokeResult(outcome.payload, C.FUNCTION_ERROR_UNHANDLED)
         return InvokeResult(outcome.payload)
@@ -531,9 +609,9 @@ class Environment:
 
     async def destroy(self) -> None:
         """Kill the process, close the listener and the pipe, release the sandbox. Idempotent."""
-        if self._destroyed:
+        if self._state.stopped:
             return
-        self._destroyed = True
+        self._move(EnvState.STOPPING)
         self.discarded = True
         if self._reply is not None:
             _resolve(self._reply, _EXITED)
@@ -548,6 +626,16 @@ class Environment:
                 self._drain_logs()
             self._close_log()
             self._release_sandbox()
+            self._move(EnvState.DEAD)
+            self._recorder.record(
+                EnvironmentStopped(
+                    self._clock.time(),
+                    self.env_id,
+                    self.spec.function_name,
+                    self.spec.version,
+                    self._clock.monotonic() - self._born,
+                )
+            )
 
     def _release_sandbox(self) -> None:
         if self._sandbox is not None:

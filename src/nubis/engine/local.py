@@ -8,23 +8,27 @@
 
 Ownership: the engine owns the zygotes (one per runtime) and, through the pool, every
 environment. An environment is in the pool from the moment its launch begins until
-`_discard` removes it, and `_discard` is the only place that destroys one, so each is
-destroyed exactly once. Busy environments are never destroyed by retire or the reaper;
-they are checked when their invocation ends (`_release`).
+`discard` removes it, and `discard` is the only place that destroys one, so each is
+destroyed exactly once. Held environments (starting, busy: `EnvState.held`) are never
+destroyed by retire or the reaper; they are checked when they are released (`release`).
 
-Concurrency: `admission` (see `nubis.engine.admission`) counts invocations per function
-name from admission to return (also while a cold start runs), so reserved and account
-limits hold however many environments exist. Provisioned environments
-(`_provisioned_ids`) are ordinary pool members that the reaper and the cap's eviction
-skip; `_targets` says how many each spec key should have, and the reaper's loop starts
-replacements for any that died.
+Parts beside it, each through the `Host` Protocol this class implements
+(nubis/engine/host.py): `admission` (any `Admission`: counts invocations per function
+from admission to return, also while a cold start runs), `Provisioned`
+(nubis/engine/provisioned.py: environments initialised ahead, skipped by the reaper and
+the cap's eviction) and `SnapStart` (nubis/engine/snapstart_launch.py).
+
+Records: throttles here; invocation reports and environments started/stopped by each
+`Environment`; all to `recorder` (non-blocking, see nubis/observe/base.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import socket
 import sys
 import time
 from collections.abc import Collection, Mapping
@@ -35,8 +39,10 @@ from nubis.engine import runtimes as runtime_discovery
 from nubis.engine.admission import Admission, LocalAdmission
 from nubis.engine.blanks import Blanks
 from nubis.engine.environment import Environment
+from nubis.engine.options import LaunchOptions
 from nubis.engine.pool import Pool
-from nubis.engine.snapstart import Snapshot, Snapshots
+from nubis.engine.provisioned import Provisioned
+from nubis.engine.snapstart_launch import SnapStart
 from nubis.engine.zygote import Zygote
 from nubis.model.clock import Clock, SystemClock
 from nubis.model.errors import (
@@ -48,7 +54,9 @@ from nubis.model.errors import (
 )
 from nubis.model.function import FunctionSpec, InvokeRequest, InvokeResult
 from nubis.model.settings import EngineSettings
-from nubis.observe.base import LogSink
+from nubis.observe.base import LogSink, Recorder
+from nubis.observe.recorder import NullRecorder
+from nubis.observe.records import Throttle
 from nubis.sandbox.base import Sandbox
 from nubis.sandbox.process import ProcessSandbox
 
@@ -56,6 +64,8 @@ log = logging.getLogger(__name__)
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtimes" / "python"
 _REAP_INTERVAL_MAX_S = 30.0
+_ON_DEMAND = LaunchOptions()
+_ON_DEMAND_TAIL = LaunchOptions(capture_tail=True)
 
 
 class LocalEngine:
@@ -68,11 +78,14 @@ class LocalEngine:
         region: str = "us-east-1",
         api_endpoint: str | None = None,
         admission: Admission | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
-        # Control sets its limits (account, reservations, provisioned) from the store.
+        # Control sets its limits (account, reservations, provisioned) from the store;
+        # the engine only uses the Protocol (a cluster passes its own).
         self.admission: Admission = admission or LocalAdmission()
         self._settings = settings
         self._logs = logs
+        self._recorder: Recorder = recorder or NullRecorder()
         self._clock: Clock = clock or SystemClock()
         self._sandbox: Sandbox = sandbox or ProcessSandbox()
         self._region = region
@@ -83,9 +96,8 @@ class LocalEngine:
         self._by_pid: dict[int, Environment] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # destroys running in the background
         self._reaper: asyncio.Task[None] | None = None
-        self._targets: dict[str, tuple[FunctionSpec, int]] = {}  # key -> provisioned count
-        self._provisioned_ids: set[str] = set()  # env ids of provisioned environments
-        self._snapshots = Snapshots(self._make_snapshot, self._restore_spare)  # SnapStart
+        self._provisioned = Provisioned(self)
+        self._snapstart = SnapStart(self)
         self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
         self._compiled: set[tuple[str, str]] = set()  # (interpreter, directory) done or doing
         self._compiling: set[asyncio.Task[None]] = set()
@@ -94,6 +106,28 @@ class LocalEngine:
         self._blanks = Blanks(self._sandbox, sdk, keep=settings.blank_environments)
         self._started = False
         self._closed = False
+
+    # --- the Host Protocol (nubis/engine/host.py), for Provisioned and SnapStart
+
+    @property
+    def pool(self) -> Pool:
+        return self._pool
+
+    @property
+    def settings(self) -> EngineSettings:
+        return self._settings
+
+    @property
+    def sandbox(self) -> Sandbox:
+        return self._sandbox
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
 
     # --- lifecycle
 
@@ -143,11 +177,11 @@ class LocalEngine:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
-        await self._snapshots.close()
+        await self._snapstart.close()
         for task in self._compiling:
             task.cancel()
         await asyncio.gather(*self._compiling, return_exceptions=True)
-        await asyncio.gather(*(self._discard(env) for env in self._pool))
+        await asyncio.gather(*(self.discard(env) for env in self._pool))
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._blanks.close()
@@ -165,39 +199,40 @@ class LocalEngine:
         # released in `finally`: no window in which more than the limit are admitted.
         reason = await self.admission.try_acquire(name, spec.reserved_concurrency)
         if reason is not None:
+            self._recorder.record(Throttle(self._clock.time(), name, reason))
             raise TooManyRequestsException(MSG_RATE_EXCEEDED, Reason=reason)
         try:
             env = self._pool.take_idle(spec)
             failed_init = None
-            if spec.snap_start and (env is None or env.spare):
-                self._snapshots.refill(spec)  # one restored environment stays ready
-            if env is None and spec.snap_start:
-                env, failed_init = await self._restore(spec, request)
+            if spec.snap_start:
+                self._snapstart.taken(spec, env)
+                if env is None:
+                    env, failed_init = await self._snapstart.restore(spec, request)
             if env is None:
                 env, failed_init = await self._cold_start(spec, request)
-            env.busy = True
             try:
                 return await env.invoke(request, failed_init)
             finally:
-                env.busy = False
-                self._release(env)
+                self.release(env)
         finally:
             self.admission.release(name)
 
-    def _zygote_for(self, runtime: str) -> Zygote | None:
+    def zygote_for(self, runtime: str) -> Zygote | None:
         if runtime in self._zygotes:
             return self._zygotes[runtime]
         if runtime in self._runtimes and self._exec_zygote is not None:
             return self._zygotes.get(self._exec_zygote)
         return None
 
-    async def _launch(
+    def forks_itself(self, runtime: str) -> bool:
+        return runtime in self._zygotes
+
+    async def launch(
         self,
         env: Environment,
         zygote: Zygote,
-        provisioned: bool,
-        capture_tail: bool,
-        snapshot: Snapshot | None = None,
+        options: LaunchOptions,
+        snapshot: socket.socket | None = None,
     ) -> None:
         spec = env.spec
         how = runtime_discovery.launch_for(
@@ -208,43 +243,34 @@ class LocalEngine:
             self._sandbox.isolated,
         )
         self._precompile_once(spec, zygote)
-        kind = C.INITIALIZATION_PROVISIONED if provisioned else C.INITIALIZATION_ON_DEMAND
-        if snapshot is not None:
-            kind = C.INITIALIZATION_SNAP_START
-        variables = self._base_environment(spec, kind)
+        variables = self._base_environment(spec, options.initialization_type)
         for name, value in how.env.items():  # search paths: after the function's own
             variables[name] = f"{variables[name]}:{value}" if variables.get(name) else value
+        options = dataclasses.replace(
+            options, ro_binds=how.ro_binds, exec_argv=tuple(how.exec_argv or ())
+        )
         # A snapshot is not latency-critical and needs its socket passed at the fork.
         blank = self._blanks.take(zygote) if snapshot is None else None
-        await env.launch(
-            zygote,
-            self._sandbox,
-            variables,
-            capture_tail,
-            how.ro_binds,
-            how.exec_argv,
-            blank,
-            snapshot.theirs if snapshot is not None else None,
-        )
+        await env.launch(zygote, self._sandbox, variables, options, blank, snapshot)
+        assert env.process is not None
+        self._by_pid[env.process.pid] = env
 
     async def _cold_start(
         self, spec: FunctionSpec, request: InvokeRequest
     ) -> tuple[Environment, InvokeResult | None]:
-        zygote = self._zygote_for(spec.runtime)
+        zygote = self.zygote_for(spec.runtime)
         if zygote is None:
             raise InvalidParameterValueException(
                 f"The runtime parameter of {spec.runtime} is not supported by this host. "
                 f"Supported runtimes: {', '.join(sorted(self._runtimes)) or 'none'}."
             )
-        await self._make_room()
-        env = self._starting(spec)
+        await self.make_room(spec)
+        env = self.starting(spec)
         try:
-            await self._launch(env, zygote, False, request.tail_logs)
-            assert env.process is not None
-            self._by_pid[env.process.pid] = env
+            await self.launch(env, zygote, _ON_DEMAND_TAIL if request.tail_logs else _ON_DEMAND)
             failed_init = await env.initialize(request.request_id)
         except BaseException:
-            await self._discard(env)
+            await self.discard(env)
             raise
         return env, failed_init
 
@@ -262,123 +288,38 @@ class LocalEngine:
             self._compiling.add(task)
             task.add_done_callback(self._compiling.discard)
 
-    def _starting(self, spec: FunctionSpec) -> Environment:
+    def starting(self, spec: FunctionSpec) -> Environment:
         """A new environment of `spec` in the pool: counted, retired and destroyed like
-        any, and busy (not idle, not reapable) until whoever starts it says otherwise."""
-        env = Environment(spec, self._logs, self._clock, self._on_env_dead, self._settings.logs)
+        any, and held (STARTING: not idle, not reapable) until it is released."""
+        env = Environment(
+            spec, self._logs, self._clock, self._on_env_dead, self._settings.logs, self._recorder
+        )
         self._pool.add(env)
-        env.busy = True
         return env
 
-    async def _make_room(self) -> None:
+    async def make_room(self, spec: FunctionSpec) -> None:
         if len(self._pool) >= self._settings.max_environments:
             # Idle environments of other functions make room; busy ones never do.
             victim = self._least_recently_used_on_demand()
             if victim is None:
+                self._recorder.record(
+                    Throttle(self._clock.time(), spec.function_name, REASON_ACCOUNT_LIMIT)
+                )
                 raise TooManyRequestsException(MSG_RATE_EXCEEDED, Reason=REASON_ACCOUNT_LIMIT)
-            await self._discard(victim)
+            await self.discard(victim)
 
-    # --- SnapStart
-
-    async def _make_snapshot(self, spec: FunctionSpec) -> Snapshot | None:
-        """Launch the version's snapshot environment and wait until it is ready."""
-        zygote = self._zygote_for(spec.runtime)
-        if (
-            zygote is None
-            or spec.runtime not in self._zygotes  # a Python runtime: it forks itself
-            or self._closed
-            or len(self._pool) >= self._settings.max_environments
-        ):
-            return None
-        env = self._starting(spec)
-        snapshot = Snapshot(env)
-        try:
-            await self._launch(env, zygote, False, False, snapshot)
-            assert env.process is not None
-            self._by_pid[env.process.pid] = env
-            ready = await snapshot.wait_ready()
-        except Exception as e:
-            log.warning("SnapStart snapshot of %s not made: %s", spec.key, e)
-            snapshot.close()
-            await self._discard(env)
-            return None
-        finally:
-            snapshot.theirs.close()  # the snapshot has its own copy
-        if not ready or env.discarded:
-            # Its init error is in its log stream; cold starts of the version are then
-            # ordinary ones, and report it themselves.
-            snapshot.close()
-            await self._discard(env)
-            return None
-        self._sandbox.initialized(env.env_id)
-        env.freeze_soon()
-        env.busy = False  # so that its death or a retire discards it
-        return snapshot
-
-    async def _restore(
-        self, spec: FunctionSpec, request: InvokeRequest
-    ) -> tuple[Environment | None, InvokeResult | None]:
-        """A cold start of a SnapStart version: a copy of its snapshot, or (None, None)."""
-        snapshot = self._snapshots.get(spec)
-        if snapshot is None:
-            return None, None
-        snapshot.env.last_used = self._clock.monotonic()
-        await self._make_room()
-        env = self._starting(spec)
-        try:
-            await env.launch_restored(snapshot, self._sandbox)
-            failed = await env.initialize(request.request_id)
-        except ServiceException as e:
-            await self._discard(env)
-            if self._closed:
-                raise
-            # E.g. a kernel that refuses unprivileged user namespaces (`nubis doctor`):
-            # the version's cold starts are ordinary ones from now on.
-            log.error("SnapStart restore of %s failed, not tried again: %s", spec.key, e)
-            gone = self._snapshots.give_up(spec)
-            if gone is not None:
-                await self._discard(gone)
-            return None, None
-        except BaseException:
-            await self._discard(env)
-            raise
-        return env, failed
-
-    async def _restore_spare(self, spec: FunctionSpec) -> None:
-        """Restore one environment of `spec` ahead of time, into the idle pool, unless
-        one is there already (the next cold start of the version then only thaws it)."""
-        if any(e.spare and e.spec.key == spec.key for e in self._pool.idle()):
-            return
-        snapshot = self._snapshots.get(spec)
-        if snapshot is None or self._closed:
-            return
-        if len(self._pool) >= self._settings.max_environments:
-            return  # a spare never evicts anything
-        env = self._starting(spec)
-        try:
-            await env.launch_restored(snapshot, self._sandbox)
-            failed = await env.initialize(f"snapstart-{env.env_id}")
-        except Exception as e:
-            log.warning("SnapStart environment of %s not restored ahead: %s", spec.key, e)
-            await self._discard(env)
-            return
-        if failed is not None:
-            await self._discard(env)
-            return
-        env.spare = True
-        env.busy = False
-        self._release(env)
+    # --- SnapStart (nubis/engine/snapstart_launch.py)
 
     def prepare_snapstart(self, spec: FunctionSpec) -> None:
         if spec.snap_start and self._started and not self._closed:
-            self._snapshots.prepare(spec)
+            self._snapstart.prepare(spec)
 
     def snapstart_ready(self, spec: FunctionSpec) -> int:
         """1 if the version's snapshot is ready to fork from (for tests, stats)."""
-        return self._snapshots.count(spec)
+        return self._snapstart.ready(spec)
 
-    def _release(self, env: Environment) -> None:
-        """An invocation ended: keep the environment warm or let it go."""
+    def release(self, env: Environment) -> None:
+        """An invocation (or a start) ended: keep the environment warm or let it go."""
         if env.discarded or env.retiring or self._closed:
             self._discard_soon(env)
             return
@@ -386,7 +327,7 @@ class LocalEngine:
         self._pool.put_idle(env)
 
     def _least_recently_used_on_demand(self) -> Environment | None:
-        idle = (e for e in self._pool.idle() if e.env_id not in self._provisioned_ids)
+        idle = (e for e in self._pool.idle() if not self._provisioned.is_provisioned(e))
         return min(idle, key=lambda env: env.last_used, default=None)
 
     def _base_environment(
@@ -432,15 +373,14 @@ class LocalEngine:
                 and spec.key not in keep_keys
             )
 
-        for key in [k for k, (spec, _) in self._targets.items() if doomed_key(spec)]:
-            del self._targets[key]
+        self._provisioned.retire(doomed_key)
         doomed = []
         for env in self._pool:
             if doomed_key(env.spec):
                 env.retiring = True
                 if not env.busy:
                     doomed.append(env)
-        await asyncio.gather(*(self._discard(env) for env in doomed))
+        await asyncio.gather(*(self.discard(env) for env in doomed))
 
     async def reap_idle(self) -> None:
         """Destroy environments idle for longer than settings.idle_timeout_s (by the clock)."""
@@ -449,86 +389,17 @@ class LocalEngine:
         doomed = [
             env
             for env in self._pool.idle()
-            if env.env_id not in self._provisioned_ids and now - env.last_used > limit
+            if not self._provisioned.is_provisioned(env) and now - env.last_used > limit
         ]
-        doomed += self._snapshots.stale(now, limit)
-        await asyncio.gather(*(self._discard(env) for env in doomed))
+        doomed += self._snapstart.stale(now, limit)
+        await asyncio.gather(*(self.discard(env) for env in doomed))
 
-    # --- provisioned concurrency
+    # --- provisioned concurrency (nubis/engine/provisioned.py)
 
     async def provision(self, spec: FunctionSpec, count: int) -> None:
         if self._closed or not self._started:
             raise ServiceException("The execution engine is not running.")
-        if count <= 0:
-            self._targets.pop(spec.key, None)
-            for env in self._pool:
-                if env.spec.key == spec.key:
-                    self._provisioned_ids.discard(env.env_id)  # on-demand from now on
-            return
-        self._targets[spec.key] = (spec, count)
-        await self._fill(spec.key)
-
-    async def _fill(self, key: str) -> None:
-        """Start the provisioned environments `key` lacks; return when they are ready."""
-        spec, count = self._targets[key]
-        zygote = self._zygote_for(spec.runtime)
-        if zygote is None:
-            raise InvalidParameterValueException(
-                f"The runtime parameter of {spec.runtime} is not supported by this host."
-            )
-        mine = [e for e in self._pool if e.spec.key == key and e.env_id in self._provisioned_ids]
-        missing = count - len(mine)
-        if missing < 0:  # fewer wanted: the surplus (idle ones first) becomes on-demand
-            mine.sort(key=lambda e: not self._pool.is_idle(e))
-            for env in mine[:-missing]:
-                self._provisioned_ids.discard(env.env_id)
-            return
-        if missing > self._settings.max_environments - len(self._pool):
-            raise TooManyRequestsException(
-                f"Not enough room for {missing} provisioned environments on this host "
-                f"(max_environments {self._settings.max_environments}).",
-                Reason="ConcurrentInvocationLimitExceeded",
-            )
-        # Created and counted synchronously, before any await, so that two fills of the
-        # same key (a put and the reaper's refill) cannot both start the missing ones.
-        fresh = []
-        for _ in range(missing):
-            env = self._starting(spec)
-            self._provisioned_ids.add(env.env_id)
-            fresh.append(env)
-        results = await asyncio.gather(
-            *(self._start_provisioned(env, zygote) for env in fresh), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
-
-    async def _start_provisioned(self, env: Environment, zygote: Zygote) -> None:
-        try:
-            await self._launch(env, zygote, True, False)
-            assert env.process is not None
-            self._by_pid[env.process.pid] = env
-            failed_init = await env.initialize(f"provisioned-{env.env_id}")
-        except BaseException:
-            await self._discard(env)
-            raise
-        if failed_init is not None:
-            await self._discard(env)
-            raise ServiceException(
-                "A provisioned environment failed to initialize: "
-                + failed_init.payload.decode(errors="replace")
-            )
-        env.init_duration_ms = None  # its init was ahead of time: no Init Duration
-        env.busy = False
-        self._release(env)
-
-    async def _refill(self) -> None:
-        for key in list(self._targets):
-            if key in self._targets:
-                try:
-                    await self._fill(key)
-                except Exception as exc:
-                    log.warning("provisioned environments of %s not replaced: %s", key, exc)
+        await self._provisioned.provision(spec, count)
 
     async def _reap_forever(self) -> None:
         interval = min(max(self._settings.idle_timeout_s / 4, 0.05), _REAP_INTERVAL_MAX_S)
@@ -538,7 +409,7 @@ class LocalEngine:
                 await self.reap_idle()
             except Exception:
                 log.exception("reaping idle environments failed")
-            await self._refill()
+            await self._provisioned.refill()
 
     def environment_count(self, function_name: str | None = None) -> int:
         """Environments that exist now (starting, busy or idle), of one function or all."""
@@ -560,22 +431,22 @@ class LocalEngine:
                 env.process.orphan()
 
     def _on_env_dead(self, env: Environment) -> None:
-        # A busy environment is dealt with when its invocation returns (it needs the
-        # process's exit status for the result); an idle one goes now.
+        # A held environment is dealt with when it is released (an invocation needs the
+        # process's exit status for its result); an idle one goes now.
         if not env.busy:
             self._discard_soon(env)
 
     def _discard_soon(self, env: Environment) -> None:
-        task = asyncio.create_task(self._discard(env))
+        task = asyncio.create_task(self.discard(env))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _discard(self, env: Environment) -> None:
+    async def discard(self, env: Environment) -> None:
         """Remove from the pool and destroy; the one place environments are destroyed."""
         if not self._pool.remove(env):
             return
-        self._provisioned_ids.discard(env.env_id)
-        self._snapshots.forget(env)
+        self._provisioned.forget(env)
+        self._snapstart.forget(env)
         started = time.perf_counter()
         try:
             await env.destroy()

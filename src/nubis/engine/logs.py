@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import time
+
+from nubis.observe.records import InvocationReport
 
 
 def stream_name(wall_time: float, version: str, env_id: str) -> str:
@@ -25,26 +26,20 @@ def end_line(request_id: str) -> str:
     return f"END RequestId: {request_id}\n"
 
 
-def report_line(
-    request_id: str,
-    duration_ms: float,
-    memory_mb: int,
-    max_memory_mb: int,
-    init_duration_ms: float | None,
-    restore_duration_ms: float | None = None,
-) -> str:
-    billed = max(1, math.ceil(duration_ms))
+def report_line(report: InvocationReport) -> str:
+    """The REPORT line: a rendering of the invocation's record, field for field."""
     line = (
-        f"REPORT RequestId: {request_id}\tDuration: {duration_ms:.2f} ms\t"
-        f"Billed Duration: {billed} ms\tMemory Size: {memory_mb} MB\t"
-        f"Max Memory Used: {max_memory_mb} MB\t"
+        f"REPORT RequestId: {report.request_id}\tDuration: {report.duration_ms:.2f} ms\t"
+        f"Billed Duration: {report.billed_duration_ms} ms\t"
+        f"Memory Size: {report.memory_size_mb} MB\t"
+        f"Max Memory Used: {report.max_memory_used_mb} MB\t"
     )
-    if init_duration_ms is not None:
-        line += f"Init Duration: {init_duration_ms:.2f} ms\t"
-    if restore_duration_ms is not None:  # SnapStart: restored, not initialised
+    if report.init_duration_ms is not None:
+        line += f"Init Duration: {report.init_duration_ms:.2f} ms\t"
+    if report.restore_duration_ms is not None:  # SnapStart: restored, not initialised
         line += (
-            f"Restore Duration: {restore_duration_ms:.2f} ms\t"
-            f"Billed Restore Duration: {max(1, math.ceil(restore_duration_ms))} ms\t"
+            f"Restore Duration: {report.restore_duration_ms:.2f} ms\t"
+            f"Billed Restore Duration: {report.billed_restore_duration_ms} ms\t"
         )
     return line + "\n"
 
