@@ -112,53 +112,12 @@ class RestJsonService:
             raw = uri_params.get(member.wire_name)
             if raw is not None:
                 params[member.name] = from_string(member, raw, "querystring")
-        for member in op.query:
-            if member.node.type == "map":
-                bound = {m.wire_name for m in op.query if m is not member}
-                params[member.name] = {
-                    k: query_values(query, k)[0] for k in (query or {}) if k not in bound
-                }
-                continue
-            values = query_values(query, member.wire_name)
-            if not values:
-                continue
-            if member.node.type == "list" and member.node.member is not None:
-                element = member.node.member
-                params[member.name] = [
-                    from_string(_as_member(element, member), v, "querystring") for v in values
-                ]
-            else:
-                params[member.name] = from_string(member, values[0], "querystring")
+        if op.query:
+            _parse_query(op, query, params)
         if op.headers or op.prefix_headers:
-            lowered = {k.lower(): v for k, v in headers.items()}
-            for member, name in op.headers:
-                raw = lowered.get(name)
-                if raw is not None:
-                    params[member.name] = from_string(member, raw, "header")
-            for member, prefix in op.prefix_headers:
-                found = {k[len(prefix) :]: v for k, v in lowered.items() if k.startswith(prefix)}
-                if found:
-                    params[member.name] = found
-        if op.payload is not None:
-            kind = op.payload.node.type
-            if kind == "blob":
-                if body:
-                    params[op.payload.name] = bytes(body)
-            elif kind == "string":
-                if body:
-                    params[op.payload.name] = _decode_text(body)
-            elif body.strip():
-                params[op.payload.name] = from_json(op.payload.node, _load_json(body))
-        elif op.body and body.strip():
-            document = _load_json(body)
-            if not isinstance(document, dict):
-                raise InvalidRequestContentException(
-                    constants.MSG_BAD_JSON.format(detail="the body is not a JSON object")
-                )
-            for member in op.body:
-                item = document.get(member.wire_name)
-                if item is not None:
-                    params[member.name] = from_json(member.node, item)
+            _parse_headers(op, headers, params)
+        if op.payload is not None or op.body:
+            _parse_body(op, body, params)
         if op.input is not None:
             validate(op.input, params)
         return params
@@ -259,6 +218,63 @@ class RestJsonService:
             out_payload=out_payload,
             out_body=tuple(m for m in outs if m.location is None and out_payload is None),
         )
+
+
+def _parse_query(op: _Operation, query: Any, params: dict[str, Any]) -> None:
+    for member in op.query:
+        if member.node.type == "map":
+            bound = {m.wire_name for m in op.query if m is not member}
+            params[member.name] = {
+                k: query_values(query, k)[0] for k in (query or {}) if k not in bound
+            }
+            continue
+        values = query_values(query, member.wire_name)
+        if not values:
+            continue
+        if member.node.type == "list" and member.node.member is not None:
+            element = member.node.member
+            params[member.name] = [
+                from_string(_as_member(element, member), v, "querystring") for v in values
+            ]
+        else:
+            params[member.name] = from_string(member, values[0], "querystring")
+
+
+def _parse_headers(op: _Operation, headers: Mapping[str, str], params: dict[str, Any]) -> None:
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for member, name in op.headers:
+        raw = lowered.get(name)
+        if raw is not None:
+            params[member.name] = from_string(member, raw, "header")
+    for member, prefix in op.prefix_headers:
+        found = {k[len(prefix) :]: v for k, v in lowered.items() if k.startswith(prefix)}
+        if found:
+            params[member.name] = found
+
+
+def _parse_body(op: _Operation, body: bytes, params: dict[str, Any]) -> None:
+    if op.payload is not None:
+        kind = op.payload.node.type
+        if kind == "blob":
+            if body:
+                params[op.payload.name] = bytes(body)
+        elif kind == "string":
+            if body:
+                params[op.payload.name] = _decode_text(body)
+        elif body.strip():
+            params[op.payload.name] = from_json(op.payload.node, _load_json(body))
+        return
+    if not body.strip():
+        return
+    document = _load_json(body)
+    if not isinstance(document, dict):
+        raise InvalidRequestContentException(
+            constants.MSG_BAD_JSON.format(detail="the body is not a JSON object")
+        )
+    for member in op.body:
+        item = document.get(member.wire_name)
+        if item is not None:
+            params[member.name] = from_json(member.node, item)
 
 
 def _payload(node: Node | None) -> Member | None:

@@ -80,6 +80,10 @@ def from_json(node: Node, value: Any) -> Any:
             raise _bad(f"expected an object for {node.name}")
         inner = node.value
         return {_text(k): None if v is None else from_json(inner, v) for k, v in value.items()}
+    return _scalar_from_json(node, kind, value)
+
+
+def _scalar_from_json(node: Node, kind: str, value: Any) -> Any:
     if kind == "string":
         if isinstance(value, str):
             return _text(value)
@@ -89,18 +93,7 @@ def from_json(node: Node, value: Any) -> Any:
             return str(value)
         raise _bad(f"expected a string for {node.name}")
     if kind in ("integer", "long"):
-        if isinstance(value, bool):
-            raise _bad(f"expected a number for {node.name}")
-        if isinstance(value, int):
-            return _ranged(node, value)
-        if isinstance(value, float) and value.is_integer():
-            return _ranged(node, int(value))
-        if isinstance(value, str):
-            try:
-                return _ranged(node, int(value))
-            except ValueError:
-                pass
-        raise _bad(f"expected an integer for {node.name}, got {_short(value)}")
+        return _integer_from_json(node, value)
     if kind in ("float", "double"):
         if isinstance(value, int | float) and not isinstance(value, bool):
             try:
@@ -120,15 +113,34 @@ def from_json(node: Node, value: Any) -> Any:
         except ValueError as exc:  # binascii.Error, or text that is not ASCII
             raise _bad(f"{node.name} is not valid base64: {exc}") from exc
     if kind == "timestamp":
-        try:
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                return datetime.fromtimestamp(value, tz=UTC)
-            if isinstance(value, str):
-                return parse_timestamp(value, node.timestamp_format or "iso8601")
-        except _TIME_ERRORS as exc:  # e.g. year 3e12: out of datetime's range
-            raise _bad(f"cannot read timestamp {_short(value)}: {exc}") from exc
-        raise _bad(f"expected a timestamp for {node.name}")
+        return _timestamp_from_json(node, value)
     return value
+
+
+def _integer_from_json(node: Node, value: Any) -> int:
+    if isinstance(value, bool):
+        raise _bad(f"expected a number for {node.name}")
+    if isinstance(value, int):
+        return _ranged(node, value)
+    if isinstance(value, float) and value.is_integer():
+        return _ranged(node, int(value))
+    if isinstance(value, str):
+        try:
+            return _ranged(node, int(value))
+        except ValueError:
+            pass
+    raise _bad(f"expected an integer for {node.name}, got {_short(value)}")
+
+
+def _timestamp_from_json(node: Node, value: Any) -> datetime:
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value, tz=UTC)
+        if isinstance(value, str):
+            return parse_timestamp(value, node.timestamp_format or "iso8601")
+    except _TIME_ERRORS as exc:  # e.g. year 3e12: out of datetime's range
+        raise _bad(f"cannot read timestamp {_short(value)}: {exc}") from exc
+    raise _bad(f"expected a timestamp for {node.name}")
 
 
 def to_json(node: Node, value: Any) -> Any:
