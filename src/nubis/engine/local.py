@@ -102,7 +102,7 @@ class LocalEngine:
         self._compiled: set[tuple[str, str]] = set()  # (interpreter, directory) done or doing
         self._compiling: set[asyncio.Task[None]] = set()
         # Half-confined forks ready for cold starts, with the Python SDK already mounted.
-        sdk = runtime_discovery.python_sdk() if self._sandbox.isolated else ()
+        sdk = runtime_discovery.python_sdk(self._sandbox.layout)
         self._blanks = Blanks(self._sandbox, sdk, keep=settings.blank_environments)
         self._started = False
         self._closed = False
@@ -240,7 +240,7 @@ class LocalEngine:
             self._runtimes.get(spec.runtime, ""),
             spec.code_dir,
             spec.opt_dir,
-            self._sandbox.isolated,
+            self._sandbox.layout,
         )
         self._precompile_once(spec, zygote)
         variables = self._base_environment(spec, options.initialization_type)
@@ -338,7 +338,7 @@ class LocalEngine:
         env.update(spec.environment)
         if spec.opt_dir is not None:
             # Inside a sandbox the layers are mounted where Lambda has them.
-            _add_layer_paths(env, spec, "/opt" if self._sandbox.isolated else str(spec.opt_dir))
+            _add_layer_paths(env, spec, self._sandbox.layout.opt(spec.opt_dir))
         env.update(
             {
                 C.ENV_FUNCTION_NAME: spec.function_name,

@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nubis.sandbox.paths import Layout
+
 MINORS = range(8, 15)  # python3.8 ... python3.14
 _PROBE = "import sys; print('%d.%d' % sys.version_info[:2])"
 _PROBE_TIMEOUT_S = 10.0
@@ -83,7 +85,6 @@ async def discover() -> dict[str, str]:
 PROVIDED = ("provided.al2023", "provided.al2")
 NODE_BOOTSTRAP = Path(__file__).resolve().parent.parent / "runtimes" / "node" / "bootstrap.js"
 RUNTIMES_DIR = Path(__file__).resolve().parent.parent / "runtimes"
-INSIDE_RUNTIME_DIR = "/var/runtime"  # where Lambda keeps its runtime; ours is bound there
 # The AWS SDK for Python as Lambda's Python runtimes include it (on sys.path after the
 # function's code): these packages of the server's own environment, bound read-only.
 PYTHON_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six")
@@ -140,42 +141,37 @@ async def precompile(executable: str, directory: Path) -> None:
 
 
 @functools.cache
-def python_sdk() -> tuple[tuple[str, str], ...]:
-    """(host path, path inside) of the AWS SDK packages, as Lambda's Python runtimes have.
+def python_sdk(layout: Layout) -> tuple[tuple[str, str], ...]:
+    """(host path, path inside) of the AWS SDK packages, as Lambda's Python runtimes have
+    them (none where the layout mounts no runtime: plain processes see the host's).
     Looked up once: find_spec scans sys.path (1-7 ms), and every isolated Python cold
     start asks."""
-    binds = []
+    binds: list[tuple[str, str]] = []
     for name in PYTHON_SDK:
         spec = importlib.util.find_spec(name)
         if spec is None or spec.origin is None:
             continue
         path = Path(spec.origin)
         src = path.parent if path.name == "__init__.py" else path
-        binds.append((str(src), f"{INSIDE_RUNTIME_DIR}/{src.name}"))
+        binds += layout.runtime(src, src.name)[1]
     return tuple(binds)
 
 
 def launch_for(
-    runtime: str, executable: str, code_dir: Path, opt_dir: Path | None, isolated: bool
+    runtime: str, executable: str, code_dir: Path, opt_dir: Path | None, layout: Layout
 ) -> Launch:
-    """The exec line, mounts and variables of `runtime` (paths as seen inside when
-    `isolated`: code at /var/task, layers at /opt, our runtimes under /var/runtime)."""
+    """The exec line, mounts and variables of `runtime`, with paths as `layout` has them
+    inside (isolated: code at /var/task, layers at /opt, our runtimes under /var/runtime)."""
     if runtime.startswith("python"):
-        if not isolated:
-            return Launch()
-        return Launch(ro_binds=python_sdk(), env={"PYTHONPATH": INSIDE_RUNTIME_DIR})
+        env = {} if layout.runtime_root is None else {"PYTHONPATH": layout.runtime_root}
+        return Launch(ro_binds=python_sdk(layout), env=env)
     if runtime.startswith("nodejs"):
-        if not isolated:
-            return Launch([executable, str(NODE_BOOTSTRAP)])
-        inside = f"{INSIDE_RUNTIME_DIR}/node"
-        binds = [(str(NODE_BOOTSTRAP.parent), inside)]
+        inside, binds = layout.runtime(NODE_BOOTSTRAP.parent, "node")
         prefix = str(Path(executable).parent.parent)
-        if not prefix.startswith("/usr"):
-            binds.append((prefix, prefix))  # e.g. an nvm installation
-        return Launch([executable, f"{inside}/bootstrap.js"], tuple(binds))
+        if binds and not prefix.startswith("/usr"):
+            binds += ((prefix, prefix),)  # e.g. an nvm installation, at its own path
+        return Launch([executable, f"{inside}/{NODE_BOOTSTRAP.name}"], binds)
     # provided.*: the package's `bootstrap`, else a layer's (Lambda looks in both).
-    task = "/var/task" if isolated else str(code_dir)
-    opt = "/opt" if isolated else str(opt_dir)
     if (code_dir / "bootstrap").exists() or opt_dir is None:
-        return Launch([f"{task}/bootstrap"])
-    return Launch([f"{opt}/bootstrap"])
+        return Launch([f"{layout.task(code_dir)}/bootstrap"])
+    return Launch([f"{layout.opt(opt_dir)}/bootstrap"])

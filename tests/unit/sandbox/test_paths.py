@@ -36,3 +36,32 @@ def test_each_sandbox_says_its_layout() -> None:
     # A property of the class: no sandbox (root, cgroups) needed to know it.
     assert LinuxSandbox.layout.fget is not None
     assert LinuxSandbox.layout.fget(object.__new__(LinuxSandbox)) is ISOLATED
+
+
+def test_runtimes_take_their_paths_from_the_layout(tmp_path: Path) -> None:
+    from nubis.engine.runtimes import NODE_BOOTSTRAP, launch_for, python_sdk
+
+    node = launch_for("nodejs20.x", "/opt/nvm/bin/node", tmp_path, None, ISOLATED)
+    assert node.exec_argv == ["/opt/nvm/bin/node", "/var/runtime/node/bootstrap.js"]
+    assert node.ro_binds == (
+        (str(NODE_BOOTSTRAP.parent), "/var/runtime/node"),
+        ("/opt/nvm", "/opt/nvm"),
+    )
+    plain = launch_for("nodejs20.x", "/opt/nvm/bin/node", tmp_path, None, PLAIN)
+    assert plain.exec_argv == ["/opt/nvm/bin/node", str(NODE_BOOTSTRAP)]
+    assert plain.ro_binds == ()
+    assert launch_for("provided.al2023", "", tmp_path, tmp_path, ISOLATED).exec_argv == [
+        "/opt/bootstrap"
+    ]
+    (tmp_path / "bootstrap").touch()
+    assert launch_for("provided.al2023", "", tmp_path, None, PLAIN).exec_argv == [
+        f"{tmp_path}/bootstrap"
+    ]
+    assert launch_for("provided.al2023", "", tmp_path, None, ISOLATED).exec_argv == [
+        "/var/task/bootstrap"
+    ]
+    python = launch_for("python3.11", "", tmp_path, None, ISOLATED)
+    assert python.env == {"PYTHONPATH": "/var/runtime"}
+    assert all(inside.startswith("/var/runtime/") for _, inside in python.ro_binds)
+    assert launch_for("python3.11", "", tmp_path, None, PLAIN) == type(python)()
+    assert python_sdk(PLAIN) == ()
