@@ -22,6 +22,7 @@ resource is computed, so the hot path pays nothing for it.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable
 from typing import Protocol
 
@@ -40,6 +41,9 @@ from nubis.model.errors import (
     StorageFullException,
     UnknownOperationException,
 )
+from nubis.observe.base import Recorder
+from nubis.observe.recorder import NullRecorder
+from nubis.observe.records import ApiCall
 from nubis.store.full import storage_full
 
 log = logging.getLogger(__name__)
@@ -101,7 +105,9 @@ class Gateway:
         services: Iterable[Service],
         authenticator: Authenticator | None = None,
         authorizer: Authorizer | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
+        self._recorder: Recorder = recorder or NullRecorder()  # one ApiCall per request
         self._by_scope: dict[str, Service] = {}
         self._by_target: dict[str, Service] = {}
         for service in services:
@@ -127,6 +133,7 @@ class Gateway:
             await server.close(grace=grace)
 
     async def handle(self, request: Request) -> Response:
+        started = time.perf_counter()
         request_id = self._ids.next()
         access_key, scope = credential_of(request.headers.get("authorization", ""))
         service = self._resolve(request, scope)
@@ -134,9 +141,16 @@ class Gateway:
             named = scope or request.headers.get(_TARGET_HEADER, "?").partition(".")[0]
             message = unserved.MSG_SERVICE.format(service=named)
             wire = unserved.render(unserved.client_protocol(request, scope), message, request_id)
+            operation = "?"
         else:
-            wire = await self._call(service, request, request_id, access_key, scope)
+            named = service.name
+            operation, wire = await self._call(service, request, request_id, access_key, scope)
         wire.headers[constants.REQUEST_ID_HEADER] = request_id
+        self._recorder.record(
+            ApiCall(
+                time.time(), named, operation, wire.status, (time.perf_counter() - started) * 1000
+            )
+        )
         return Response(wire.status, wire.headers, wire.body)
 
     def _resolve(self, request: Request, scope: str | None) -> Service | None:
@@ -156,7 +170,8 @@ class Gateway:
         request_id: str,
         access_key: str | None,
         scope: str | None,
-    ) -> WireResponse:
+    ) -> tuple[str, WireResponse]:
+        """(the operation, or "?" when the request named none we know; the answer)"""
         codec = service.codec
         operation = "?"
         try:
@@ -170,7 +185,7 @@ class Gateway:
                     message = unserved.MSG_PROTOCOL.format(
                         service=service.name, served=codec.protocol, protocol=protocol
                     )
-                    return unserved.render(protocol, message, request_id)
+                    return operation, unserved.render(protocol, message, request_id)
                 raise
             operation = routed.operation
             entry = service.operations.get(operation)
@@ -188,7 +203,7 @@ class Gateway:
                 operation, params, principal, request_id, f"http://{request.host}"
             )
             result = await entry.handler(call)
-            return codec.serialize(operation, result, request_id)
+            return operation, codec.serialize(operation, result, request_id)
         except NubisError as exc:
             error = exc
         except RecursionError:
@@ -198,7 +213,7 @@ class Gateway:
             error = InvalidRequestContentException(constants.MSG_TOO_DEEP)
         except Exception as exc:
             error = _unexpected(exc, service.name, operation, request_id)
-        return codec.serialize_error(service.errors(error), request_id)
+        return operation, codec.serialize_error(service.errors(error), request_id)
 
 
 def _unexpected(exc: Exception, service: str, operation: str, request_id: str) -> NubisError:

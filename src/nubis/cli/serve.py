@@ -39,6 +39,7 @@ from nubis.model.async_config import AsyncSettings
 from nubis.model.clock import SystemClock
 from nubis.model.settings import ApiHttpSettings, EngineSettings, LogSettings, ServerSettings
 from nubis.observe.files import FileLogSink
+from nubis.observe.recorder import QueueRecorder
 from nubis.sandbox import detect
 from nubis.store.blobs import FileBlobStore
 from nubis.store.sqlite import (
@@ -146,6 +147,11 @@ async def serve(
         _check_port(settings)
         logs = FileLogSink(data / "logs", settings.engine.logs)
         stack.callback(logs.close)
+        # Typed records (invocation reports, throttles, environments, API calls): closed
+        # after every part that records, so what they recorded last is handed over.
+        recorder = QueueRecorder()
+        await recorder.start()
+        stack.push_async_callback(recorder.close)
         functions_db = SqliteFunctionStore(data / "nubis.db")
         stack.callback(functions_db.close)
         versions_db = SqliteVersionStore(data / "nubis.db")
@@ -173,6 +179,7 @@ async def serve(
             sandbox=sandbox,
             region=settings.region,
             api_endpoint=settings.public_url,
+            recorder=recorder,
         )
         stack.push_async_callback(engine.close)
         await engine.start()
@@ -224,7 +231,8 @@ async def serve(
                 lambda_,
                 sqs_service(queues),
                 nubis_service(functions, logs, blobs.path, errors=lambda_.codec),
-            ]
+            ],
+            recorder=recorder,
         )
         stack.push_async_callback(api.close)
         try:

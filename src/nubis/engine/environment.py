@@ -43,7 +43,7 @@ from nubis.engine.log_limit import LogLimiter
 from nubis.engine.options import LaunchOptions
 from nubis.engine.process import EnvProcess, pid_of
 from nubis.engine.runtime_api import Invocation, Reply, RuntimeApiServer
-from nubis.engine.state import ALLOWED, EnvState, IllegalTransition
+from nubis.engine.state import EnvState, IllegalTransition
 from nubis.engine.zygote import Zygote, claim
 from nubis.model.clock import Clock
 from nubis.model.errors import ServiceException
@@ -130,7 +130,7 @@ class Environment:
         old = self._state
         if old.stopped and new is not EnvState.DEAD:
             return False
-        if old not in ALLOWED[new]:
+        if old not in new.sources:
             raise IllegalTransition(self.env_id, old, new)
         self._state = new
         return True

@@ -32,29 +32,32 @@ class EnvState(enum.Enum):
     STOPPING = "stopping"  # destroy() under way
     DEAD = "dead"  # destroyed: process, listener, pipe and sandbox released
 
-    @property
-    def held(self) -> bool:
-        """Someone (a starter or an invocation) holds it: not reapable, not evictable,
-        and its death is handled by the holder, not by the engine at once."""
-        return self in _HELD
-
-    @property
-    def stopped(self) -> bool:
-        return self in _STOPPED
+    # Set on each member below, as plain attributes: the warm path asks them twice per
+    # invocation, and an enum's hash (a frozenset lookup) costs ten times a tuple's `in`.
+    held: bool  # a starter or an invocation holds it: not reapable, not evictable, and
+    # its death is handled by the holder, not by the engine at once
+    stopped: bool  # STOPPING or DEAD
+    sources: tuple[EnvState, ...]  # the states this one may be reached from
 
 
-_HELD = frozenset({EnvState.STARTING, EnvState.INITIALISING, EnvState.BUSY})
-_STOPPED = frozenset({EnvState.STOPPING, EnvState.DEAD})
+_HELD = (EnvState.STARTING, EnvState.INITIALISING, EnvState.BUSY)
+_STOPPED = (EnvState.STOPPING, EnvState.DEAD)
 
 # to-state -> the states it may be reached from (STOPPING/DEAD: see the module docstring)
-ALLOWED: dict[EnvState, frozenset[EnvState]] = {
-    EnvState.INITIALISING: frozenset({EnvState.STARTING}),
-    EnvState.IDLE: frozenset({EnvState.INITIALISING, EnvState.BUSY, EnvState.FROZEN}),
-    EnvState.FROZEN: frozenset({EnvState.IDLE}),
-    EnvState.BUSY: frozenset({EnvState.IDLE, EnvState.FROZEN, EnvState.INITIALISING}),
-    EnvState.STOPPING: frozenset(EnvState) - _STOPPED,
-    EnvState.DEAD: frozenset({EnvState.STOPPING}),
+ALLOWED: dict[EnvState, tuple[EnvState, ...]] = {
+    EnvState.STARTING: (),
+    EnvState.INITIALISING: (EnvState.STARTING,),
+    EnvState.IDLE: (EnvState.INITIALISING, EnvState.BUSY, EnvState.FROZEN),
+    EnvState.FROZEN: (EnvState.IDLE,),
+    EnvState.BUSY: (EnvState.IDLE, EnvState.FROZEN, EnvState.INITIALISING),
+    EnvState.STOPPING: tuple(s for s in EnvState if s not in _STOPPED),
+    EnvState.DEAD: (EnvState.STOPPING,),
 }
+
+for _state in EnvState:
+    _state.held = _state in _HELD
+    _state.stopped = _state in _STOPPED
+    _state.sources = ALLOWED[_state]
 
 
 class IllegalTransition(RuntimeError):

@@ -41,7 +41,8 @@ class LogSink(Protocol):
 class Recorder(Protocol):
     @property
     def dropped(self) -> int:
-        """Records dropped by `record` itself (full queue, closed)."""
+        """Records dropped by `record` itself (full queue, closed; with no subscriber
+        nothing is kept, and nothing counted)."""
         ...
 
     def record(self, r: Record) -> None: ...

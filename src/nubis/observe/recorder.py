@@ -1,13 +1,14 @@
 """QueueRecorder: the non-blocking `Recorder` (contract in `nubis.observe.base`).
 
-    record(r) ─▶ deque (bounded) ─▶ pump task ─▶ per subscriber: deque (bounded) ─▶ task
-                                                                   └─ consume(batch)
+    record(r) ─▶ deque (bounded) ─call_soon─▶ hand-over ─▶ per subscriber: deque (bounded)
+                                                               └─ its task: consume(batch)
 
-`record` is one length check, one `deque.append` and an `Event.set` (a no-op while the
-pump is already due): nothing is formatted, awaited or written on the caller's path. The
-pump moves a batch to every subscriber's own queue; each subscriber has a task of its own,
-so a slow one (a network sink) only ever fills its own queue, and what does not fit is
-dropped and counted in its `dropped`, never waited for.
+`record` is one length check, one `deque.append` and, for the first record of a batch,
+one `loop.call_soon`: nothing is formatted, awaited or written on the caller's path. The
+hand-over (after the caller's step of the loop) moves the batch to every subscriber's
+own queue; each subscriber has a task of its own, so a slow one (a network sink) only
+ever fills its own queue, and what does not fit is dropped and counted, never waited for.
+With no subscriber at all, `record` keeps nothing (there is nobody to hand it to).
 
 Lifetime: records recorded before `start()` wait in the queue (up to its bound); `close()`
 hands them over, gives the subscribers `close_wait_s` to finish, then cancels them.
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 from collections.abc import Sequence
 
@@ -84,9 +84,9 @@ class QueueRecorder:
         self._subscriber_limit = subscriber_limit
         self._queue: collections.deque[Record] = collections.deque()
         self._subs: list[_Subscription] = []
-        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._due = False  # a hand-over is scheduled
         self._closing: asyncio.Event | None = None
-        self._pump: asyncio.Task[None] | None = None
         self._closed = False
 
     def subscribe(self, subscriber: Subscriber) -> None:
@@ -103,37 +103,37 @@ class QueueRecorder:
 
     async def start(self) -> None:
         """Start the pump and the subscribers' tasks (on the running loop). Idempotent."""
-        if self._pump is not None or self._closed:
+        if self._loop is not None or self._closed:
             return
-        self._wake = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
         self._closing = asyncio.Event()
         for sub in self._subs:
             sub.task = asyncio.create_task(sub.run(self._closing))
-        self._pump = asyncio.create_task(self._run())
         if self._queue:
-            self._wake.set()
+            self._schedule()
 
     def record(self, r: Record) -> None:
         # Never raises, never blocks (the contract): a try costs nothing when nothing
         # fails, and a failure here must not become the invocation's.
         try:
+            if not self._subs:
+                return
             if self._closed or len(self._queue) >= self._limit:
                 self.dropped += 1
                 return
             self._queue.append(r)
-            if self._wake is not None:
-                self._wake.set()
+            if not self._due and self._loop is not None:
+                self._schedule()
         except Exception:
             self.dropped += 1
 
-    async def _run(self) -> None:
-        assert self._wake is not None
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            self._hand_over()
+    def _schedule(self) -> None:
+        assert self._loop is not None
+        self._due = True
+        self._loop.call_soon(self._hand_over)
 
     def _hand_over(self) -> None:
+        self._due = False
         if not self._queue:
             return
         batch = list(self._queue)
@@ -146,11 +146,8 @@ class QueueRecorder:
         if self._closed:
             return
         self._closed = True
-        if self._pump is None:
+        if self._loop is None:
             return
-        self._pump.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._pump
         self._hand_over()
         assert self._closing is not None
         self._closing.set()

@@ -15,13 +15,18 @@ def test_held_states_are_the_ones_nobody_may_reap() -> None:
 
 
 def test_the_transition_table() -> None:
-    assert ALLOWED[EnvState.INITIALISING] == {EnvState.STARTING}
-    assert ALLOWED[EnvState.FROZEN] == {EnvState.IDLE}
+    assert set(ALLOWED[EnvState.INITIALISING]) == {EnvState.STARTING}
+    assert set(ALLOWED[EnvState.FROZEN]) == {EnvState.IDLE}
     # A cold start whose init failed reports that as its invocation: INITIALISING -> BUSY.
-    assert ALLOWED[EnvState.BUSY] == {EnvState.IDLE, EnvState.FROZEN, EnvState.INITIALISING}
-    assert ALLOWED[EnvState.DEAD] == {EnvState.STOPPING}
-    assert EnvState.STARTING not in ALLOWED  # nothing returns to the start
+    assert set(ALLOWED[EnvState.BUSY]) == {
+        EnvState.IDLE,
+        EnvState.FROZEN,
+        EnvState.INITIALISING,
+    }
+    assert set(ALLOWED[EnvState.DEAD]) == {EnvState.STOPPING}
+    assert ALLOWED[EnvState.STARTING] == ()  # nothing returns to the start
     for state in EnvState:
+        assert state.sources == ALLOWED[state]
         if not state.stopped:
             assert state in ALLOWED[EnvState.STOPPING]
 

@@ -91,12 +91,14 @@ def test_a_stuck_subscriber_drops_and_counts_without_stalling_others() -> None:
 def test_record_never_raises_and_drops_when_full_or_closed() -> None:
     async def main() -> None:
         recorder = QueueRecorder(limit=3)
-        for i in range(5):
-            recorder.record(throttle(i))  # not started: the queue fills, then drops
-        assert recorder.dropped == 2
+        recorder.record(throttle(-1))  # nobody subscribed: nobody to keep it for
+        assert recorder.dropped == 0
         failing, fine = Failing(), Collect()
         recorder.subscribe(failing)
         recorder.subscribe(fine)
+        for i in range(5):
+            recorder.record(throttle(i))  # not started: the queue fills, then drops
+        assert recorder.dropped == 2
         await recorder.start()
         await asyncio.sleep(0.01)
         assert len(fine.seen) == 3  # a failing subscriber hurts nobody else
