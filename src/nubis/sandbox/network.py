@@ -41,13 +41,14 @@ from typing import Any, TypeVar
 
 from nubis.sandbox import nftnl
 from nubis.sandbox.firewall import firewall
+from nubis.sandbox.paths import ISOLATED
 from nubis.sandbox.rtnl import Rtnl
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CLONE_NEWNET = 0x40000000
-RUNTIME_API_PORT = 9001
+RUNTIME_API = ISOLATED.runtime_api  # the address environments reach their Runtime API at
 REFILL_DELAY_S = 0.05
 HOST_ALIAS = "nubis-host"  # the gateway's name in every environment's /etc/hosts
 _SIOCGIFFLAGS = 0x8913
@@ -258,7 +259,8 @@ class NetPool:
             netns_fd = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
             _lo_up()
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", RUNTIME_API_PORT))
+            assert RUNTIME_API is not None
+            sock.bind(RUNTIME_API)
             sock.listen(16)
             if bridge is not None:
                 veth = f"nb{self._instance}{next(self._counter):05x}"

@@ -22,6 +22,9 @@ class Layout:
     task_root: str | None  # the function's code (LAMBDA_TASK_ROOT, the cwd)
     opt_root: str | None  # its merged layers
     runtime_root: str | None  # Lambda's runtime dir: our runtimes and the SDK are bound in
+    # The Runtime API's listener, (host, port) in the environment's own network namespace;
+    # None: a free port on the host's loopback, chosen by the engine's Runtime API server.
+    runtime_api: tuple[str, int] | None
     tmp: str = "/tmp"  # the environment's scratch disk
     hosts: str = "/etc/hosts"  # names the environment resolves (nubis-host)
 
@@ -42,5 +45,10 @@ class Layout:
         return inside, ((str(host_dir), inside),)
 
 
-ISOLATED = Layout(task_root="/var/task", opt_root="/opt", runtime_root="/var/runtime")
-PLAIN = Layout(task_root=None, opt_root=None, runtime_root=None)
+ISOLATED = Layout(
+    task_root="/var/task",
+    opt_root="/opt",
+    runtime_root="/var/runtime",
+    runtime_api=("127.0.0.1", 9001),
+)
+PLAIN = Layout(task_root=None, opt_root=None, runtime_root=None, runtime_api=None)

@@ -18,6 +18,7 @@ def test_the_isolated_layout_is_lambdas() -> None:
     assert ISOLATED.opt(OPT) == "/opt"
     assert ISOLATED.tmp == "/tmp"
     assert ISOLATED.hosts == "/etc/hosts"
+    assert ISOLATED.runtime_api == ("127.0.0.1", 9001)  # inside its own network namespace
     assert ISOLATED.runtime(NODE, "node") == (
         "/var/runtime/node",
         ((str(NODE), "/var/runtime/node"),),
@@ -28,6 +29,7 @@ def test_the_plain_layout_is_the_hosts_tree() -> None:
     assert PLAIN.task(CODE) == str(CODE)
     assert PLAIN.opt(OPT) == str(OPT)
     assert PLAIN.tmp == "/tmp"
+    assert PLAIN.runtime_api is None  # a free port of the host's, the engine's choice
     assert PLAIN.runtime(NODE, "node") == (str(NODE), ())  # nothing to mount
 
 
