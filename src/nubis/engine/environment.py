@@ -10,23 +10,17 @@ Records: each invocation's end is one `InvocationReport` (the REPORT line is ren
 from it), an environment ready to serve is an `EnvironmentStarted` and a destroyed one
 an `EnvironmentStopped`, all to the engine's `Recorder` (non-blocking).
 
-Logs: the runtime's stdout and stderr are one pipe, read on the event loop as data
-arrives and appended to the environment's stream, through a `LogLimiter` (lines cut at
-the event size limit, a token bucket; see nubis/engine/log_limit.py). While the bucket
-is empty the pipe is not read at all for a while (`_pause_log`): a flooding function then
-blocks in write(), and costs the event loop one wake-up per pause, not one per chunk.
-When a result arrives the pipe is drained synchronously *before* END/REPORT are
-written: the bootstrap flushes before it posts, so everything the function printed is in
-the pipe by then and lands before END.
+Logs: the runtime's stdout and stderr are one pipe, read into the environment's stream
+(`LogStream`, nubis/engine/stream.py: limits, pauses, the tail). When a result arrives
+the pipe is drained synchronously *before* END/REPORT are written: the bootstrap flushes
+before it posts, so everything the function printed is in the pipe by then and lands
+before END.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
-import collections
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -39,11 +33,11 @@ from typing import TYPE_CHECKING, Any
 from nubis.engine import logs
 from nubis.engine import runtime_api_constants as C
 from nubis.engine.blanks import Blank
-from nubis.engine.log_limit import LogLimiter
 from nubis.engine.options import LaunchOptions
 from nubis.engine.process import EnvProcess, pid_of
 from nubis.engine.runtime_api import Invocation, Reply, RuntimeApiServer
 from nubis.engine.state import EnvState, IllegalTransition
+from nubis.engine.stream import LogStream
 from nubis.engine.zygote import Zygote, claim
 from nubis.model.clock import Clock
 from nubis.model.errors import ServiceException
@@ -61,14 +55,10 @@ INIT_TIMEOUT_S = 10.0  # Lambda's limit on the init phase of an on-demand enviro
 # An idle environment is frozen (cgroup freezer) this long after its invocation ended:
 # not at once, so that back-to-back invocations do not pay a freeze and thaw each.
 PAUSE_AFTER_S = 0.05
-TAIL_KEEP_CHARS = 64 * 1024  # the API layer sends the last 4 KB; keep some more
 
 # Outcomes that are not a runtime's reply; compared by identity.
 _TIMED_OUT = Reply(b"", C.ERR_TIMEOUT)
 _EXITED = Reply(b"", C.ERR_EXIT)
-
-_PIPE_SIZE = 1024 * 1024  # one wake-up takes this much off a flooding function
-_FINAL_DRAIN_MAX = 4 * _PIPE_SIZE  # before END: all a finished handler left, not a flood
 
 
 class Environment:
@@ -94,21 +84,12 @@ class Environment:
         self.init_duration_ms: float | None = None  # reported once, on the first invocation
         self._restore_started: float | None = None  # SnapStart: restored from a snapshot
         self.spare = False  # SnapStart: restored ahead of time, never invoked yet
-        self._sink = sink
         self._recorder: Recorder = recorder or NullRecorder()
         self._error_type: str | None = None  # of the invocation running now
         self._clock = clock
         self._on_dead = on_dead
         self._api = RuntimeApiServer()
-        self._log_fd: int | None = None
-        ls = log_settings or LogSettings()
-        self._limiter = LogLimiter(ls.rate_bytes_s, ls.burst_bytes, ls.line_max_bytes)
-        # A read never holds more than one line's limit: see LogLimiter._cut_lines.
-        self._log_read = min(_PIPE_SIZE, ls.line_max_bytes)
-        self._log_paused: asyncio.TimerHandle | None = None
-        self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        self._tail: collections.deque[str] | None = None
-        self._tail_chars = 0
+        self._log = LogStream(sink, spec.log_group, self.stream, log_settings or LogSettings())
         self._sandbox: Sandbox | None = None
         self._reply: asyncio.Future[Reply] | None = None
         self._max_memory_mb = 0  # read before a kill, when /proc no longer has it after
@@ -188,7 +169,7 @@ class Environment:
         spec = self.spec
         started = time.perf_counter()
         if options.capture_tail:  # a cold invocation's tail includes its init output
-            self._tail = collections.deque()
+            self._log.keep_tail()
         limits = EnvironmentLimits(
             spec.memory_mb,
             spec.ephemeral_mb,
@@ -218,7 +199,7 @@ class Environment:
         if self._state.stopped:  # destroy() may have closed the API before it was listening
             await self._api.close()
             raise ServiceException("The environment was stopped while it started.")
-        write_fd = self._open_log()
+        write_fd = self._log.open()
         try:
             plan = dict(prepared.plan)
             if options.exec_argv:
@@ -267,7 +248,7 @@ class Environment:
         if self._state.stopped:
             self._release_sandbox()
             raise ServiceException("The environment was stopped while it started.")
-        write_fd = self._open_log()
+        write_fd = self._log.open()
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         with ours:
             try:
@@ -356,14 +337,14 @@ class Environment:
                 return None
             self.discarded = True
             self._error_type = init_error.error_type
-            self._drain_logs()
+            self._log.drain()
             return InvokeResult(init_error.payload, C.FUNCTION_ERROR_UNHANDLED)
         self.discarded = True
         if self.process.exited.done():
             how = await self.process.exit_description()
-            self._drain_logs()
+            self._log.drain()
             message = logs.exit_message(request_id, how)
-            self._emit(f"{message}\n{C.ERR_EXIT}\n")
+            self._log.emit(f"{message}\n{C.ERR_EXIT}\n")
             self._error_type = C.ERR_EXIT
             return InvokeResult(_error_payload(C.ERR_EXIT, message), C.FUNCTION_ERROR_UNHANDLED)
         self.process.kill()
@@ -379,8 +360,8 @@ class Environment:
         self, request: InvokeRequest, failed_init: InvokeResult | None = None
     ) -> InvokeResult:
         """Run one invocation (or report `failed_init` as its result) with START/END/REPORT."""
-        if request.tail_logs and self._tail is None:
-            self._tail = collections.deque()
+        if request.tail_logs:
+            self._log.keep_tail()
         if self.spare:  # restored ahead: what this invocation waits for starts now
             self.spare = False
             self._restore_started = time.perf_counter()
@@ -401,7 +382,7 @@ class Environment:
         if self._restore_started is not None:
             restore_ms = (time.perf_counter() - self._restore_started) * 1000
             self._restore_started = None
-        self._emit(logs.start_line(rid, spec.version))
+        self._log.emit(logs.start_line(rid, spec.version))
         started = time.perf_counter()
         if failed_init is not None:
             result = failed_init  # its error type was kept by initialize()
@@ -409,8 +390,8 @@ class Environment:
             self._error_type = None
             result = await self._run(request)
         duration_ms = (time.perf_counter() - started) * 1000
-        self._emit_dropped()
-        self._emit(logs.end_line(rid))
+        self._log.emit_dropped()
+        self._log.emit(logs.end_line(rid))
         report = InvocationReport(
             self._clock.time(),
             rid,
@@ -425,14 +406,10 @@ class Environment:
         )
         # The REPORT line is the record, rendered; written here, in the stream's order
         # (after END, before the next START), and into this invocation's tail.
-        self._emit(logs.report_line(report))
+        self._log.emit(logs.report_line(report))
         self._recorder.record(report)
         self.init_duration_ms = None
-        tail = None
-        if self._tail is not None:
-            tail = "".join(self._tail) if request.tail_logs else None
-            self._tail = None
-            self._tail_chars = 0
+        tail = self._log.take_tail(request.tail_logs)
         self._schedule_freeze()
         return InvokeResult(result.payload, result.function_error, tail, spec.version)
 
@@ -501,9 +478,9 @@ class Environment:
             # may land after this invocation's REPORT. Its memory peak is read first.
             self._max_memory_mb = self._peak_memory_mb()
             self.process.kill()
-            self._drain_logs()
+            self._log.drain()
             self._error_type = C.ERR_TIMEOUT
-            self._emit(logs.timeout_line(self._clock.time(), rid, spec.timeout_s))
+            self._log.emit(logs.timeout_line(self._clock.time(), rid, spec.timeout_s))
             message = logs.timeout_message(rid, spec.timeout_s)
             return InvokeResult(_error_payload(C.ERR_TIMEOUT, message), C.FUNCTION_ERROR_UNHANDLED)
         if outcome is _EXITED:
@@ -511,12 +488,12 @@ class Environment:
             self._api.abandon()
             assert self.process is not None
             how = await self.process.exit_description()
-            self._drain_logs()
+            self._log.drain()
             message = logs.exit_message(rid, how)
-            self._emit(f"{message}\n{C.ERR_EXIT}\n")
+            self._log.emit(f"{message}\n{C.ERR_EXIT}\n")
             self._error_type = C.ERR_EXIT
             return InvokeResult(_error_payload(C.ERR_EXIT, message), C.FUNCTION_ERROR_UNHANDLED)
-        self._drain_logs()
+        self._log.drain()
         self._error_type = outcome.error_type
         if outcome.error_type is not None:
             return InvokeResult(outcome.payload, C.FUNCTION_ERROR_UNHANDLED)
@@ -529,81 +506,6 @@ class Environment:
             _resolve(self._reply, _EXITED)
         self.discarded = True
         self._on_dead(self)
-
-    def _open_log(self) -> int:
-        """The log pipe: its read end is watched from here on; returns the write end,
-        which the caller passes on to the environment and closes."""
-        read_fd, write_fd = os.pipe()
-        with contextlib.suppress(OSError):  # fewer wake-ups per MB; the default works too
-            fcntl.fcntl(read_fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
-        self._log_fd = read_fd
-        os.set_blocking(read_fd, False)
-        asyncio.get_running_loop().add_reader(read_fd, self._on_log_readable)
-        return write_fd
-
-    def _on_log_readable(self) -> None:
-        self._drain_logs(final=False)
-
-    def _drain_logs(self, final: bool = True) -> None:
-        """Read what the pipe holds. `final` (a result or an exit is being reported):
-        up to `_FINAL_DRAIN_MAX` whatever the bucket says, so that what the handler
-        printed lands before END; otherwise until the bucket runs dry."""
-        fd = self._log_fd
-        budget = _FINAL_DRAIN_MAX
-        while fd is not None and budget > 0:
-            try:
-                data = os.read(fd, self._log_read)
-            except BlockingIOError:
-                return
-            if not data:  # end of file: every writer is gone
-                self._close_log()
-                return
-            budget -= len(data)
-            kept = self._limiter.admit(data)
-            if kept:
-                self._emit_dropped()  # the gap is reported where it was
-                self._emit(self._decoder.decode(kept))
-            if not final and self._limiter.wait_s() > 0:
-                self._pause_log()
-                return
-
-    def _pause_log(self) -> None:
-        if self._log_fd is None or self._log_paused is not None:
-            return
-        loop = asyncio.get_running_loop()
-        loop.remove_reader(self._log_fd)
-        self._log_paused = loop.call_later(self._limiter.wait_s(), self._resume_log)
-
-    def _resume_log(self) -> None:
-        self._log_paused = None
-        if self._log_fd is not None:
-            asyncio.get_running_loop().add_reader(self._log_fd, self._on_log_readable)
-            self._drain_logs(final=False)
-
-    def _emit_dropped(self) -> None:
-        marker = self._limiter.dropped_marker()
-        if marker is not None:
-            self._emit(marker)
-
-    def _close_log(self) -> None:
-        if self._log_paused is not None:
-            self._log_paused.cancel()
-            self._log_paused = None
-        if self._log_fd is not None:
-            asyncio.get_running_loop().remove_reader(self._log_fd)
-            os.close(self._log_fd)
-            self._log_fd = None
-
-    def _emit(self, text: str) -> None:
-        if not text:
-            return
-        self._sink.append(self.spec.log_group, self.stream, text)
-        tail = self._tail
-        if tail is not None:
-            tail.append(text)
-            self._tail_chars += len(text)
-            while self._tail_chars - len(tail[0]) >= TAIL_KEEP_CHARS:
-                self._tail_chars -= len(tail.popleft())
 
     # --- stop
 
@@ -623,8 +525,8 @@ class Environment:
         finally:
             await self._api.close()
             with contextlib.suppress(OSError):
-                self._drain_logs()
-            self._close_log()
+                self._log.drain()
+            self._log.close()
             self._release_sandbox()
             self._move(EnvState.DEAD)
             self._recorder.record(
