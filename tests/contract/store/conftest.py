@@ -54,6 +54,9 @@ class Backend:
     layers: Open
     events: Open  # DurableEventQueue and EventInvokeConfigStore
     queues: Open
+    # The event queue has one owner (one server): a lease ends only by finish, reschedule
+    # or release_all, never by time. A store shared by nodes would hand expired leases on.
+    single_owner: bool = True
 
 
 BACKENDS = [
