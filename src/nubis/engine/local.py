@@ -6,8 +6,8 @@
            cap check ─▶ Environment.launch (sandbox plan, Runtime API listener,
                         log pipe, zygote fork) ─▶ initialize ─┘
 
-Ownership: the engine owns the zygotes (one per runtime) and, through the pool, every
-environment. An environment is in the pool from the moment its launch begins until
+Ownership: the engine owns the `Launcher` (nubis/engine/launch.py: zygotes, blanks,
+Lambda's variables) and, through the pool, every environment. An environment is in the pool from the moment its launch begins until
 `discard` removes it, and `discard` is the only place that destroys one, so each is
 destroyed exactly once. Held environments (starting, busy: `EnvState.held`) are never
 destroyed by retire or the reaper; they are checked when they are released (`release`).
@@ -26,19 +26,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import socket
-import sys
 import time
 from collections.abc import Collection, Mapping
-from pathlib import Path
 
-from nubis.engine import runtime_api_constants as C
-from nubis.engine import runtimes as runtime_discovery
 from nubis.engine.admission import Admission, LocalAdmission
-from nubis.engine.blanks import Blanks
 from nubis.engine.environment import Environment
+from nubis.engine.launch import Launcher
 from nubis.engine.options import LaunchOptions
 from nubis.engine.pool import Pool
 from nubis.engine.provisioned import Provisioned
@@ -62,7 +57,6 @@ from nubis.sandbox.process import ProcessSandbox
 
 log = logging.getLogger(__name__)
 
-RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtimes" / "python"
 _REAP_INTERVAL_MAX_S = 30.0
 _ON_DEMAND = LaunchOptions()
 _ON_DEMAND_TAIL = LaunchOptions(capture_tail=True)
@@ -88,22 +82,13 @@ class LocalEngine:
         self._recorder: Recorder = recorder or NullRecorder()
         self._clock: Clock = clock or SystemClock()
         self._sandbox: Sandbox = sandbox or ProcessSandbox()
-        self._region = region
-        self._api_endpoint = api_endpoint
-        self._runtimes: dict[str, str] = {}
-        self._zygotes: dict[str, Zygote] = {}
+        self._launcher = Launcher(self._sandbox, settings.blank_environments, region, api_endpoint)
         self._pool = Pool()
         self._by_pid: dict[int, Environment] = {}
         self._tasks: set[asyncio.Task[None]] = set()  # destroys running in the background
         self._reaper: asyncio.Task[None] | None = None
         self._provisioned = Provisioned(self)
         self._snapstart = SnapStart(self)
-        self._exec_zygote: str | None = None  # the zygote that forks non-Python runtimes
-        self._compiled: set[tuple[str, str]] = set()  # (interpreter, directory) done or doing
-        self._compiling: set[asyncio.Task[None]] = set()
-        # Half-confined forks ready for cold starts, with the Python SDK already mounted.
-        sdk = runtime_discovery.python_sdk(self._sandbox.layout)
-        self._blanks = Blanks(self._sandbox, sdk, keep=settings.blank_environments)
         self._started = False
         self._closed = False
 
@@ -140,33 +125,11 @@ class LocalEngine:
             log.info("sandbox: %s", self._sandbox.describe())
         else:
             log.warning("!!! sandbox: %s", self._sandbox.describe())
-        self._runtimes = await runtime_discovery.discover()
-        for runtime, exe in self._runtimes.items():
-            self._zygotes[runtime] = Zygote(
-                runtime, exe, self._on_process_exit, self._on_zygote_lost
-            )
-        # Zygotes start now, not on the first invocation: cold starts then cost a fork.
-        results = await asyncio.gather(
-            *(z.start() for z in self._zygotes.values()), return_exceptions=True
-        )
-        for zygote, result in zip(list(self._zygotes.values()), results, strict=True):
-            if isinstance(result, BaseException):
-                log.error("runtime %s unavailable: %s", zygote.runtime, result)
-                await zygote.close()
-                del self._zygotes[zygote.runtime]
-                del self._runtimes[zygote.runtime]
-        if self._zygotes:
-            # Other runtimes are exec'ed by a fork of one Python zygote: the server's own
-            # version where there is one.
-            own = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-            self._exec_zygote = own if own in self._zygotes else next(iter(self._zygotes))
-            self._runtimes.update(await runtime_discovery.discover_others())
-        for zygote in self._zygotes.values():
-            self._blanks.refill(zygote, delay=0)
+        await self._launcher.start(self._on_process_exit, self._on_zygote_lost)
         self._reaper = asyncio.create_task(self._reap_forever())
 
     def runtimes(self) -> Mapping[str, str]:
-        return dict(self._runtimes)
+        return self._launcher.runtimes()
 
     async def close(self) -> None:
         """Kill every environment and zygote; close every socket and pipe. Idempotent."""
@@ -178,15 +141,12 @@ class LocalEngine:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reaper
         await self._snapstart.close()
-        for task in self._compiling:
-            task.cancel()
-        await asyncio.gather(*self._compiling, return_exceptions=True)
+        await self._launcher.stop_compiling()
         await asyncio.gather(*(self.discard(env) for env in self._pool))
         while self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._blanks.close()
         # Zygotes after environments: their exit reports are still read until then.
-        await asyncio.gather(*(z.close() for z in self._zygotes.values()))
+        await self._launcher.close()
         self._sandbox.close()
 
     # --- invoke
@@ -218,14 +178,10 @@ class LocalEngine:
             self.admission.release(name)
 
     def zygote_for(self, runtime: str) -> Zygote | None:
-        if runtime in self._zygotes:
-            return self._zygotes[runtime]
-        if runtime in self._runtimes and self._exec_zygote is not None:
-            return self._zygotes.get(self._exec_zygote)
-        return None
+        return self._launcher.zygote_for(runtime)
 
     def forks_itself(self, runtime: str) -> bool:
-        return runtime in self._zygotes
+        return self._launcher.forks_itself(runtime)
 
     async def launch(
         self,
@@ -234,24 +190,7 @@ class LocalEngine:
         options: LaunchOptions,
         snapshot: socket.socket | None = None,
     ) -> None:
-        spec = env.spec
-        how = runtime_discovery.launch_for(
-            spec.runtime,
-            self._runtimes.get(spec.runtime, ""),
-            spec.code_dir,
-            spec.opt_dir,
-            self._sandbox.layout,
-        )
-        self._precompile_once(spec, zygote)
-        variables = self._base_environment(spec, options.initialization_type)
-        for name, value in how.env.items():  # search paths: after the function's own
-            variables[name] = f"{variables[name]}:{value}" if variables.get(name) else value
-        options = dataclasses.replace(
-            options, ro_binds=how.ro_binds, exec_argv=tuple(how.exec_argv or ())
-        )
-        # A snapshot is not latency-critical and needs its socket passed at the fork.
-        blank = self._blanks.take(zygote) if snapshot is None else None
-        await env.launch(zygote, self._sandbox, variables, options, blank, snapshot)
+        await self._launcher.launch(env, zygote, options, snapshot)
         assert env.process is not None
         self._by_pid[env.process.pid] = env
 
@@ -262,7 +201,7 @@ class LocalEngine:
         if zygote is None:
             raise InvalidParameterValueException(
                 f"The runtime parameter of {spec.runtime} is not supported by this host. "
-                f"Supported runtimes: {', '.join(sorted(self._runtimes)) or 'none'}."
+                f"Supported runtimes: {', '.join(sorted(self.runtimes())) or 'none'}."
             )
         await self.make_room(spec)
         env = self.starting(spec)
@@ -273,20 +212,6 @@ class LocalEngine:
             await self.discard(env)
             raise
         return env, failed_init
-
-    def _precompile_once(self, spec: FunctionSpec, zygote: Zygote) -> None:
-        """A Python function's code and layers get .pyc files in the background, after
-        its first launch (see `runtimes.precompile`): later cold starts load them."""
-        if not self._sandbox.isolated or spec.runtime not in self._zygotes:
-            return  # unisolated, the code is writable: Python writes its own .pyc files
-        for directory in (spec.code_dir, spec.opt_dir):
-            key = (zygote.executable, str(directory))
-            if directory is None or key in self._compiled:
-                continue
-            self._compiled.add(key)
-            task = asyncio.create_task(runtime_discovery.precompile(zygote.executable, directory))
-            self._compiling.add(task)
-            task.add_done_callback(self._compiling.discard)
 
     def starting(self, spec: FunctionSpec) -> Environment:
         """A new environment of `spec` in the pool: counted, retired and destroyed like
@@ -329,37 +254,6 @@ class LocalEngine:
     def _least_recently_used_on_demand(self) -> Environment | None:
         idle = (e for e in self._pool.idle() if not self._provisioned.is_provisioned(e))
         return min(idle, key=lambda env: env.last_used, default=None)
-
-    def _base_environment(
-        self, spec: FunctionSpec, kind: str = C.INITIALIZATION_ON_DEMAND
-    ) -> dict[str, str]:
-        """Lambda's variables; the function's own cannot override the reserved ones."""
-        env = {C.ENV_TZ: C.TZ_VALUE, C.ENV_LANG: C.LANG_VALUE, C.ENV_PATH: C.PATH_VALUE}
-        env.update(spec.environment)
-        if spec.opt_dir is not None:
-            # Inside a sandbox the layers are mounted where Lambda has them.
-            _add_layer_paths(env, spec, self._sandbox.layout.opt(spec.opt_dir))
-        env.update(
-            {
-                C.ENV_FUNCTION_NAME: spec.function_name,
-                C.ENV_FUNCTION_VERSION: spec.version,
-                C.ENV_FUNCTION_MEMORY_SIZE: str(spec.memory_mb),
-                C.ENV_LOG_GROUP_NAME: spec.log_group,
-                C.ENV_REGION: self._region,
-                C.ENV_DEFAULT_REGION: self._region,
-                C.ENV_EXECUTION_ENV: C.EXECUTION_ENV_PREFIX + spec.runtime,
-                C.ENV_INITIALIZATION_TYPE: kind,
-                C.ENV_TASK_ROOT: str(spec.code_dir),
-                C.ENV_RUNTIME_DIR: str(RUNTIME_DIR),
-                C.ENV_HANDLER: spec.handler,
-                C.ENV_ACCESS_KEY_ID: C.PLACEHOLDER_ACCESS_KEY_ID,
-                C.ENV_SECRET_ACCESS_KEY: C.PLACEHOLDER_SECRET_ACCESS_KEY,
-                C.ENV_SESSION_TOKEN: C.PLACEHOLDER_SESSION_TOKEN,
-            }
-        )
-        if self._api_endpoint:
-            env[C.ENV_ENDPOINT_URL] = self._api_endpoint
-        return env
 
     # --- retire, reap, exits
 
@@ -417,7 +311,7 @@ class LocalEngine:
 
     def process_ids(self) -> list[int]:
         """Pids of every process the engine runs now (zygotes, then environments); for tests."""
-        pids = [z.pid for z in self._zygotes.values() if z.pid is not None]
+        pids = self._launcher.zygote_pids()
         return pids + [env.process.pid for env in self._pool if env.process is not None]
 
     def _on_process_exit(self, pid: int, status: int) -> None:
@@ -459,18 +353,3 @@ class LocalEngine:
                 env.env_id,
                 (time.perf_counter() - started) * 1000,
             )
-
-
-def _add_layer_paths(env: dict[str, str], spec: FunctionSpec, opt: str) -> None:
-    """Point the search paths into the merged layers, where Lambda has /opt/... (Lambda's
-    order: layers after the code directory, before the runtime's own paths)."""
-    python = spec.runtime.removeprefix("python")
-    paths = [f"{opt}/python/lib/python{python}/site-packages", f"{opt}/python"]
-    if env.get(C.ENV_PYTHONPATH):
-        paths.append(env[C.ENV_PYTHONPATH])
-    env[C.ENV_PYTHONPATH] = ":".join(paths)
-    node = [f"{opt}/nodejs/node_modules"]
-    if env.get(C.ENV_NODE_PATH):
-        node.append(env[C.ENV_NODE_PATH])
-    env[C.ENV_NODE_PATH] = ":".join(node)
-    env[C.ENV_PATH] = f"{env.get(C.ENV_PATH, C.PATH_VALUE)}:{opt}/bin"
