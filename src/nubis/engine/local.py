@@ -9,8 +9,9 @@
 Ownership: the engine owns the `Launcher` (nubis/engine/launch.py: zygotes, blanks,
 Lambda's variables) and, through the pool, every environment. An environment is in the
 pool from the moment its launch begins until `discard` removes it, and `discard` is the
-only place that destroys one, so each is destroyed exactly once. Held environments (starting, busy: `EnvState.held`) are never
-destroyed by retire or the reaper; they are checked when they are released (`release`).
+only place that destroys one, so each is destroyed exactly once. Held environments
+(starting, busy: `EnvState.held`) are never destroyed by retire or the reaper; they are
+checked when they are released (`release`).
 
 Parts beside it, each through the `Host` Protocol this class implements
 (nubis/engine/host.py): `admission` (any `Admission`: counts invocations per function
