@@ -220,8 +220,12 @@ def handler(event, context):
 def test_a_memory_bomb_is_killed_and_reported_as_lambda_does(
     make_spec: MakeSpec, bomb: str, memory_mb: int
 ) -> None:
-    # Lambda's default timeout (3 s): the kill must come (and be seen) before it.
-    spec = make_spec(BOMBS[bomb], memory_mb=memory_mb, timeout_s=3)
+    # The kill must be reported as the out-of-memory exit it is, not as a timeout. Filling
+    # the memory runs at the function's CPU share (0.07 vCPU at 128 MB): on an idle host
+    # it takes 1.5-2.5 s, within Lambda's default 3 s timeout, but a loaded host (a CI
+    # run beside other work) can take longer, so the test allows 10 s; how promptly the
+    # kill is seen is measured in docs/isolation.md, not asserted here.
+    spec = make_spec(BOMBS[bomb], memory_mb=memory_mb, timeout_s=10)
 
     async def body(engine: LocalEngine, sink: MemoryLogSink, sandbox: LinuxSandbox) -> None:
         assert (await engine.invoke(spec, request(spec, b'"warm"'))).payload == b'"warm"'
