@@ -13,7 +13,7 @@ import pytest
 from nubis.engine.local import LocalEngine
 from nubis.model.function import FunctionSpec
 from nubis.observe.memory import MemoryLogSink
-from nubis.sandbox import linux
+from nubis.sandbox import plans
 from nubis.sandbox.linux import LinuxSandbox, _has_libseccomp
 from tests.engine.conftest import MakeSpec
 from tests.engine.helpers import request, until
@@ -199,7 +199,7 @@ def test_where_the_copy_cannot_make_namespaces_cold_starts_run_init(
 ) -> None:
     """As on a kernel that refuses unprivileged user namespaces (`nubis doctor` says so):
     here the snapshot's own seccomp filter makes the kernel refuse its copies' unshare."""
-    monkeypatch.setattr(linux, "RESTORE_CALLS", ())
+    monkeypatch.setattr(plans, "RESTORE_CALLS", ())
     spec = _published(make_spec(PROBE + HOOKS))
 
     async def body(engine: LocalEngine, sink: MemoryLogSink, sandbox: LinuxSandbox) -> None:

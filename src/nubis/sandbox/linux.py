@@ -36,24 +36,19 @@ from pathlib import Path
 
 from nubis.sandbox import disks as disk_pool
 from nubis.sandbox import network, sweep
-from nubis.sandbox import plan as contract
 from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
 from nubis.sandbox.cgroups import Cgroups, instance_groups, open_cgroups
 from nubis.sandbox.instances import LOCK_DIR, Instance, find_dead
 from nubis.sandbox.oom import OomWatch
 from nubis.sandbox.paths import ISOLATED, Layout
-from nubis.sandbox.plan import Bind, Link, Mounts, Plan
-from nubis.sandbox.seccomp_policy import RESTORE_CALLS, SECCOMP_DENY
+from nubis.sandbox.plans import NOFILE, Plans
 
 log = logging.getLogger(__name__)
 
-NOFILE = 1024  # Lambda's limits
-PIDS = 1024
+PIDS = 1024  # Lambda's limit
 MB_PER_VCPU = 1769
 SANDBOX_UID = 993  # Lambda's sbx_user1051 is unprivileged too; any uid without a home
 LAYOUT = ISOLATED  # every path inside (the code at /var/task, ...) comes from it
-_SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
-_DEVICES = ("null", "zero", "full", "random", "urandom")
 _OPEN_TREE = 428  # the same number on every architecture (the new mount API)
 _OPEN_TREE_CLONE = 1
 _OPEN_TREE_CLOEXEC = os.O_CLOEXEC
@@ -146,7 +141,7 @@ class LinuxSandbox:
             raise
         self._cpus = os.cpu_count() or 1
         self._seccomp = s.seccomp and _has_libseccomp()
-        self._links, self._binds = _system_tree()
+        self._plans = Plans(self._root, self._hosts, s.uid, self._seccomp, s.ro_binds, LAYOUT)
 
     # --- instance ownership
 
@@ -189,16 +184,17 @@ class LinuxSandbox:
         )
 
     async def prepare(
-        self, env_id: str, limits: EnvironmentLimits, reservation: Reservation | None = None
+        self,
+        env_id: str,
+        limits: EnvironmentLimits,
+        reservation: Reservation | None = None,
     ) -> Prepared:
         assert self._cgroups is not None
         assert self._net is not None
         if self._closed:
             raise OSError("the sandbox is closed")
         cpus = float(self._cpus)  # during init; its own share from `initialized` on
-        first: Plan = {}
-        s = self._settings
-        binds: list[Bind] = []
+        procs = None
         if reservation is not None:
             # A blank: its cgroup and network exist and it is in them; only limits change.
             env = self._envs.pop(reservation.token)
@@ -212,39 +208,11 @@ class LinuxSandbox:
             env.net = self._net.take()
             if env.net is None:
                 env.net = await asyncio.to_thread(self._net.make)
-            first = self._first_stage(procs)
-            binds = self._base_binds()
         env.cpus = env.share = self._cpus_for(limits.memory_mb)
         env.disk = await self._take_disk(env_id, env, limits.ephemeral_mb)
         assert env.net is not None
-        binds.append(_ro(str(limits.code_dir), LAYOUT.task(limits.code_dir)))
-        if limits.opt_dir is not None:
-            binds.append(_ro(str(limits.opt_dir), LAYOUT.opt(limits.opt_dir)))
-        for host, inside in limits.ro_binds:
-            if inside not in env.bound:
-                binds.append(_ro(host, inside))
-        binds.append({"source": str(env.disk.mount_point), "target": LAYOUT.tmp, "mode": "rw"})
-        mounts: Mounts = first.pop("mounts", {"root": str(self._root)})
-        mounts["binds"] = binds
-        mounts["pivot"] = True
-        plan: Plan = {
-            **first,
-            "mounts": mounts,
-            "rlimits": [
-                {"name": "RLIMIT_NOFILE", "soft": NOFILE, "hard": NOFILE},
-                {"name": "RLIMIT_CORE", "soft": 0, "hard": 0},
-            ],
-            "uid": s.uid,
-            "gid": s.uid,
-            "cwd": LAYOUT.task(limits.code_dir),
-        }
-        if self._seccomp:
-            deny: tuple[str, ...] = SECCOMP_DENY
-            if limits.snapshot:
-                deny = tuple(c for c in deny if c not in RESTORE_CALLS)
-            plan["seccomp"] = list(deny)
-        contract.check(plan)
-        fds = [env.net.netns_fd] if first else []
+        plan = self._plans.environment(limits, str(env.disk.mount_point), procs, env.bound)
+        fds = [] if procs is None else [env.net.netns_fd]
         return Prepared(plan, fds, env.net.api_socket, self._inside_env())
 
     async def _take_disk(self, env_id: str, env: _Env, size_mb: int) -> disk_pool.Disk:
@@ -284,16 +252,7 @@ class LinuxSandbox:
         if tree < 0:
             raise OSError(f"open_tree of a /tmp disk failed (kernel {os.uname().release})")
         env.fds.append(tree)
-        uid = self._settings.uid
-        plan: Plan = {
-            "userns": [uid, uid],
-            "proc": True,
-            "tmp_tree_fd": 0,
-            "hostname": "localhost",
-        }
-        if self._seccomp:
-            plan["seccomp_compile"] = list(SECCOMP_DENY)  # loaded after `adopt`
-        contract.check(plan)
+        plan = self._plans.restore()
         return Prepared(plan, [tree])
 
     async def adopt(self, env_id: str, pid: int) -> Prepared:
@@ -331,34 +290,11 @@ class LinuxSandbox:
         if env_id not in self._envs:
             self._free(env)
             raise OSError("the environment was released while it was adopted")
-        plan: Plan = {"drop_caps": True}
-        if self._seccomp:
-            plan["seccomp"] = list(SECCOMP_DENY)
-        contract.check(plan)
         assert env.net is not None
-        return Prepared(plan, [], env.net.api_socket, self._inside_env())
+        return Prepared(self._plans.adopted(), [], env.net.api_socket, self._inside_env())
 
     def _cpus_for(self, memory_mb: int) -> float:
         return min(memory_mb / MB_PER_VCPU, float(self._cpus))
-
-    def _first_stage(self, procs: list[str], netns_index: int = 1) -> Plan:
-        """What is applied right after the fork (or by a blank, ahead of time): cgroup,
-        namespaces, and the part of the root that is the same for every function."""
-        return {
-            "pidns": True,
-            "cgroup_procs": procs,
-            "netns_fd": netns_index,  # without a blank, fds[0] is the log pipe
-            "namespaces": True,
-            "hostname": "localhost",
-            "mounts": {"root": str(self._root), "base": True, "links": list(self._links)},
-        }
-
-    def _base_binds(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> list[Bind]:
-        binds = [_ro(path, path) for path in self._binds]
-        binds.append(_ro(str(self._hosts), LAYOUT.hosts))
-        binds += [_ro(host, inside) for host, inside in (*self._settings.ro_binds, *ro_binds)]
-        binds += [{"source": f"/dev/{d}", "target": f"/dev/{d}", "mode": "dev"} for d in _DEVICES]
-        return binds
 
     def reserve(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> Reservation | None:
         """A cgroup and a network namespace for a blank (None if no namespace is ready:
@@ -380,12 +316,7 @@ class LinuxSandbox:
             raise
         env.cgroup = True
         self._watch_oom(env)
-        plan = self._first_stage(procs, 0)
-        plan["mounts"]["binds"] = self._base_binds(ro_binds)
-        if self._seccomp:
-            plan["seccomp_compile"] = list(SECCOMP_DENY)  # loaded when claimed
-        contract.check(plan)
-        return Reservation(token, plan, [net.netns_fd])
+        return Reservation(token, self._plans.blank(procs, ro_binds), [net.netns_fd])
 
     def initialized(self, env_id: str) -> None:
         env = self._envs.get(env_id)
@@ -479,24 +410,6 @@ def _has_libseccomp() -> bool:
     except OSError:
         return False
     return True
-
-
-def _ro(source: str, target: str) -> Bind:
-    return {"source": source, "target": target, "mode": "ro"}
-
-
-def _system_tree() -> tuple[tuple[Link, ...], tuple[str, ...]]:
-    """The host's system directories as they appear inside: symlinks stay symlinks
-    (`/bin -> usr/bin` on merged-/usr systems), directories (returned) are bound
-    read-only at the same path."""
-    links: list[Link] = []
-    binds: list[str] = []
-    for path in _SYSTEM_DIRS:
-        if os.path.islink(path):
-            links.append({"target": os.readlink(path), "path": path})
-        elif os.path.isdir(path):
-            binds.append(path)
-    return tuple(links), tuple(binds)
 
 
 def _free_subnet() -> str:
