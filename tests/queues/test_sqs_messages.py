@@ -313,3 +313,11 @@ def test_messages_survive_a_restart(tmp_path: Path) -> None:
         url = client.get_queue_url(QueueName="durable")["QueueUrl"]
         got = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
         assert sorted(m["Body"] for m in got) == [f"m{i}" for i in range(5)]
+
+
+def test_a_receive_with_visibility_zero_returns_each_message_once(sqs: Any, url: str) -> None:
+    for body in ("one", "two", "three"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0)
+    bodies = [m["Body"] for m in got["Messages"]]
+    assert sorted(bodies) == ["one", "three", "two"]

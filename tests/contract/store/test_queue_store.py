@@ -5,11 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from nubis.model.clock import FakeClock
 from nubis.model.queue import MessageAttribute, NewMessage, QueueCounts, QueueRecord, Redrive
-from tests.contract.store.conftest import Backend, Opened
+from tests.contract.store.conftest import Opened
 
 KEEP = 345_600.0  # retention: four days
 DEDUP_S = 300.0
@@ -150,18 +148,7 @@ async def test_receive_takes_visible_messages_in_order_up_to_limit(queues: Any) 
     assert [m.message_id for m in await receive(queues, t + 5)] == ["later"]
 
 
-async def test_each_message_at_most_once_per_receive(
-    queues: Any, backend: Backend, request: pytest.FixtureRequest
-) -> None:
-    if backend.name == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="SqliteQueueStore.receive with visibility 0 fetches the messages it "
-                "just took again (their visible_at is still <= now): the same message up to "
-                "`limit` times in one receive; reported, not fixed (a visible change)",
-            )
-        )
+async def test_each_message_at_most_once_per_receive(queues: Any) -> None:
     t = FakeClock().time()
     await queues.create_queue(record())
     await queues.send("q", [msg("a", t), msg("b", t)], t, DEDUP_S)

@@ -240,6 +240,7 @@ class SqliteQueueStore:
                     )
                 }
             after = -1
+            still_visible: list[int] = []
             while len(taken) < limit:
                 if fifo:
                     # Every message in sequence order: a group is blocked from its first
@@ -251,11 +252,14 @@ class SqliteQueueStore:
                     ).fetchall()
                 else:
                     # In index order (no sort of the backlog): every row fetched leaves this
-                    # range below (taken, dropped or moved), so the next chunk is new rows.
+                    # range below (taken, dropped or moved), so the next chunk is new rows;
+                    # except those taken with a visibility timeout of 0, which stay visible
+                    # and are excluded by name (a receive never returns a message twice).
+                    skip = f" AND seq NOT IN ({','.join('?' * len(still_visible))})"
                     rows = db.execute(
-                        f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ? "
-                        "ORDER BY visible_at LIMIT ?",
-                        (name, now, min(_CHUNK, limit - len(taken))),
+                        f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ?"
+                        f"{skip if still_visible else ''} ORDER BY visible_at LIMIT ?",
+                        (name, now, *still_visible, min(_CHUNK, limit - len(taken))),
                     ).fetchall()
                 if not rows:
                     break
@@ -292,6 +296,8 @@ class SqliteQueueStore:
                     fresh[10] = first
                     fresh[11] = token
                     taken.append(_message(fresh))
+                    if visibility_s <= 0:
+                        still_visible.append(seq)
             return taken
 
         # Not durable: a receive lost in a crash only makes its messages visible again.
