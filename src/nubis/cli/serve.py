@@ -39,6 +39,7 @@ from nubis.model.async_config import AsyncSettings
 from nubis.model.clock import SystemClock
 from nubis.model.settings import ApiHttpSettings, EngineSettings, LogSettings, ServerSettings
 from nubis.observe.files import FileLogSink
+from nubis.observe.log_records import LogSinkRecords
 from nubis.observe.recorder import QueueRecorder
 from nubis.sandbox import detect
 from nubis.store.blobs import FileBlobStore
@@ -150,6 +151,7 @@ async def serve(
         # Typed records (invocation reports, throttles, environments, API calls): closed
         # after every part that records, so what they recorded last is handed over.
         recorder = QueueRecorder()
+        recorder.subscribe(LogSinkRecords(logs))  # a stopped environment's stream is done
         await recorder.start()
         stack.push_async_callback(recorder.close)
         functions_db = SqliteFunctionStore(data / "nubis.db")

@@ -536,6 +536,8 @@ class Environment:
                     self.spec.function_name,
                     self.spec.version,
                     self._clock.monotonic() - self._born,
+                    self.spec.log_group,
+                    self.stream,
                 )
             )
 

@@ -3,6 +3,8 @@
 `LogSink.append` is called on the event loop for every chunk of log text; it must not
 block (implementations buffer or hand off). Text is appended to the stream in call order.
 `streams(group)` and `read(group, stream)` serve `nubis logs`; reading may be slow.
+The sink is also a consumer of records (`LogSinkRecords` in nubis/observe/log_records.py):
+an `EnvironmentStopped` finishes that environment's stream.
 
 `Recorder.record(r)` is called on the hot path (an invocation's end, a throttle, an API
 call) with one of `nubis.observe.records.Record`. Contract:
@@ -32,6 +34,12 @@ class LogSink(Protocol):
         ...
 
     def read(self, group: str, stream: str) -> str: ...
+
+    def finish(self, group: str, stream: str) -> None:
+        """The stream gets no more text (its environment is gone): release what is held
+        for writing it (an open file). Reading it still works; an append reopens it.
+        Never raises."""
+        ...
 
     def close(self) -> None:
         """Flush and release files. Idempotent."""

@@ -256,6 +256,17 @@ class FileLogSink:
             for p, _ in self._stream_segments(d, _enc(stream))
         )
 
+    def finish(self, group: str, stream: str) -> None:
+        """Close the stream's file: its segment is no longer being written, so caps and
+        retention may remove it like any other (an append would reopen it)."""
+        f = self._open.pop((group, stream), None)
+        if f is None:
+            return
+        try:
+            f.file.close()
+        except OSError as exc:
+            self._failed(exc)
+
     def bytes_on_disk(self) -> int:
         """What the sink holds now (about: appended text counts as written)."""
         return self._total

@@ -12,6 +12,7 @@ R = TypeVar("R")
 class MemoryLogSink:
     def __init__(self) -> None:
         self.groups: dict[str, dict[str, list[str]]] = {}
+        self.finished: list[tuple[str, str]] = []
 
     def append(self, group: str, stream: str, text: str) -> None:
         self.groups.setdefault(group, {}).setdefault(stream, []).append(text)
@@ -21,6 +22,9 @@ class MemoryLogSink:
 
     def read(self, group: str, stream: str) -> str:
         return "".join(self.groups.get(group, {}).get(stream, []))
+
+    def finish(self, group: str, stream: str) -> None:
+        self.finished.append((group, stream))
 
     def close(self) -> None:
         pass

@@ -79,6 +79,9 @@ class EnvironmentStopped:
     function_name: str
     version: str
     lifetime_s: float
+    # Its log stream, which gets no more text from here on (one stream per environment).
+    log_group: str = ""
+    log_stream: str = ""
 
 
 @dataclass(frozen=True, slots=True)
