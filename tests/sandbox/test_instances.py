@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from nubis.sandbox.cgroups import mounts
 from nubis.sandbox.instances import Instance, find_dead
+from nubis.sandbox.linux import LinuxSandbox, LinuxSandboxSettings
+from tests.sandbox.helpers import DISK_DIR, RUN_DIR, leftovers, needs_isolation
 
 OWNER = """
 import sys, time
@@ -76,3 +79,18 @@ def test_no_lock_file_is_no_proof_of_death(tmp_path: Path) -> None:
     (tmp_path / "abcd").mkdir()  # something named after an id, without its lock file
     (tmp_path / "not-an-id.lock").write_text("")
     assert find_dead([tmp_path]) == []
+
+
+@needs_isolation
+def test_close_unmounts_a_disk_its_owner_never_gave_back() -> None:
+    sandbox = LinuxSandbox(
+        LinuxSandboxSettings(run_dir=RUN_DIR, disk_dir=DISK_DIR, keep_ready=1, network=False)
+    )
+    try:
+        disks = sandbox._disks
+        assert disks is not None
+        lost = disks.make(512)  # mounted, and never released nor discarded
+        assert any(point == str(lost.mount_point) for point, *_ in mounts())
+    finally:
+        sandbox.close()
+    assert leftovers(sandbox.instance) == []

@@ -395,6 +395,10 @@ class LinuxSandbox:
         if self._cgroups is not None:
             self._cgroups.remove_all()
         s = self._settings
+        # A disk still mounted here (taken, and its owner never gave it back) would keep
+        # the run dir from going, and rmtree would descend into it: unmount what is left.
+        with contextlib.suppress(OSError):
+            disk_pool.sweep(s.run_dir / self.instance / "tmp", s.disk_dir / self.instance)
         with contextlib.suppress(OSError):
             shutil.rmtree(s.run_dir / self.instance)
         with contextlib.suppress(OSError):
