@@ -17,12 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.helpers import Server, create, lambda_client, running_server
+from tests.queues.conftest import sqs_client
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 
@@ -67,17 +66,6 @@ def _fill(volume: Path) -> Path:
     return filler
 
 
-def _sqs(endpoint: str) -> Any:
-    return boto3.client(
-        "sqs",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=Config(retries={"max_attempts": 1, "mode": "standard"}),
-    )
-
-
 def _error(exc: pytest.ExceptionInfo[ClientError]) -> tuple[str, int, str]:
     r = exc.value.response
     return r["Error"]["Code"], r["ResponseMetadata"]["HTTPStatusCode"], r["Error"]["Message"]
@@ -115,7 +103,7 @@ def _marked(path: Path, ids: set[str]) -> bool:
 
 
 def test_full_data_volume(server: Server, volume: Path, tmp_path: Path) -> None:
-    lam, sqs = lambda_client(server.endpoint), _sqs(server.endpoint)
+    lam, sqs = lambda_client(server.endpoint), sqs_client(server.endpoint)
     create(lam, "reader", ECHO)
     create(lam, "cold", ECHO)  # first invoked while the volume is full
     assert (
