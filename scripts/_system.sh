@@ -13,7 +13,7 @@ _NUBIS_SERVE_NEEDS=(
 # (The network's NAT and isolation rules are made through netlink: no `nft` needed.)
 _NUBIS_TEST_NEEDS=(
     "ip:iproute2"          # the sandbox tests' network leak checks
-    "curl:curl"            # a shell custom runtime in tests/runtimes
+    "curl:curl"            # a shell custom runtime in tests/compat/runtimes
     "node:nodejs"          # the Node.js runtime
 )
 

@@ -46,7 +46,7 @@ def running_server(data_dir: Path, *extra: str, port: int | None = None) -> Iter
     port = port or free_port()
     if "--isolation" not in extra:
         # Most tests coordinate with their functions through the host's files, which a
-        # sandbox hides; tests/sandbox runs servers with `--isolation on`.
+        # sandbox hides; tests/unit/sandbox runs servers with `--isolation on`.
         extra = (*extra, "--isolation", "off")
     log_path = data_dir.parent / f"server-{port}.log"
     with open(log_path, "ab") as log:

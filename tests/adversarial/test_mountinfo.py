@@ -11,9 +11,9 @@ from pathlib import Path
 from nubis.engine.local import LocalEngine
 from nubis.observe.memory import MemoryLogSink
 from nubis.sandbox.linux import LinuxSandbox
-from tests.engine.conftest import MakeSpec, make_spec
-from tests.engine.helpers import request
-from tests.sandbox.helpers import DISK_DIR, RUN_DIR, needs_isolation, run_isolated
+from tests.unit.engine.conftest import MakeSpec, make_spec
+from tests.unit.engine.helpers import request
+from tests.unit.sandbox.helpers import DISK_DIR, RUN_DIR, needs_isolation, run_isolated
 
 __all__ = ["make_spec"]
 pytestmark = needs_isolation

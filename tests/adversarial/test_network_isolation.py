@@ -21,9 +21,9 @@ from nubis.model.function import FunctionSpec
 from nubis.model.settings import EngineSettings
 from nubis.observe.memory import MemoryLogSink
 from nubis.sandbox.linux import LinuxSandbox, LinuxSandboxSettings
-from tests.engine.conftest import MakeSpec, make_spec
-from tests.engine.helpers import assert_gone, children_of, request
-from tests.sandbox.helpers import DISK_DIR, RUN_DIR, leftovers, needs_isolation, needs_network
+from tests.unit.engine.conftest import MakeSpec, make_spec
+from tests.unit.engine.helpers import assert_gone, children_of, request
+from tests.unit.sandbox.helpers import DISK_DIR, RUN_DIR, leftovers, needs_isolation, needs_network
 
 __all__ = ["make_spec"]
 pytestmark = [needs_isolation, needs_network]

@@ -11,9 +11,9 @@ import pytest
 from nubis.engine.local import LocalEngine
 from nubis.observe.memory import MemoryLogSink
 from nubis.sandbox.linux import LinuxSandbox, _has_libseccomp
-from tests.engine.conftest import MakeSpec, make_spec
-from tests.engine.helpers import request, until
-from tests.sandbox.helpers import needs_isolation, run_isolated
+from tests.unit.engine.conftest import MakeSpec, make_spec
+from tests.unit.engine.helpers import request, until
+from tests.unit.sandbox.helpers import needs_isolation, run_isolated
 
 __all__ = ["make_spec"]
 pytestmark = [

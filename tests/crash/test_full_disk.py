@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from tests.compat.sqs.conftest import sqs_client
 from tests.helpers import Server, create, lambda_client, running_server
-from tests.queues.conftest import sqs_client
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 

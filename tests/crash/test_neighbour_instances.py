@@ -15,11 +15,11 @@ from nubis.observe.memory import MemoryLogSink
 from nubis.sandbox.instances import LOCK_DIR
 from nubis.sandbox.linux import LinuxSandbox
 from nubis.sandbox.nftnl import NfTables
-from tests.engine.conftest import MakeSpec, make_spec
-from tests.engine.helpers import request
 from tests.helpers import create, lambda_client, running_server
-from tests.sandbox.helpers import NETWORK, leftovers, needs_isolation, run_isolated
-from tests.sandbox.instances import cgroup_dirs, instance_of, processes_of, running, until
+from tests.unit.engine.conftest import MakeSpec, make_spec
+from tests.unit.engine.helpers import request
+from tests.unit.sandbox.helpers import NETWORK, leftovers, needs_isolation, run_isolated
+from tests.unit.sandbox.instances import cgroup_dirs, instance_of, processes_of, running, until
 
 pytestmark = needs_isolation
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from nubis.sandbox.instances import LOCK_DIR
 from tests.helpers import create, lambda_client, running_server
-from tests.sandbox.helpers import leftovers, needs_isolation
-from tests.sandbox.instances import (
+from tests.unit.sandbox.helpers import leftovers, needs_isolation
+from tests.unit.sandbox.instances import (
     cgroup_dirs,
     instance_of,
     processes_of,

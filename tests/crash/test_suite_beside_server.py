@@ -19,21 +19,21 @@ import pytest
 
 from nubis.sandbox.nftnl import NfTables
 from tests.helpers import create, lambda_client, running_server
-from tests.sandbox.helpers import NETWORK, needs_isolation
-from tests.sandbox.instances import cgroup_dirs, instance_of, processes_of, running
+from tests.unit.sandbox.helpers import NETWORK, needs_isolation
+from tests.unit.sandbox.instances import cgroup_dirs, instance_of, processes_of, running
 
 pytestmark = needs_isolation
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBSETS = (
-    "tests/sandbox/test_server.py",
-    "tests/sandbox/test_cgroup_v2.py",
-    "tests/sandbox/test_escape.py",
+    "tests/unit/sandbox/test_server.py",
+    "tests/unit/sandbox/test_cgroup_v2.py",
+    "tests/unit/sandbox/test_escape.py",
     "tests/crash/test_restart.py",
     "tests/crash/test_neighbour_instances.py",
 )
 # Asserts a restore within 3 s of publishing, which a loaded host misses; not a sweep.
-TIMING = "tests/sandbox/test_server.py::test_snapstart_version_through_the_api"
+TIMING = "tests/unit/sandbox/test_server.py::test_snapstart_version_through_the_api"
 FUNCTIONS = ("warm-a", "warm-b")
 
 

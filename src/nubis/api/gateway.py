@@ -27,9 +27,9 @@ from collections.abc import Iterable
 from typing import Protocol
 
 from nubis.api import constants, unserved
+from nubis.api.protocols.response import WireResponse
 from nubis.api.request_ids import RequestIds
 from nubis.api.service import OperationRequest, Service
-from nubis.api.wire import WireResponse
 from nubis.control.functions import Principal
 from nubis.http11 import HttpLimits, HttpServer, Request, Response
 from nubis.model import limits

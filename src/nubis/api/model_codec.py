@@ -8,8 +8,8 @@ then an operation table and nothing else:
 from __future__ import annotations
 
 from nubis.api.protocols import Codec, WireRequest
+from nubis.api.protocols.response import WireResponse
 from nubis.api.service import OperationResult, Params, Routed
-from nubis.api.wire import WireResponse
 from nubis.http11 import Request
 from nubis.model.errors import NubisError
 

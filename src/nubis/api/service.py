@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from nubis.api.wire import WireResponse
+from nubis.api.protocols.response import WireResponse
 from nubis.control.functions import Principal
 from nubis.http11 import Request
 from nubis.model.errors import NubisError

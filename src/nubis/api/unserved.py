@@ -23,8 +23,8 @@ import botocore.loaders
 import cbor2
 
 from nubis.api import constants
+from nubis.api.protocols.response import WireResponse
 from nubis.api.protocols.xml import to_document
-from nubis.api.wire import WireResponse
 from nubis.http11 import Request
 
 CODE_QUERY = "InvalidAction"

@@ -2,7 +2,7 @@
 
 https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html. The runtime side
 (`nubis/runtimes/python/bootstrap.py`) cannot import Nubis and keeps its own copy of the
-literals it needs; `tests/runtimes/test_constants.py` checks that the two agree.
+literals it needs; `tests/compat/runtimes/test_constants.py` checks that the two agree.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from nubis.model.function import FunctionSpec, InvokeRequest
 from nubis.model.settings import EngineSettings
 from nubis.observe.memory import MemoryLogSink
 from nubis.sandbox.process import ProcessSandbox
-from tests.engine.helpers import until
+from tests.unit.engine.helpers import until
 
 CODE = """
 import time

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from nubis.api.gateway import Gateway, credential_of
+from nubis.api.protocols.response import WireResponse
 from nubis.api.request_ids import RequestIds
 from nubis.api.service import (
     Operation,
@@ -22,7 +23,6 @@ from nubis.api.service import (
     Routed,
     Service,
 )
-from nubis.api.wire import WireResponse
 from nubis.control.functions import Principal
 from nubis.http11 import Request
 from nubis.model.errors import (

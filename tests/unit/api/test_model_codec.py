@@ -10,9 +10,9 @@ from typing import Any
 from nubis.api.gateway import Gateway
 from nubis.api.model_codec import ModelCodec
 from nubis.api.protocols import WireRequest, codec_for
+from nubis.api.protocols.response import WireResponse
 from nubis.api.protocols.shapes import load_service
 from nubis.api.service import Operation, OperationRequest, OperationResult, Service
-from nubis.api.wire import WireResponse
 from nubis.http11 import Request
 from tests.unit.api.protocols.botocore_side import parse_response, request_for
 

@@ -17,7 +17,7 @@ Members that are absent (or None) on output are left out of the response.
 Implementations: `query.QueryCodec` (form-encoded requests, XML responses),
 `rest_xml.RestXmlCodec` (routes, headers, XML or raw payloads) and
 `cbor.CborCodec` (smithy-rpc-v2-cbor). Lambda's rest-json and SQS's json stay in
-`nubis.api.wire` and `nubis.api.wire_json`.
+`nubis.api.protocols.rest_json` and `nubis.api.protocols.aws_json`.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from nubis.api.wire import WireResponse
+from nubis.api.protocols.response import WireResponse
 from nubis.model.errors import NubisError
 
 

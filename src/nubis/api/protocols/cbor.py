@@ -24,8 +24,8 @@ import cbor2
 
 from nubis.api.protocols import WireRequest
 from nubis.api.protocols import errors as err
+from nubis.api.protocols.response import WireResponse
 from nubis.api.protocols.shapes import Shape, error_info, load_service, member_fields
-from nubis.api.wire import WireResponse
 from nubis.model.errors import NubisError, UnknownOperationException
 
 PROTOCOL_HEADER = "smithy-protocol"

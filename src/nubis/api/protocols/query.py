@@ -35,6 +35,7 @@ from xml.etree import ElementTree
 
 from nubis.api.protocols import WireRequest
 from nubis.api.protocols import errors as err
+from nubis.api.protocols.response import WireResponse
 from nubis.api.protocols.shapes import (
     Shape,
     error_info,
@@ -43,7 +44,6 @@ from nubis.api.protocols.shapes import (
     member_fields,
 )
 from nubis.api.protocols.xml import to_document, write_members
-from nubis.api.wire import WireResponse
 from nubis.model.errors import NubisError
 
 CONTENT_TYPE_XML = "text/xml"

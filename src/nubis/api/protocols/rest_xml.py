@@ -31,6 +31,8 @@ from xml.etree import ElementTree
 
 from nubis.api.protocols import WireRequest
 from nubis.api.protocols import errors as err
+from nubis.api.protocols.response import WireResponse
+from nubis.api.protocols.rest_routes import Route, Router, compile_route
 from nubis.api.protocols.shapes import (
     Shape,
     error_info,
@@ -48,8 +50,6 @@ from nubis.api.protocols.xml import (
     to_xml,
     write_members,
 )
-from nubis.api.wire import WireResponse
-from nubis.api.wire_routes import Route, Router, compile_route
 from nubis.model.errors import NubisError, UnknownOperationException
 
 CONTENT_TYPE_HEADER = "Content-Type"

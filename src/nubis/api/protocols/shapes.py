@@ -20,7 +20,7 @@ from typing import Any
 import botocore.model
 import botocore.session
 
-from nubis.api.wire_codec import format_timestamp, parse_timestamp
+from nubis.api.protocols.json_values import format_timestamp, parse_timestamp
 from nubis.model.errors import NubisError
 
 Shape = Any  # botocore.model.Shape: botocore ships no type information
@@ -78,7 +78,7 @@ def to_text(shape: Shape, value: Any, default_timestamp: str = "iso8601") -> str
 
 
 def _timestamp_format(name: str) -> str:
-    """Model spellings (`iso8601`, `rfc822`, `unixTimestamp`) as wire_codec's names."""
+    """Model spellings (`iso8601`, `rfc822`, `unixTimestamp`) as json_values's names."""
     lowered = name.lower()
     if lowered == "unixtimestamp":
         return "unixTimestamp"

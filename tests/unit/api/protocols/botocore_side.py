@@ -16,9 +16,9 @@ from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
 
 from nubis.api.protocols import WireRequest
+from nubis.api.protocols.response import WireResponse
 from nubis.api.protocols.shapes import load_service
 from nubis.api.protocols.xml import member_xml_name
-from nubis.api.wire import WireResponse
 
 ENDPOINT = "http://127.0.0.1:9000"
 WHEN = datetime(2024, 2, 29, 23, 59, 58, tzinfo=UTC)

@@ -24,7 +24,7 @@ def test_protocols_the_model_does_not_list_are_refused() -> None:
     with pytest.raises(ValueError, match="does not speak"):
         codec_for("s3", "query")
     with pytest.raises(ValueError, match="no codec"):
-        codec_for("cloudwatch", "json")  # listed, but wire_json serves json-first models only
+        codec_for("cloudwatch", "json")  # listed, but aws_json serves json-first models only
 
 
 @pytest.mark.parametrize(

@@ -1,12 +1,13 @@
-"""Lambda's REST-JSON protocol as the gateway drives it: `wire.RestJsonService` compiled
+"""Lambda's REST-JSON protocol as the gateway drives it: `rest_json.RestJsonService` compiled
 from botocore's model, with Lambda's server-side limits the model does not state."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qs
 
+from nubis.api.protocols.response import WireResponse
+from nubis.api.protocols.rest_json import RestJsonService
 from nubis.api.service import OperationResult, Params, Routed
-from nubis.api.wire import RestJsonService, WireResponse
 from nubis.http11 import Request
 from nubis.model import limits
 from nubis.model.errors import NubisError

@@ -14,8 +14,8 @@ from typing import Protocol
 from urllib.parse import parse_qs, unquote
 
 from nubis.api import constants
+from nubis.api.protocols.response import WireResponse
 from nubis.api.service import OperationResult, Params, Routed
-from nubis.api.wire import WireResponse
 from nubis.http11 import Request
 from nubis.model.errors import InvalidParameterValueException, NubisError, UnknownOperationException
 

@@ -1,4 +1,4 @@
-"""SQS's JSON protocol as the gateway drives it (`wire_json.JsonService`), and SQS's word
+"""SQS's JSON protocol as the gateway drives it (`aws_json.JsonService`), and SQS's word
 on the tree's errors: SQS answers a missing member with `MissingParameter`, a body that is
 not JSON with `SerializationException`, an unknown operation with `InvalidAction` and its
 own 5xx with `InternalFailure` (Receiver fault: clients retry it)."""
@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 
+from nubis.api.protocols.aws_json import JsonService
 from nubis.api.protocols.errors import SerializationException
+from nubis.api.protocols.response import WireResponse
 from nubis.api.service import OperationResult, Params, Routed
-from nubis.api.wire import WireResponse
-from nubis.api.wire_json import JsonService
 from nubis.http11 import Request
 from nubis.model.errors import (
     InvalidRequestContentException,

@@ -1,5 +1,0 @@
-"""Runtime tests use the engine tests' function fixtures."""
-
-from tests.engine.conftest import make_spec
-
-__all__ = ["make_spec"]

@@ -1,5 +1,0 @@
-"""Sandbox tests run as root on Linux; elsewhere they are skipped (see helpers)."""
-
-from tests.engine.conftest import make_spec
-
-__all__ = ["make_spec"]
