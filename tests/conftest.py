@@ -46,3 +46,45 @@ def _collect_garbage() -> Iterator[None]:
     import gc
 
     gc.collect()
+
+
+# What a test needs, as markers (`pytest -m "not root"`, `-m "not server"`, `-m postgres`),
+# derived from what its module uses so that a new test is marked without anyone
+# remembering to: a test needs...
+#   server   - a real `nubis serve` subprocess: its module starts one (`running_server`) or
+#              the test uses a fixture that does (`server` and the fixtures built on it);
+#   root     - Linux isolation (namespaces, cgroups, mounts): its module skips without it
+#              (`needs_isolation`, a euid check) or mounts things;
+#   postgres - a PostgreSQL server: it uses the `postgres_dsn` fixture (the cluster issue).
+_SERVER_FIXTURES = frozenset({"server", "async_server", "queue_server"})
+_SERVER_TEXT = ("running_server(",)
+_ROOT_TEXT = ("needs_isolation", "os.geteuid()")
+_module_text: dict[str, str] = {}
+
+
+def _text_of(path: Path) -> str:
+    key = str(path)
+    if key not in _module_text:
+        _module_text[key] = path.read_text(errors="replace")
+    return _module_text[key]
+
+
+def _skips_without_isolation(item: pytest.Item) -> bool:
+    """A parameter marked `needs_isolation` (tests/unit/sandbox/helpers.py), e.g. the
+    isolated runner of tests/compat/runtimes."""
+    return any(
+        str(mark.kwargs.get("reason", "")).startswith("no isolation")
+        for mark in item.iter_markers("skipif")
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        text = _text_of(item.path)
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & _SERVER_FIXTURES or any(t in text for t in _SERVER_TEXT):
+            item.add_marker(pytest.mark.server)
+        if any(t in text for t in _ROOT_TEXT) or _skips_without_isolation(item):
+            item.add_marker(pytest.mark.root)
+        if "postgres_dsn" in fixtures:
+            item.add_marker(pytest.mark.postgres)
