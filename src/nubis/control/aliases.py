@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
 
 from nubis.control.concurrency import ConcurrencyService
 from nubis.control.functions import DEFAULT_PAGE, FunctionService
@@ -22,6 +21,7 @@ from nubis.model.errors import (
     ResourceNotFoundException,
 )
 from nubis.model.function import LATEST
+from nubis.model.requests import CreateAliasRequest, UpdateAliasRequest
 from nubis.model.versions import Alias
 
 
@@ -67,15 +67,15 @@ class AliasService:
             )
         self._functions.get(name, extra)
 
-    def create(self, params: Mapping[str, Any]) -> Alias:
-        name = self._function(params["FunctionName"])
-        routing = _routing(params.get("RoutingConfig"))
-        self._check(name, params["FunctionVersion"], routing)
+    def create(self, req: CreateAliasRequest) -> Alias:
+        name = self._function(req.function_name)
+        routing = dict(req.routing)
+        self._check(name, req.function_version, routing)
         alias = Alias(
             function_name=name,
-            name=params["Name"],
-            function_version=params["FunctionVersion"],
-            description=params.get("Description") or "",
+            name=req.name,
+            function_version=req.function_version,
+            description=req.description,
             revision_id=str(uuid.uuid4()),
             routing=routing,
         )
@@ -102,27 +102,22 @@ class AliasService:
         page = aliases[:limit]
         return page, (page[-1].name if len(aliases) > limit else None)
 
-    async def update(self, params: Mapping[str, Any]) -> Alias:
-        name = self._function(params["FunctionName"])
-        arn = self._functions.arn(name, params["Name"])
-        current = self._store.get_alias(name, params["Name"])
+    async def update(self, req: UpdateAliasRequest) -> Alias:
+        name = self._function(req.function_name)
+        arn = self._functions.arn(name, req.name)
+        current = self._store.get_alias(name, req.name)
         if current is None:
             raise ResourceNotFoundException(f"Alias not found: {arn}")
-        if params.get("RevisionId") is not None and params["RevisionId"] != current.revision_id:
+        if req.revision_id is not None and req.revision_id != current.revision_id:
             raise PreconditionFailedException(MSG_STALE_REVISION)
-        version = params.get("FunctionVersion") or current.function_version
-        routing = (
-            _routing(params["RoutingConfig"])
-            if params.get("RoutingConfig") is not None
-            else dict(current.routing)
-        )
+        version = req.function_version or current.function_version
+        routing = dict(current.routing if req.routing is None else req.routing)
         self._check(name, version, routing)
-        description = params.get("Description")
         new = Alias(
             function_name=name,
             name=current.name,
             function_version=version,
-            description=current.description if description is None else description,
+            description=current.description if req.description is None else req.description,
             revision_id=str(uuid.uuid4()),
             routing=routing,
         )
@@ -138,8 +133,3 @@ class AliasService:
         deleted = self._store.delete_alias(name, alias)
         if deleted and self._functions.concurrency.delete_provisioned(name, alias):
             await self._concurrency.apply(name)
-
-
-def _routing(config: Mapping[str, Any] | None) -> dict[str, float]:
-    weights = (config or {}).get("AdditionalVersionWeights") or {}
-    return {str(k): float(v) for k, v in weights.items()}

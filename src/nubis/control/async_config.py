@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -27,6 +26,7 @@ from nubis.model.errors import (
     ResourceNotFoundException,
 )
 from nubis.model.function import LATEST, InvokeResult
+from nubis.model.requests import EventInvokeConfigRequest
 from nubis.store.base import EventInvokeConfigStore, QueuedEvent
 
 SUCCESS = "Success"
@@ -83,31 +83,27 @@ class EventInvokeConfigs:
         starts without them)."""
         await self._store.drop_function_configs(function)
 
-    async def put(
-        self, text: str, qualifier: str | None, p: Mapping[str, Any], merge: bool
-    ) -> EventInvokeConfig:
-        """Put (`merge=False`: replace everything) or Update (`merge=True`: only what `p`
+    async def put(self, req: EventInvokeConfigRequest, merge: bool) -> EventInvokeConfig:
+        """Put (`merge=False`: replace everything) or Update (`merge=True`: only what `req`
         names changes; there must be a config already)."""
-        name, qual = self._ref(text, qualifier)
+        name, qual = self._ref(req.function_name, req.qualifier)
         current = await self._store.get_config(name, qual)
         if merge and current is None:
             raise ResourceNotFoundException(
                 f"The function {self._functions.arn(name, qual)} doesn't have an EventInvokeConfig"
             )
-        destinations = p.get("DestinationConfig") or {}
-        on_success = (destinations.get("OnSuccess") or {}).get("Destination")
-        on_failure = (destinations.get("OnFailure") or {}).get("Destination")
+        on_success = req.on_success.arn if req.on_success else None
+        on_failure = req.on_failure.arn if req.on_failure else None
         _check_destination(on_success, "OnSuccess")
         _check_destination(on_failure, "OnFailure")
-        retries = p.get("MaximumRetryAttempts")
-        age = p.get("MaximumEventAgeInSeconds")
+        retries, age = req.max_retry_attempts, req.max_event_age_s
         if merge and current is not None:
             config = replace(
                 current,
                 max_retry_attempts=current.max_retry_attempts if retries is None else retries,
                 max_event_age_s=current.max_event_age_s if age is None else age,
-                on_success=on_success if "OnSuccess" in destinations else current.on_success,
-                on_failure=on_failure if "OnFailure" in destinations else current.on_failure,
+                on_success=current.on_success if req.on_success is None else on_success,
+                on_failure=current.on_failure if req.on_failure is None else on_failure,
                 last_modified=self._clock.time(),
             )
         else:

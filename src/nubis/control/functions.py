@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,6 +24,12 @@ from nubis.model.errors import (
     ResourceNotFoundException,
 )
 from nubis.model.function import LATEST, FunctionConfig, FunctionSpec
+from nubis.model.requests import (
+    CodeInput,
+    CreateFunctionRequest,
+    UpdateCodeRequest,
+    UpdateConfigurationRequest,
+)
 from nubis.store.base import BlobStore, ConcurrencyStore, FunctionStore, LayerStore, VersionStore
 from nubis.store.memory import MemoryConcurrencyStore, MemoryLayerStore, MemoryVersionStore
 
@@ -226,14 +232,13 @@ class FunctionService:
         packages.check_handler(runtime, handler)
         return runtime, handler
 
-    async def _store_code(self, code: Mapping[str, Any]) -> tuple[str, int]:
-        zip_file = code.get("ZipFile")
-        if zip_file is None:
-            other = ", ".join(k for k in code if k != "ZipFile") or "nothing"
+    async def _store_code(self, code: CodeInput) -> tuple[str, int]:
+        if code.zip_file is None:
+            other = ", ".join(code.other) or "nothing"
             raise InvalidParameterValueException(
                 f"Nubis accepts code as ZipFile only (got {other}); upload the zip directly."
             )
-        data = bytes(zip_file)
+        data = bytes(code.zip_file)
         packages.check_zip(data)
         # Hashing, writing and unpacking up to 250 MB would stall the event loop.
         sha = await asyncio.to_thread(self._blobs.put, data)
@@ -241,49 +246,47 @@ class FunctionService:
         return sha, len(data)
 
     # ----------------------------------------------------------------- operations
-    async def create(self, params: Mapping[str, Any], principal: Principal) -> FunctionConfig:
-        ref = parse_function_ref(params["FunctionName"])
+    async def create(self, req: CreateFunctionRequest, principal: Principal) -> FunctionConfig:
+        ref = parse_function_ref(req.function_name)
         if ref is None or ref.qualifier is not None:
             raise InvalidParameterValueException(
-                f"Invalid function name for CreateFunction: {params['FunctionName']}"
+                f"Invalid function name for CreateFunction: {req.function_name}"
             )
-        if params.get("PackageType", "Zip") != "Zip":
+        if req.package_type != "Zip":
             raise InvalidParameterValueException("Nubis supports PackageType Zip only.")
-        runtime, handler = self._check_runtime(params.get("Runtime"), params.get("Handler"))
-        variables = dict((params.get("Environment") or {}).get("Variables") or {})
+        runtime, handler = self._check_runtime(req.runtime, req.handler)
+        variables = dict(req.environment)
         packages.check_environment(variables)
         if self._functions.get(ref.name) is not None:
             raise ResourceConflictException(f"Function already exist: {ref.name}")
-        layers = layer_rules.resolve(self.layers, self.account, params.get("Layers") or [])
-        packages.check_zip_with_layers(bytes(params["Code"].get("ZipFile") or b""), layers)
-        sha, size = await self._store_code(params["Code"])
+        layers = layer_rules.resolve(self.layers, self.account, req.layers)
+        packages.check_zip_with_layers(bytes(req.code.zip_file or b""), layers)
+        sha, size = await self._store_code(req.code)
         await layer_rules.prepare(self._blobs, layers)
         now = self._clock.time()
         config = FunctionConfig(
             name=ref.name,
             runtime=runtime,
             handler=handler,
-            role=params["Role"],
+            role=req.role,
             code_sha256=sha,
             code_size=size,
-            memory_size=params.get("MemorySize") or limits.DEFAULT_MEMORY_MB,
-            timeout=params.get("Timeout") or limits.DEFAULT_TIMEOUT_S,
-            ephemeral_storage=(params.get("EphemeralStorage") or {}).get(
-                "Size", limits.DEFAULT_EPHEMERAL_MB
-            ),
+            memory_size=req.memory_size or limits.DEFAULT_MEMORY_MB,
+            timeout=req.timeout or limits.DEFAULT_TIMEOUT_S,
+            ephemeral_storage=req.ephemeral_storage or limits.DEFAULT_EPHEMERAL_MB,
             environment=variables,
-            description=params.get("Description") or "",
-            architectures=tuple(params.get("Architectures") or ("x86_64",)),
+            description=req.description,
+            architectures=req.architectures or ("x86_64",),
             last_modified=lambda_timestamp(now),
             revision_id=str(uuid.uuid4()),
-            tags=dict(params.get("Tags") or {}),
+            tags=dict(req.tags),
             layers=layers,
-            snap_start=_snap_start(params.get("SnapStart")),
-            dead_letter_arn=_dead_letter(params.get("DeadLetterConfig")),
+            snap_start=_snap_start(req.snap_start),
+            dead_letter_arn=_dead_letter(req.dead_letter_arn),
         )
         if not self._functions.create(config):  # lost a race with another create
             raise ResourceConflictException(f"Function already exist: {ref.name}")
-        if params.get("Publish"):
+        if req.publish:
             return self.publish(config)
         return config
 
@@ -309,15 +312,14 @@ class FunctionService:
         await self._changed(new, new.name)
         return new
 
-    async def update_code(self, params: Mapping[str, Any]) -> FunctionConfig:
-        config = self.get(params["FunctionName"])
-        self._check_revision(config, params.get("RevisionId"))
-        code = {k: v for k, v in params.items() if k in ("ZipFile", "S3Bucket", "ImageUri")}
-        if code.get("ZipFile") is not None:
-            packages.check_zip_with_layers(bytes(code["ZipFile"]), config.layers)
-        if params.get("DryRun"):
+    async def update_code(self, req: UpdateCodeRequest) -> FunctionConfig:
+        config = self.get(req.function_name)
+        self._check_revision(config, req.revision_id)
+        if req.code.zip_file is not None:
+            packages.check_zip_with_layers(bytes(req.code.zip_file), config.layers)
+        if req.dry_run:
             return config
-        sha, size = await self._store_code(code)
+        sha, size = await self._store_code(req.code)
         new = replace(
             config,
             code_sha256=sha,
@@ -326,37 +328,32 @@ class FunctionService:
             revision_id=str(uuid.uuid4()),
         )
         new = await self._replace(config, new)
-        if params.get("Publish"):
+        if req.publish:
             return self.publish(new)
         return new
 
-    async def update_configuration(self, params: Mapping[str, Any]) -> FunctionConfig:
-        config = self.get(params["FunctionName"])
-        self._check_revision(config, params.get("RevisionId"))
+    async def update_configuration(self, req: UpdateConfigurationRequest) -> FunctionConfig:
+        config = self.get(req.function_name)
+        self._check_revision(config, req.revision_id)
         runtime, handler = self._check_runtime(
-            params.get("Runtime") or config.runtime, params.get("Handler") or config.handler
+            req.runtime or config.runtime, req.handler or config.handler
         )
         changes: dict[str, Any] = {"runtime": runtime, "handler": handler}
-        if "Environment" in params:
-            variables = dict((params["Environment"] or {}).get("Variables") or {})
+        if req.environment is not None:
+            variables = dict(req.environment)
             packages.check_environment(variables)
             changes["environment"] = variables
-        for member, attr in (
-            ("MemorySize", "memory_size"),
-            ("Timeout", "timeout"),
-            ("Role", "role"),
-            ("Description", "description"),
-        ):
-            if params.get(member) is not None:
-                changes[attr] = params[member]
-        if params.get("EphemeralStorage"):
-            changes["ephemeral_storage"] = params["EphemeralStorage"]["Size"]
-        if params.get("SnapStart") is not None:
-            changes["snap_start"] = _snap_start(params["SnapStart"])
-        if params.get("DeadLetterConfig") is not None:
-            changes["dead_letter_arn"] = _dead_letter(params["DeadLetterConfig"])
-        if params.get("Layers") is not None:
-            layers = layer_rules.resolve(self.layers, self.account, params["Layers"])
+        for attr in ("memory_size", "timeout", "role", "description"):
+            if getattr(req, attr) is not None:
+                changes[attr] = getattr(req, attr)
+        if req.ephemeral_storage:
+            changes["ephemeral_storage"] = req.ephemeral_storage
+        if req.snap_start is not None:
+            changes["snap_start"] = _snap_start(req.snap_start)
+        if req.dead_letter_arn is not None:
+            changes["dead_letter_arn"] = _dead_letter(req.dead_letter_arn)
+        if req.layers is not None:
+            layers = layer_rules.resolve(self.layers, self.account, req.layers)
             packages.check_unzipped_total(
                 sum(layer.unzipped_size for layer in layers)
                 + packages.unzipped_size(self._blobs.path(config.code_sha256))
@@ -429,9 +426,9 @@ class FunctionService:
         }
 
 
-def _dead_letter(value: Mapping[str, Any] | None) -> str | None:
+def _dead_letter(target_arn: str | None) -> str | None:
     """DeadLetterConfig's target: an SQS queue ARN, or None (an empty TargetArn removes it)."""
-    target = (value or {}).get("TargetArn") or None
+    target = target_arn or None
     if target is not None and not target.startswith("arn:aws:sqs:"):
         raise InvalidParameterValueException(
             f"The provided target ARN {target} is invalid: Nubis sends dead letters to SQS queues."
@@ -439,8 +436,9 @@ def _dead_letter(value: Mapping[str, Any] | None) -> str | None:
     return target
 
 
-def _snap_start(value: Mapping[str, Any] | None) -> str:
-    apply_on = str((value or {}).get("ApplyOn") or "None")
+def _snap_start(apply_on: str | None) -> str:
+    """SnapStart.ApplyOn; absent (or SnapStart without it) is "None"."""
+    apply_on = apply_on or "None"
     if apply_on not in ("PublishedVersions", "None"):
         raise InvalidParameterValueException(
             f"1 validation error detected: Value '{apply_on}' at 'snapStart.applyOn' failed to "

@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from nubis.control import packages
 from nubis.model import limits
 from nubis.model.clock import Clock
 from nubis.model.errors import InvalidParameterValueException, ResourceNotFoundException
 from nubis.model.function import LayerRef
+from nubis.model.requests import PublishLayerRequest
 from nubis.model.versions import LayerVersion
 from nubis.store.base import BlobStore, LayerStore
 
@@ -121,14 +122,13 @@ class LayerService:
             raise ResourceNotFoundException(MSG_NO_SUCH_RESOURCE)
         return m["name"]
 
-    async def publish(self, params: Mapping[str, Any]) -> LayerVersion:
-        name = self._name(params["LayerName"])
-        content = params.get("Content") or {}
-        if content.get("ZipFile") is None:
+    async def publish(self, req: PublishLayerRequest) -> LayerVersion:
+        name = self._name(req.layer_name)
+        if req.content.zip_file is None:
             raise InvalidParameterValueException(
                 "Nubis accepts layer content as ZipFile only; upload the zip directly."
             )
-        data = bytes(content["ZipFile"])
+        data = bytes(req.content.zip_file)
         packages.check_zip(data)
         sha = await asyncio.to_thread(self._blobs.put, data)
         now = self._clock.time()
@@ -138,14 +138,14 @@ class LayerService:
             LayerVersion(
                 name=name,
                 version=0,  # the store numbers it
-                description=params.get("Description") or "",
+                description=req.description,
                 code_sha256=sha,
                 code_size=len(data),
                 unzipped_size=packages.unzipped_size(data),
                 created_date=created,
-                compatible_runtimes=tuple(params.get("CompatibleRuntimes") or ()),
-                compatible_architectures=tuple(params.get("CompatibleArchitectures") or ()),
-                license_info=params.get("LicenseInfo"),
+                compatible_runtimes=req.compatible_runtimes,
+                compatible_architectures=req.compatible_architectures,
+                license_info=req.license_info,
             )
         )
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from nubis.api.service import Handler, OperationRequest, OperationResult
+from nubis.api.services.lambda_ import requests
 from nubis.control.async_config import EventInvokeConfigs
 from nubis.model.async_config import EventInvokeConfig
 
@@ -42,12 +43,12 @@ class AsyncOperations:
 
     async def put(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        config = await self._configs.put(p["FunctionName"], p.get("Qualifier"), p, merge=False)
+        config = await self._configs.put(requests.event_invoke_config(p), merge=False)
         return OperationResult(_wire(config, self._configs.arn(config)))
 
     async def update(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        config = await self._configs.put(p["FunctionName"], p.get("Qualifier"), p, merge=True)
+        config = await self._configs.put(requests.event_invoke_config(p), merge=True)
         return OperationResult(_wire(config, self._configs.arn(config)))
 
     async def get(self, req: OperationRequest) -> OperationResult:

@@ -7,6 +7,7 @@ import base64
 from typing import Any
 
 from nubis.api.service import Handler, OperationRequest, OperationResult
+from nubis.api.services.lambda_ import requests
 from nubis.api.services.lambda_.shapes import function_configuration
 from nubis.control.functions import FunctionService
 from nubis.control.invoke import DRY_RUN, EVENT, Invocation, Invoker
@@ -41,7 +42,9 @@ class LambdaOperations:
 
     async def create_function(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        return OperationResult(self._conf(await self._f.create(p, req.principal)))
+        return OperationResult(
+            self._conf(await self._f.create(requests.create_function(p), req.principal))
+        )
 
     async def get_function(self, req: OperationRequest) -> OperationResult:
         p = req.params
@@ -76,11 +79,13 @@ class LambdaOperations:
 
     async def update_function_code(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        return OperationResult(self._conf(await self._f.update_code(p)))
+        return OperationResult(self._conf(await self._f.update_code(requests.update_code(p))))
 
     async def update_function_configuration(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        return OperationResult(self._conf(await self._f.update_configuration(p)))
+        return OperationResult(
+            self._conf(await self._f.update_configuration(requests.update_configuration(p)))
+        )
 
     async def delete_function(self, req: OperationRequest) -> OperationResult:
         p = req.params

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from nubis.api.service import Handler, OperationRequest, OperationResult
+from nubis.api.services.lambda_ import requests
 from nubis.api.services.lambda_.shapes import function_configuration
 from nubis.control.aliases import AliasService
 from nubis.control.concurrency import ConcurrencyService
@@ -110,7 +111,7 @@ class VersionOperations:
 
     async def create_alias(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        alias = self._aliases.create(p)
+        alias = self._aliases.create(requests.create_alias(p))
         return OperationResult(alias_configuration(alias, self._aliases.arn(alias)))
 
     async def get_alias(self, req: OperationRequest) -> OperationResult:
@@ -132,7 +133,7 @@ class VersionOperations:
 
     async def update_alias(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        alias = await self._aliases.update(p)
+        alias = await self._aliases.update(requests.update_alias(p))
         return OperationResult(alias_configuration(alias, self._aliases.arn(alias)))
 
     async def delete_alias(self, req: OperationRequest) -> OperationResult:
@@ -212,7 +213,9 @@ class VersionOperations:
 
     async def publish_layer_version(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        return OperationResult(self._layer(await self._layers.publish(p), req))
+        return OperationResult(
+            self._layer(await self._layers.publish(requests.publish_layer(p)), req)
+        )
 
     async def get_layer_version(self, req: OperationRequest) -> OperationResult:
         p = req.params
