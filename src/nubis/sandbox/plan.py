@@ -61,6 +61,23 @@ class Mounts(_MountsRoot, total=False):
     pivot: bool
 
 
+class Cgroup(TypedDict):
+    procs: list[str]  # cgroup.procs files the child writes itself into, first of all
+
+
+class Network(TypedDict):
+    fd: int  # setns() into the network namespace passed as fds[i]
+
+
+class Seccomp(TypedDict):
+    """A filter refusing `deny` (and namespace-creating clones); compiling it costs ≈ 1 ms,
+    so a stage ahead of time (a blank, a SnapStart copy while the host adopts it) can
+    compile it (`load` false) and a later stage with the same list loads it."""
+
+    deny: list[SeccompEntry]
+    load: bool  # load it in this stage (last of its steps), not only compile it
+
+
 class PortablePlan(TypedDict, total=False):
     """The steps every zygote applies, with or without `confine.py` (any OS)."""
 
@@ -79,15 +96,14 @@ class Plan(PortablePlan, total=False):
     (the function's binds, limits, privileges) when the blank is claimed."""
 
     pidns: bool  # the zygote forks the child into a new PID namespace (its pid 1)
-    cgroup_procs: list[str]  # cgroup.procs files the child writes itself into, first
-    netns_fd: int  # setns() into the network namespace passed as fds[i]
+    cgroup: Cgroup  # first: memory is charged from the first page
+    network: Network
     namespaces: bool  # new mount, IPC and UTS namespaces (mounts made private)
     hostname: str  # the UTS namespace's host name
     mounts: Mounts
     uid: int  # dropped to (no supplementary groups) at the very end, after every
     gid: int  # capability left the bounding set and no_new_privs is set
-    seccomp: list[SeccompEntry]  # refused calls, filter loaded last (≈ 1 ms to compile)
-    seccomp_compile: list[SeccompEntry]  # compile that filter now, load it in a later stage
+    seccomp: Seccomp  # the filter, loaded last (or compiled ahead for a later stage)
     drop_caps: bool  # empty every capability set (the root of a user namespace of its own)
     # SnapStart restores (`confine.detach` in the fork, `confine.settle` in its child)
     userns: list[int]  # detach: [uid, gid] mapped 1:1 into a new user namespace

@@ -23,7 +23,7 @@ from pathlib import Path
 from nubis.sandbox import plan as contract
 from nubis.sandbox.base import EnvironmentLimits
 from nubis.sandbox.paths import ISOLATED, Layout
-from nubis.sandbox.plan import Bind, Link, Mounts, Plan
+from nubis.sandbox.plan import Bind, Link, Mounts, Plan, Seccomp
 from nubis.sandbox.seccomp_policy import RESTORE_CALLS, SECCOMP_DENY
 
 NOFILE = 1024  # Lambda's limit
@@ -57,8 +57,8 @@ class Plans:
         the common part of the root; its binds are added by the caller."""
         return {
             "pidns": True,
-            "cgroup_procs": procs,
-            "netns_fd": netns_index,  # without a blank, fds[0] is the log pipe
+            "cgroup": {"procs": procs},
+            "network": {"fd": netns_index},  # without a blank, fds[0] is the log pipe
             "namespaces": True,
             "hostname": "localhost",
             "mounts": {"root": self._root, "base": True, "links": list(self._links)},
@@ -79,7 +79,7 @@ class Plans:
         plan = self.first_stage(procs, 0)
         plan["mounts"]["binds"] = self.base_binds(ro_binds)
         if self._seccomp:
-            plan["seccomp_compile"] = list(SECCOMP_DENY)  # loaded when claimed
+            plan["seccomp"] = _seccomp(SECCOMP_DENY, load=False)  # loaded when claimed
         contract.check(plan)
         return plan
 
@@ -119,7 +119,7 @@ class Plans:
             deny: tuple[str, ...] = SECCOMP_DENY
             if limits.snapshot:  # it must still make its copies' namespaces and mounts
                 deny = tuple(c for c in deny if c not in RESTORE_CALLS)
-            plan["seccomp"] = list(deny)
+            plan["seccomp"] = _seccomp(deny, load=True)
         contract.check(plan)
         return plan
 
@@ -134,7 +134,7 @@ class Plans:
             "hostname": "localhost",
         }
         if self._seccomp:
-            plan["seccomp_compile"] = list(SECCOMP_DENY)  # loaded after `adopt`
+            plan["seccomp"] = _seccomp(SECCOMP_DENY, load=False)  # loaded after `adopt`
         contract.check(plan)
         return plan
 
@@ -143,9 +143,13 @@ class Plans:
         user namespace, then the calls it needed to settle."""
         plan: Plan = {"drop_caps": True}
         if self._seccomp:
-            plan["seccomp"] = list(SECCOMP_DENY)
+            plan["seccomp"] = _seccomp(SECCOMP_DENY, load=True)
         contract.check(plan)
         return plan
+
+
+def _seccomp(deny: tuple[str, ...], load: bool) -> Seccomp:
+    return {"deny": list(deny), "load": load}
 
 
 def _ro(source: str, target: str) -> Bind:

@@ -35,15 +35,29 @@ def test_the_allowed_keys_are_the_typeddicts() -> None:
     assert contract.PORTABLE_KEYS < contract.KEYS
     assert contract.keys_of(contract.Bind) == {"source", "target", "mode"}
     assert contract.keys_of(contract.Mounts) == {"root", "base", "links", "binds", "pivot"}
+    assert contract.keys_of(contract.Cgroup) == {"procs"}
+    assert contract.keys_of(contract.Network) == {"fd"}
+    assert contract.keys_of(contract.Seccomp) == {"deny", "load"}
+
+
+def test_the_host_resources_are_records_not_flat_keys() -> None:
+    """The cgroup, the network namespace and the filter are typed records of the plan,
+    each checked as the rest are."""
+    assert {"cgroup", "network", "seccomp"} <= contract.KEYS
+    assert not {"cgroup_procs", "netns_fd", "seccomp_compile"} & contract.KEYS
+    nested = contract._shape(contract.Plan).nested
+    assert nested["cgroup"] == (contract.Cgroup, False)
+    assert nested["network"] == (contract.Network, False)
+    assert nested["seccomp"] == (contract.Seccomp, False)
 
 
 def test_every_allowed_key_is_applied_by_the_inside() -> None:
     """A key in the contract that nothing applies would be accepted and ignored: an
     environment less confined than the plan says."""
-    inside = (SRC / "sandbox/confine.py").read_text() + (
-        SRC / "runtimes/python/zygote.py"
-    ).read_text()
-    for schema in (contract.Plan, contract.Mounts, contract.Bind, contract.Link, contract.Rlimit):
+    files = [*(SRC / "sandbox").glob("confine*.py"), *(SRC / "runtimes/python").glob("*.py")]
+    inside = "".join(path.read_text() for path in files)
+    records = (contract.Mounts, contract.Bind, contract.Link, contract.Rlimit)
+    for schema in (contract.Plan, *records, contract.Cgroup, contract.Network, contract.Seccomp):
         for key in contract.keys_of(schema):
             assert f'"{key}"' in inside, key
 
@@ -60,7 +74,9 @@ def test_a_plan_of_every_kind_of_record_passes() -> None:
         },
         "rlimits": [{"name": "RLIMIT_CORE", "soft": 0, "hard": 0}],
         "uid": 993,
-        "seccomp": ["ptrace", ["personality", [[0, 1, 0, 0]]]],
+        "cgroup": {"procs": ["/sys/fs/cgroup/x/cgroup.procs"]},
+        "network": {"fd": 1},
+        "seccomp": {"deny": ["ptrace", ["personality", [[0, 1, 0, 0]]]], "load": True},
     }
     contract.check(plan)
     contract.check(json.loads(json.dumps(plan)))  # as the zygote receives it
@@ -75,6 +91,14 @@ def test_a_plan_of_every_kind_of_record_passes() -> None:
         ({"mounts": {"root": "/r", "binds": [{"source": "/a", "target": "/a"}]}}, "lacks ['mode']"),
         ({"mounts": {"root": "/r", "links": {"target": "a", "path": "b"}}}, "links is not a list"),
         ({"rlimits": [["RLIMIT_CORE", 0, 0]]}, "rlimits[0] is not an object"),
+        ({"cgroup_procs": ["/cg/cgroup.procs"]}, "cannot apply: ['cgroup_procs']"),
+        ({"cgroup": {"procs": ["/c"], "weight": 1}}, "cgroup has steps this side cannot"),
+        ({"cgroup": ["/cg/cgroup.procs"]}, "cgroup is not an object"),
+        ({"network": {}}, "network lacks ['fd']"),
+        ({"netns_fd": 1}, "cannot apply: ['netns_fd']"),
+        ({"seccomp": ["ptrace"]}, "seccomp is not an object"),
+        ({"seccomp": {"deny": ["ptrace"]}}, "seccomp lacks ['load']"),
+        ({"seccomp_compile": ["ptrace"]}, "cannot apply: ['seccomp_compile']"),
     ],
 )
 def test_the_applier_refuses_an_unknown_or_missing_key(
@@ -85,7 +109,7 @@ def test_the_applier_refuses_an_unknown_or_missing_key(
     assert confine is not None
     plan = json.loads(json.dumps(plan).replace('"/r"', json.dumps(str(tmp_path))))
     # Were a step applied after all, it would fail here instead of changing this process.
-    monkeypatch.setattr(confine, "_libc", _NoSteps())
+    monkeypatch.setattr(confine._sys, "libc", _NoSteps())
     for apply in (lambda: confine.apply(plan, [], []), lambda: confine.settle(plan, [])):
         with pytest.raises(ValueError, match="sandbox plan") as info:
             apply()
@@ -114,6 +138,12 @@ def test_confine_loaded_by_path_shares_the_zygotes_contract() -> None:
     assert confine is not None
     assert confine._plan is sys.modules["_nubis_plan"]
     assert confine.KNOWN_KEYS == contract.KEYS
+    # Its siblings are loaded by path with it, under private names (user code may have a
+    # module of the same name), before any fork.
+    for sibling in ("_sys", "_root", "_seccomp"):
+        module = getattr(confine, sibling)
+        assert module.__name__ == f"_nubis_confine{sibling}"
+        assert sys.modules[module.__name__] is module
 
 
 def test_the_process_sandbox_builds_only_portable_keys(tmp_path: Path) -> None:

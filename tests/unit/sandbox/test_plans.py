@@ -59,20 +59,39 @@ def test_the_stages_split_the_root_as_confine_expects(plans: Plans, tmp_path: Pa
     ]
     assert "/etc/ca" in [b["target"] for b in blank["binds"]]  # the sandbox's own binds
     assert built["cold"]["cwd"] == ISOLATED.task_root
-    assert "netns_fd" not in built["claimed"]  # the blank is in its namespace already
-    assert built["blank"]["netns_fd"] == 0
-    assert built["cold"]["netns_fd"] == 1  # after the log pipe
+    assert "network" not in built["claimed"]  # the blank is in its namespace already
+    assert "cgroup" not in built["claimed"]  # and in its cgroup
+    assert built["blank"]["network"] == {"fd": 0}
+    assert built["cold"]["network"] == {"fd": 1}  # after the log pipe
+    assert built["cold"]["cgroup"] == {"procs": ["/cg/cgroup.procs"]}
 
 
 def test_a_snapshot_keeps_the_calls_its_copies_need(plans: Plans, tmp_path: Path) -> None:
     built = _stages(plans, tmp_path)
-    assert "mount" in built["cold"]["seccomp"]
-    assert "mount" not in built["snapshot"]["seccomp"]
-    assert "mount" in built["adopted"]["seccomp"]  # refused again once adopted
+    assert "mount" in built["cold"]["seccomp"]["deny"]
+    assert "mount" not in built["snapshot"]["seccomp"]["deny"]
+    assert "mount" in built["adopted"]["seccomp"]["deny"]  # refused again once adopted
+
+
+def test_a_filter_is_compiled_ahead_and_loaded_by_the_last_stage(
+    plans: Plans, tmp_path: Path
+) -> None:
+    built = _stages(plans, tmp_path)
+    loaded = {stage: plan["seccomp"]["load"] for stage, plan in built.items()}
+    assert loaded == {
+        "cold": True,
+        "blank": False,  # compiled ahead, loaded when claimed
+        "claimed": True,
+        "snapshot": True,
+        "restore": False,  # compiled while the host adopts the copy
+        "adopted": True,
+    }
+    # What a stage compiled ahead is what the next one loads: found compiled there.
+    assert built["blank"]["seccomp"]["deny"] == built["claimed"]["seccomp"]["deny"]
+    assert built["restore"]["seccomp"]["deny"] == built["adopted"]["seccomp"]["deny"]
 
 
 def test_without_seccomp_no_filter_is_asked_for(tmp_path: Path) -> None:
     plans = Plans(tmp_path / "root", tmp_path / "hosts", 993, False)
     for stage, plan in _stages(plans, tmp_path).items():
         assert "seccomp" not in plan, stage
-        assert "seccomp_compile" not in plan, stage
