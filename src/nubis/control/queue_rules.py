@@ -7,8 +7,7 @@ import hashlib
 import json
 import re
 import struct
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Collection, Mapping, Sequence
 
 from nubis.model.queue import FIFO_SUFFIX, MessageAttribute
 from nubis.model.queue_errors import (
@@ -20,6 +19,7 @@ from nubis.model.queue_errors import (
     InvalidBatchEntryId,
     InvalidMessageContents,
     InvalidParameterValue,
+    MissingParameter,
     TooManyEntriesInBatchRequest,
 )
 
@@ -36,6 +36,32 @@ DELAY_MAX_S = 900
 DEDUP_WINDOW_S = 300.0
 PURGE_INTERVAL_S = 60.0
 QUEUE_NAME_MAX = 80
+DELETED_RECENTLY_S = 60.0  # a deleted queue's name cannot be created again before this
+KMS_REUSE_DEFAULT = "300"
+TAGS_MAX = 50
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+
+MSG_NO_DEDUP = (
+    "The queue should either have ContentBasedDeduplication enabled or "
+    "MessageDeduplicationId provided explicitly"
+)
+MSG_ONE_SSE = (
+    "You can use one type of server-side encryption (SSE) at one time. You can either "
+    "enable KMS SSE or SQS SSE."
+)
+# What a receive can ask for, in the order SQS answers them.
+SYSTEM_ATTRIBUTE_NAMES = (
+    "SenderId",
+    "SentTimestamp",
+    "ApproximateReceiveCount",
+    "ApproximateFirstReceiveTimestamp",
+    "SequenceNumber",
+    "MessageDeduplicationId",
+    "MessageGroupId",
+    "AWSTraceHeader",
+    "DeadLetterQueueSourceArn",
+)
 
 DEFAULTS: Mapping[str, str] = {
     "VisibilityTimeout": "30",
@@ -124,9 +150,9 @@ def check_attributes(attributes: Mapping[str, str], fifo: bool, creating: bool) 
     for name, value in attributes.items():
         if name not in SETTABLE:
             raise InvalidAttributeName(f"Unknown Attribute {name}.")
-        if name in _FIFO_ONLY and not fifo:
+        if name in _FIFO_ONLY | {"FifoQueue"} and not fifo:
             raise InvalidAttributeName(f"Unknown Attribute {name}.")
-        if name == "FifoQueue" and not creating and value != ("true" if fifo else "false"):
+        if name == "FifoQueue" and not creating and value != "true":
             raise InvalidAttributeValue(f"Invalid value for the parameter {name}.")
         bounds = _RANGES.get(name)
         if bounds is not None:
@@ -146,6 +172,57 @@ def check_attributes(attributes: Mapping[str, str], fifo: bool, creating: bool) 
                 json.loads(value)
             except (ValueError, RecursionError) as exc:  # RecursionError: nested too deep
                 raise InvalidAttributeValue(f"Invalid value for the parameter {name}.") from exc
+    if attributes.get("KmsMasterKeyId") and attributes.get("SqsManagedSseEnabled") == "true":
+        raise InvalidAttributeName(MSG_ONE_SSE)
+
+
+def with_encryption(current: Mapping[str, str], given: Mapping[str, str]) -> dict[str, str]:
+    """`given` (checked) with what it implies for the queue's encryption: one kind at a
+    time. A KMS key turns SSE-SQS off (and brings the default data key reuse period);
+    turning SSE-SQS on, or an empty key, drops the key (stored as empty: not reported)."""
+    out = dict(given)
+    key = given.get("KmsMasterKeyId")
+    if key:
+        out["SqsManagedSseEnabled"] = "false"
+        if not current.get("KmsMasterKeyId") and "KmsDataKeyReusePeriodSeconds" not in given:
+            out["KmsDataKeyReusePeriodSeconds"] = KMS_REUSE_DEFAULT
+    elif (given.get("SqsManagedSseEnabled") == "true" or key == "") and current.get(
+        "KmsMasterKeyId"
+    ):
+        out["KmsMasterKeyId"] = ""
+        out["KmsDataKeyReusePeriodSeconds"] = ""
+    return out
+
+
+def reported_attributes(stored: Mapping[str, str]) -> dict[str, str]:
+    """A queue's stored attributes as GetQueueAttributes reports them: the KMS ones only
+    while a key is set."""
+    out = dict(stored)
+    if not out.get("KmsMasterKeyId"):
+        out.pop("KmsMasterKeyId", None)
+        out.pop("KmsDataKeyReusePeriodSeconds", None)
+    return out
+
+
+def check_tags(tags: Mapping[str, str], total: int, queue: str) -> None:
+    """Tags to add to `queue` (`total`: how many it would have after): SQS's limits."""
+    for key, value in tags.items():
+        check_tag_key(key)
+        if len(value) > TAG_VALUE_MAX:
+            raise InvalidParameterValue(
+                f"Tag values must be between 0 and {TAG_VALUE_MAX} characters in length."
+            )
+    if total > TAGS_MAX:
+        raise InvalidParameterValue(f"Too many tags added for queue {queue}.")
+
+
+def check_tag_key(key: str) -> None:
+    if not 1 <= len(key) <= TAG_KEY_MAX:
+        raise InvalidParameterValue(
+            f"Tag keys must be between 1 and {TAG_KEY_MAX} characters in length."
+        )
+    if key.lower().startswith("aws:"):
+        raise InvalidParameterValue(f"Tag key '{key}' is invalid: the prefix aws: is reserved.")
 
 
 def parse_redrive_policy(text: str) -> tuple[str, int]:
@@ -167,7 +244,7 @@ def parse_redrive_policy(text: str) -> tuple[str, int]:
 
 def check_body(body: str, max_bytes: int, attributes_size: int) -> None:
     if not body:
-        raise InvalidParameterValue("The request must contain the parameter MessageBody.")
+        raise MissingParameter("The request must contain the parameter MessageBody.")
     if _INVALID_CHARS.search(body):
         raise InvalidMessageContents(
             "Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | "
@@ -181,21 +258,17 @@ def check_body(body: str, max_bytes: int, attributes_size: int) -> None:
         )
 
 
-def message_attributes(raw: Mapping[str, Any] | None) -> dict[str, MessageAttribute]:
-    """Wire `MessageAttributes` checked and converted; SQS's rules for names and types."""
-    if not raw:
-        return {}
-    if len(raw) > MAX_MESSAGE_ATTRIBUTES:
+def check_message_attributes(attrs: Mapping[str, MessageAttribute]) -> None:
+    """A message's user attributes: SQS's rules for names, types and values."""
+    if len(attrs) > MAX_MESSAGE_ATTRIBUTES:
         raise InvalidParameterValue(
-            f"Number of message attributes [{len(raw)}] exceeds the allowed maximum "
+            f"Number of message attributes [{len(attrs)}] exceeds the allowed maximum "
             f"[{MAX_MESSAGE_ATTRIBUTES}]."
         )
-    out: dict[str, MessageAttribute] = {}
-    for name, value in raw.items():
-        lowered = name.lower()
+    for name, value in attrs.items():
         if (
             not _ATTRIBUTE_NAME.match(name)
-            or lowered.startswith(("aws.", "amazon."))
+            or name.lower().startswith(("aws.", "amazon."))
             or name.startswith(".")
             or name.endswith(".")
             or ".." in name
@@ -203,40 +276,78 @@ def message_attributes(raw: Mapping[str, Any] | None) -> dict[str, MessageAttrib
             raise InvalidParameterValue(
                 f"Message (user) attribute '{name}' is invalid: the name is not valid."
             )
-        data_type = value.get("DataType") or ""
-        if not _DATA_TYPE.match(data_type):
+        _check_attribute_value(name, value)
+
+
+def _check_attribute_value(name: str, value: MessageAttribute) -> None:
+    data_type = value.data_type
+    if not _DATA_TYPE.match(data_type):
+        raise InvalidParameterValue(
+            f"The type of message (user) attribute '{name}' is invalid. You must use only "
+            "the following supported type prefixes: Binary, Number, String."
+        )
+    if data_type.startswith("Binary"):
+        if value.binary_value is None:
             raise InvalidParameterValue(
-                f"The type of message (user) attribute '{name}' is invalid. You must use only "
-                "the following supported type prefixes: Binary, Number, String."
+                f"Message (user) attribute '{name}' must contain a non-empty value of "
+                "type 'Binary'."
             )
-        string_value = value.get("StringValue")
-        binary_value = value.get("BinaryValue")
-        if data_type.startswith("Binary"):
-            if binary_value is None:
-                raise InvalidParameterValue(
-                    f"Message (user) attribute '{name}' must contain a non-empty value of "
-                    "type 'Binary'."
-                )
-            out[name] = MessageAttribute(data_type, binary_value=bytes(binary_value))
-            continue
-        if not string_value:
+        return
+    string_value = value.string_value
+    if not string_value:
+        raise InvalidParameterValue(
+            f"Message (user) attribute '{name}' must contain a non-empty message "
+            f"attribute value for message attribute type '{data_type.split('.')[0]}'."
+        )
+    if data_type.startswith("Number"):
+        try:
+            float(string_value)
+        except ValueError as exc:
             raise InvalidParameterValue(
-                f"Message (user) attribute '{name}' must contain a non-empty message "
-                f"attribute value for message attribute type '{data_type.split('.')[0]}'."
+                f"Could not cast message attribute '{name}' value to number."
+            ) from exc
+    if _INVALID_CHARS.search(string_value):
+        raise InvalidMessageContents(
+            f"Message (user) attribute '{name}' contains invalid characters."
+        )
+
+
+def check_system_attributes(attrs: Mapping[str, MessageAttribute]) -> None:
+    """MessageSystemAttributes: only AWSTraceHeader, a String."""
+    for key, value in attrs.items():
+        if key != "AWSTraceHeader":
+            raise InvalidParameterValue(f"Message system attribute name '{key}' is invalid.")
+        if value.data_type != "String" or not value.string_value:
+            raise InvalidParameterValue(
+                "Message system attribute 'AWSTraceHeader' must be of type String."
             )
-        if data_type.startswith("Number"):
-            try:
-                float(string_value)
-            except ValueError as exc:
-                raise InvalidParameterValue(
-                    f"Could not cast message attribute '{name}' value to number."
-                ) from exc
-        if _INVALID_CHARS.search(string_value):
-            raise InvalidMessageContents(
-                f"Message (user) attribute '{name}' contains invalid characters."
-            )
-        out[name] = MessageAttribute(data_type, string_value=string_value)
-    return out
+
+
+def select_message_attributes(
+    attrs: Mapping[str, MessageAttribute], wanted: Sequence[str]
+) -> dict[str, MessageAttribute]:
+    """The user attributes a receive asked for: `All` or `.*` for every one, `foo.*` for
+    those whose names start with `foo.`, otherwise by exact (case-sensitive) name."""
+    if not wanted or not attrs:
+        return {}
+    if any(w in ("All", ".*") for w in wanted):
+        return dict(attrs)
+    prefixes = tuple(w[:-1] for w in wanted if w.endswith(".*"))
+    exact = set(wanted)
+    return {k: v for k, v in attrs.items() if k in exact or (prefixes and k.startswith(prefixes))}
+
+
+def select_system_attributes(
+    values: Mapping[str, str | None], wanted: Collection[str]
+) -> dict[str, str]:
+    """The system attributes a receive asked for (`All` for every one), in SQS's order;
+    those without a value (SequenceNumber of a standard queue, ...) are left out."""
+    every = "All" in wanted
+    return {
+        k: v
+        for k in SYSTEM_ATTRIBUTE_NAMES
+        if (every or k in wanted) and (v := values.get(k)) is not None
+    }
 
 
 def attributes_size(attrs: Mapping[str, MessageAttribute]) -> int:
@@ -299,14 +410,26 @@ def check_batch_ids(ids: list[str], entry: str) -> None:
             )
 
 
-def check_batch_size(bodies: list[str]) -> None:
-    """A send batch's bodies together are limited like one message."""
-    total = sum(len(body.encode()) for body in bodies)
+def check_batch_size(sizes: Sequence[int]) -> None:
+    """A send batch's messages together (bodies and user attributes: names, types and
+    values) are limited like one message."""
+    total = sum(sizes)
     if total > MESSAGE_MAX_BYTES:
         raise BatchRequestTooLong(
             f"Batch requests cannot be longer than {MESSAGE_MAX_BYTES} bytes. You have sent "
             f"{total} bytes."
         )
+
+
+def check_fifo_batch(
+    group_ids: Sequence[str | None], dedup_ids: Sequence[str | None], content_based: bool
+) -> None:
+    """A FIFO batch with an entry missing its group id, or its deduplication id without
+    content-based deduplication, is refused whole (no entry is sent)."""
+    if any(not g for g in group_ids):
+        raise MissingParameter("The request must contain the parameter MessageGroupId.")
+    if not content_based and any(d is None for d in dedup_ids):
+        raise InvalidParameterValue(MSG_NO_DEDUP)
 
 
 def page_of_names(

@@ -1,10 +1,12 @@
-"""The queue service's rules: queues, messages, receipts, long polling, redrive, FIFO.
+"""The queue service's rules: queues, tags, messages, receipts, long polling, redrive, FIFO.
 
-Callers pass plain values (already parsed off the wire); the store holds the data. Queue
-URLs are `<base_url>/<account>/<name>` and ARNs `arn:aws:sqs:<region>:<account>:<name>`.
+Callers pass typed requests (`nubis.model.queue`: `CreateQueue`, `SendRequest`,
+`ReceiveRequest`, batch entries), never wire dicts; the store holds the data. Queue URLs
+are `<base_url>/<account>/<name>` and ARNs `arn:aws:sqs:<region>:<account>:<name>`.
 Long polling waits on a per-queue `asyncio.Event` set by every send (and re-checks when
 the earliest delayed or in-flight message becomes visible), so a waiting receive answers
-as soon as a message can be handed out.
+as soon as a message can be handed out. The 60-second rules (a purge in progress, a queue
+deleted recently) read the injected clock and live in this object: a restart forgets them.
 """
 
 from __future__ import annotations
@@ -16,18 +18,25 @@ import contextlib
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit
 
 from nubis.control import queue_rules as rules
 from nubis.model.clock import Clock
 from nubis.model.queue import (
     FIFO_SUFFIX,
-    MessageAttribute,
+    BatchFailure,
+    BatchResult,
+    CreateQueue,
+    ListPage,
     NewMessage,
     QueueRecord,
+    ReceiptEntry,
+    ReceivedMessage,
+    ReceiveRequest,
     Redrive,
+    SendEntry,
+    SendRequest,
+    SendResult,
     SentMessage,
     StoredMessage,
 )
@@ -37,6 +46,7 @@ from nubis.model.queue_errors import (
     MessageNotInflight,
     MissingParameter,
     PurgeQueueInProgress,
+    QueueDeletedRecently,
     QueueDoesNotExist,
     QueueError,
     QueueNameExists,
@@ -45,29 +55,18 @@ from nubis.model.queue_errors import (
 from nubis.store.base import QueueStore
 
 _POLL_CAP_S = 1.0  # a long poll re-checks at least this often (expired leases, clock skew)
+SENDER_ID = "AIDAIT2UOQQY3AUEKVGXU"  # what a receive reports as `SenderId`
+MSG_NO_QUEUE = "The specified queue does not exist."
 
-
-@dataclass(frozen=True)
-class SendRequest:
-    body: str
-    attributes: Mapping[str, Any] | None = None  # wire MessageAttributes
-    system_attributes: Mapping[str, Any] | None = None  # wire MessageSystemAttributes
-    delay_seconds: int | None = None
-    group_id: str | None = None
-    dedup_id: str | None = None
-
-
-@dataclass(frozen=True)
-class SendResult:
-    message_id: str
-    md5_body: str
-    md5_attributes: str | None
-    md5_system_attributes: str | None
-    sequence_number: str | None
+__all__ = ["SENDER_ID", "QueueService", "SendRequest", "SendResult", "queue_arn"]
 
 
 def queue_arn(region: str, account: str, name: str) -> str:
     return f"arn:aws:sqs:{region}:{account}:{name}"
+
+
+def _failure(entry_id: str, exc: QueueError) -> BatchFailure:
+    return BatchFailure(entry_id, exc.query_code, exc.message)
 
 
 class QueueService:
@@ -77,7 +76,9 @@ class QueueService:
         self.region = region
         self.account = account
         self._signals: dict[str, asyncio.Event] = {}
-        self._last_purge: dict[str, float] = {}
+        self._last_purge: dict[str, float] = {}  # monotonic
+        self._deleted: dict[str, float] = {}  # monotonic
+        self._tag_lock = asyncio.Lock()  # a tag change reads, merges and writes
 
     # ------------------------------------------------------------------ naming
     def url(self, base_url: str, name: str) -> str:
@@ -95,7 +96,7 @@ class QueueService:
             return parts[1]
         if len(parts) == 1 and "://" not in url:
             return parts[0]  # a bare name, as some tools send it
-        raise QueueDoesNotExist("The specified queue does not exist.")
+        raise QueueDoesNotExist(MSG_NO_QUEUE)
 
     def name_of_arn(self, arn: str) -> str | None:
         prefix = f"arn:aws:sqs:{self.region}:{self.account}:"
@@ -104,17 +105,13 @@ class QueueService:
     async def queue(self, name: str) -> QueueRecord:
         record = await self._store.get_queue(name)
         if record is None:
-            raise QueueDoesNotExist("The specified queue does not exist.")
+            raise QueueDoesNotExist(MSG_NO_QUEUE)
         return record
 
     # ------------------------------------------------------------------ queues
-    async def create(
-        self, name: str, attributes: Mapping[str, str] | None, tags: Mapping[str, str] | None
-    ) -> QueueRecord:
-        attributes = dict(attributes or {})
-        fifo = attributes.get("FifoQueue", "false") == "true"
-        if attributes.get("FifoQueue") == "false":
-            attributes.pop("FifoQueue")
+    async def create(self, request: CreateQueue) -> QueueRecord:
+        name, attributes = request.name, dict(request.attributes)
+        fifo = attributes.get("FifoQueue") == "true"
         if name.endswith(FIFO_SUFFIX) and not fifo:
             raise InvalidParameterValue(
                 "The name of a FIFO queue can only include alphanumeric characters, hyphens, "
@@ -122,9 +119,18 @@ class QueueService:
             )
         rules.check_queue_name(name, fifo)
         rules.check_attributes(attributes, fifo, creating=True)
+        rules.check_tags(request.tags, len(request.tags), name)
+        deleted = self._deleted.get(name)
+        if deleted is not None and self._clock.monotonic() - deleted < rules.DELETED_RECENTLY_S:
+            raise QueueDeletedRecently(
+                "You must wait 60 seconds after deleting a queue before you can create "
+                "another with the same name."
+            )
+        attributes = rules.with_encryption({}, attributes)
         full = {**rules.DEFAULTS, **(rules.FIFO_DEFAULTS if fifo else {}), **attributes}
         now = self._clock.time()
-        stored = await self._store.create_queue(QueueRecord(name, full, now, now))
+        record = QueueRecord(name, full, now, now, dict(request.tags))
+        stored = await self._store.create_queue(record)
         if stored.created != now or dict(stored.attributes) != full:
             for key, value in attributes.items():
                 if stored.attributes.get(key) != value:
@@ -134,12 +140,26 @@ class QueueService:
                     )
         return stored
 
-    async def list_queues(self, prefix: str | None) -> list[QueueRecord]:
-        return await self._store.list_queues(prefix or "")
+    async def list_queues(self, prefix: str | None, page: ListPage) -> tuple[list[str], str | None]:
+        records = await self._store.list_queues(prefix or "")
+        return rules.page_of_names([r.name for r in records], page.next_token, page.max_results)
+
+    async def dead_letter_sources(self, name: str, page: ListPage) -> tuple[list[str], str | None]:
+        """The queues whose RedrivePolicy names this one as their dead-letter queue."""
+        await self.queue(name)
+        target = self.arn(name)
+        sources = []
+        for record in await self._store.list_queues(""):
+            policy = record.attributes.get("RedrivePolicy")
+            if policy and rules.parse_redrive_policy(policy)[0] == target:
+                sources.append(record.name)
+        return rules.page_of_names(sources, page.next_token, page.max_results)
 
     async def delete(self, name: str) -> None:
         if not await self._store.delete_queue(name):
-            raise QueueDoesNotExist("The specified queue does not exist.")
+            raise QueueDoesNotExist(MSG_NO_QUEUE)
+        self._deleted[name] = self._clock.monotonic()
+        self._last_purge.pop(name, None)
         self._wake(name)
 
     async def purge(self, name: str) -> None:
@@ -153,9 +173,9 @@ class QueueService:
         self._last_purge[name] = now
         await self._store.purge(name)
 
-    async def get_attributes(self, name: str, names: Sequence[str] | None) -> dict[str, str]:
+    async def get_attributes(self, name: str, names: Sequence[str]) -> dict[str, str]:
         record = await self.queue(name)
-        wanted = set(names or ())
+        wanted = set(names)
         known = rules.SETTABLE | rules.COMPUTED | {"All"}
         for n in wanted:
             if n not in known:
@@ -163,9 +183,8 @@ class QueueService:
         if not wanted:
             return {}
         everything = "All" in wanted
-        out: dict[str, str] = {
-            k: v for k, v in record.attributes.items() if everything or k in wanted
-        }
+        reported = rules.reported_attributes(record.attributes)
+        out = {k: v for k, v in reported.items() if everything or k in wanted}
         if everything or wanted & rules.COMPUTED:
             counts = await self._store.counts(name, self._clock.time())
             computed = {
@@ -182,29 +201,69 @@ class QueueService:
     async def set_attributes(self, name: str, attributes: Mapping[str, str]) -> None:
         record = await self.queue(name)
         rules.check_attributes(attributes, record.fifo, creating=False)
-        await self._store.set_attributes(name, attributes, self._clock.time())
+        changes = rules.with_encryption(record.attributes, attributes)
+        await self._store.set_attributes(name, changes, self._clock.time())
         self._wake(name)
 
-    # ------------------------------------------------------------------ messages
+    # ------------------------------------------------------------------ tags
+    async def tags(self, name: str) -> dict[str, str]:
+        return dict((await self.queue(name)).tags)
+
+    async def tag(self, name: str, tags: Mapping[str, str]) -> None:
+        if not tags:
+            raise MissingParameter("The request must contain the parameter Tags.")
+        async with self._tag_lock:
+            merged = {**(await self.queue(name)).tags, **tags}
+            rules.check_tags(tags, len(merged), name)
+            await self._store.set_tags(name, merged)
+
+    async def untag(self, name: str, keys: Sequence[str]) -> None:
+        if not keys:
+            raise MissingParameter("The request must contain the parameter TagKeys.")
+        for key in keys:
+            rules.check_tag_key(key)
+        async with self._tag_lock:
+            current = (await self.queue(name)).tags
+            await self._store.set_tags(name, {k: v for k, v in current.items() if k not in keys})
+
+    # ------------------------------------------------------------------ sending
     async def send(self, name: str, requests: Sequence[SendRequest]) -> list[SendResult]:
         """Validate every message first, then store them in one transaction."""
         record = await self.queue(name)
         return await self._send(record, [self._new_message(record, r) for r in requests])
 
-    async def send_each(
-        self, name: str, requests: Sequence[SendRequest]
-    ) -> list[SendResult | Exception]:
-        """A batch: each entry validated on its own; the valid ones stored together."""
+    async def send_batch(self, name: str, entries: Sequence[SendEntry]) -> BatchResult:
+        """SendMessageBatch: the batch as a whole first (ids, total size, FIFO ids), then
+        each entry on its own; the valid ones are stored together."""
+        rules.check_batch_ids([e.id for e in entries], "SendMessageBatchRequestEntry")
+        rules.check_batch_size(
+            [
+                len(e.request.body.encode()) + rules.attributes_size(e.request.attributes)
+                for e in entries
+            ]
+        )
         record = await self.queue(name)
-        prepared: list[NewMessage | Exception] = []
-        for r in requests:
+        if record.fifo:
+            rules.check_fifo_batch(
+                [e.request.group_id for e in entries],
+                [e.request.dedup_id for e in entries],
+                record.attributes.get("ContentBasedDeduplication") == "true",
+            )
+        prepared: list[NewMessage | QueueError] = []
+        for e in entries:
             try:
-                prepared.append(self._new_message(record, r))
+                prepared.append(self._new_message(record, e.request))
             except QueueError as exc:
                 prepared.append(exc)
         good = [p for p in prepared if isinstance(p, NewMessage)]
-        sent = iter(await self._send(record, good)) if good else iter(())
-        return [p if isinstance(p, Exception) else next(sent) for p in prepared]
+        sent = iter(await self._send(record, good) if good else ())
+        result = BatchResult([], [])
+        for e, p in zip(entries, prepared, strict=True):
+            if isinstance(p, QueueError):
+                result.failed.append(_failure(e.id, p))
+            else:
+                result.successful.append((e.id, next(sent)))
+        return result
 
     async def _send(self, record: QueueRecord, messages: list[NewMessage]) -> list[SendResult]:
         stored: list[SentMessage] = await self._store.send(
@@ -223,86 +282,74 @@ class QueueService:
         ]
 
     def _new_message(self, record: QueueRecord, r: SendRequest) -> NewMessage:
-        attrs = rules.message_attributes(r.attributes)
-        system = self._system_attributes(r.system_attributes)
+        rules.check_message_attributes(r.attributes)
+        rules.check_system_attributes(r.system_attributes)
         max_bytes = int(record.attributes.get("MaximumMessageSize", rules.MESSAGE_MAX_BYTES))
-        rules.check_body(r.body, max_bytes, rules.attributes_size(attrs))
+        rules.check_body(r.body, max_bytes, rules.attributes_size(r.attributes))
         delay = r.delay_seconds
         if delay is not None and not 0 <= delay <= rules.DELAY_MAX_S:
             raise InvalidParameterValue(
                 f"Value {delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds "
                 f"must be >= 0 and <= {rules.DELAY_MAX_S}."
             )
-        dedup_id = r.dedup_id
-        if record.fifo:
-            if delay:
-                raise InvalidParameterValue(
-                    f"Value {delay} for parameter DelaySeconds is invalid. Reason: The request "
-                    "include parameter that is not valid for this queue type."
-                )
-            if not r.group_id:
-                raise MissingParameter("The request must contain the parameter MessageGroupId.")
-            rules.check_group_id(r.group_id, "MessageGroupId")
-            if dedup_id is None:
-                if record.attributes.get("ContentBasedDeduplication") != "true":
-                    raise InvalidParameterValue(
-                        "The queue should either have ContentBasedDeduplication enabled or "
-                        "MessageDeduplicationId provided explicitly"
-                    )
-                dedup_id = hashlib.sha256(r.body.encode()).hexdigest()
-            rules.check_group_id(dedup_id, "MessageDeduplicationId")
-            if record.attributes.get("DeduplicationScope") == "messageGroup":
-                dedup_id = f"{r.group_id}\x00{dedup_id}"
-        else:
-            if dedup_id is not None:
-                raise InvalidParameterValue(
-                    "Value for parameter MessageDeduplicationId is invalid. Reason: The request "
-                    "includes a parameter that is not valid for this queue type."
-                )
-            if r.group_id is not None:
-                rules.check_group_id(r.group_id, "MessageGroupId")
+        dedup_id = self._fifo_dedup_id(record, r) if record.fifo else self._standard(r)
         if delay is None:
             delay = int(record.attributes.get("DelaySeconds", "0"))
         return NewMessage(
             message_id=str(uuid.uuid4()),
             body=r.body,
-            attributes=attrs,
-            system_attributes=system,
+            attributes=dict(r.attributes),
+            system_attributes=dict(r.system_attributes),
             md5_body=rules.md5_body(r.body),
-            md5_attributes=rules.md5_attributes(attrs),
-            md5_system_attributes=rules.md5_attributes(system),
+            md5_attributes=rules.md5_attributes(r.attributes),
+            md5_system_attributes=rules.md5_attributes(r.system_attributes),
             visible_at=self._clock.time() + delay,
             group_id=r.group_id,
             dedup_id=dedup_id,
         )
 
     @staticmethod
-    def _system_attributes(raw: Mapping[str, Any] | None) -> dict[str, MessageAttribute]:
-        out: dict[str, MessageAttribute] = {}
-        for key, value in (raw or {}).items():
-            if key != "AWSTraceHeader":
-                raise InvalidParameterValue(f"Message system attribute name '{key}' is invalid.")
-            if value.get("DataType") != "String" or not value.get("StringValue"):
-                raise InvalidParameterValue(
-                    "Message system attribute 'AWSTraceHeader' must be of type String."
-                )
-            out[key] = MessageAttribute("String", string_value=value["StringValue"])
-        return out
+    def _fifo_dedup_id(record: QueueRecord, r: SendRequest) -> str:
+        """A FIFO message's group checked; its deduplication key (scoped to its group
+        when the queue deduplicates per group)."""
+        if r.delay_seconds:
+            raise InvalidParameterValue(
+                f"Value {r.delay_seconds} for parameter DelaySeconds is invalid. Reason: The "
+                "request include parameter that is not valid for this queue type."
+            )
+        if not r.group_id:
+            raise MissingParameter("The request must contain the parameter MessageGroupId.")
+        rules.check_group_id(r.group_id, "MessageGroupId")
+        dedup_id = r.dedup_id
+        if dedup_id is None:
+            if record.attributes.get("ContentBasedDeduplication") != "true":
+                raise InvalidParameterValue(rules.MSG_NO_DEDUP)
+            dedup_id = hashlib.sha256(r.body.encode()).hexdigest()
+        rules.check_group_id(dedup_id, "MessageDeduplicationId")
+        if record.attributes.get("DeduplicationScope") == "messageGroup":
+            dedup_id = f"{r.group_id}\x00{dedup_id}"
+        return dedup_id
 
-    async def receive(
-        self,
-        name: str,
-        max_messages: int | None,
-        visibility_s: int | None,
-        wait_s: int | None,
-    ) -> list[StoredMessage]:
+    @staticmethod
+    def _standard(r: SendRequest) -> None:
+        if r.dedup_id is not None:
+            raise InvalidParameterValue(
+                "Value for parameter MessageDeduplicationId is invalid. Reason: The request "
+                "includes a parameter that is not valid for this queue type."
+            )
+        if r.group_id is not None:
+            rules.check_group_id(r.group_id, "MessageGroupId")
+
+    # ------------------------------------------------------------------ receiving
+    async def receive(self, name: str, request: ReceiveRequest) -> list[ReceivedMessage]:
         record = await self.queue(name)
-        limit = 1 if max_messages is None else max_messages
+        limit = 1 if request.max_messages is None else request.max_messages
         if not 1 <= limit <= rules.RECEIVE_MAX:
             raise InvalidParameterValue(
                 f"Value {limit} for parameter MaxNumberOfMessages is invalid. Reason: Must be "
                 f"between 1 and {rules.RECEIVE_MAX}, if provided."
             )
+        visibility_s = request.visibility_s
         if visibility_s is None:
             visibility_s = int(record.attributes.get("VisibilityTimeout", "30"))
         elif not 0 <= visibility_s <= rules.VISIBILITY_MAX_S:
@@ -310,6 +357,7 @@ class QueueService:
                 f"Value {visibility_s} for parameter VisibilityTimeout is invalid. Reason: "
                 f"Must be >= 0 and <= {rules.VISIBILITY_MAX_S}, if provided."
             )
+        wait_s = request.wait_s
         if wait_s is None:
             wait_s = int(record.attributes.get("ReceiveMessageWaitTimeSeconds", "0"))
         elif not 0 <= wait_s <= rules.WAIT_MAX_S:
@@ -317,13 +365,21 @@ class QueueService:
                 f"Value {wait_s} for parameter WaitTimeSeconds is invalid. Reason: Must be "
                 f">= 0 and <= {rules.WAIT_MAX_S}."
             )
-        redrive = None
+        got = await self._poll(record, limit, visibility_s, wait_s)
+        return [self._received(name, m, request) for m in got]
+
+    def _redrive(self, record: QueueRecord) -> Redrive | None:
         policy = record.attributes.get("RedrivePolicy")
-        if policy:
-            target_arn, count = rules.parse_redrive_policy(policy)
-            target = self.name_of_arn(target_arn)
-            if target is not None:
-                redrive = Redrive(target, count, self.arn(name))
+        if not policy:
+            return None
+        target_arn, count = rules.parse_redrive_policy(policy)
+        target = self.name_of_arn(target_arn)
+        return None if target is None else Redrive(target, count, self.arn(record.name))
+
+    async def _poll(
+        self, record: QueueRecord, limit: int, visibility_s: int, wait_s: int
+    ) -> list[StoredMessage]:
+        name, redrive = record.name, self._redrive(record)
         retention = float(record.attributes.get("MessageRetentionPeriod", "345600"))
         deadline = self._clock.monotonic() + wait_s
         while True:
@@ -350,6 +406,32 @@ class QueueService:
                 pause = max(0.0, min(pause, upcoming - now))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(signal.wait(), timeout=pause)
+
+    def _received(self, name: str, m: StoredMessage, request: ReceiveRequest) -> ReceivedMessage:
+        trace = m.system_attributes.get("AWSTraceHeader")
+        values = {
+            "SenderId": SENDER_ID,
+            "SentTimestamp": str(int(m.sent_at * 1000)),
+            "ApproximateReceiveCount": str(m.receive_count),
+            "ApproximateFirstReceiveTimestamp": str(int((m.first_receive_at or 0) * 1000)),
+            "SequenceNumber": f"{m.seq:020d}" if m.group_id else None,
+            "MessageDeduplicationId": m.dedup_id.rpartition("\x00")[2] if m.dedup_id else None,
+            "MessageGroupId": m.group_id,
+            "AWSTraceHeader": trace.string_value if trace is not None else None,
+            "DeadLetterQueueSourceArn": m.dead_letter_source,
+        }
+        chosen = rules.select_message_attributes(m.attributes, request.message_attribute_names)
+        return ReceivedMessage(
+            message_id=m.message_id,
+            receipt_handle=self.receipt_handle(name, m),
+            md5_body=m.md5_body,
+            body=m.body,
+            system_attributes=rules.select_system_attributes(
+                values, request.system_attribute_names
+            ),
+            message_attributes=chosen,
+            md5_message_attributes=rules.md5_attributes(chosen),
+        )
 
     def _wake(self, name: str) -> None:
         signal = self._signals.get(name)
@@ -379,7 +461,21 @@ class QueueService:
         seq, token = self._receipt(name, handle)
         await self._store.delete_message(name, seq, token)
 
+    async def delete_batch(self, name: str, entries: Sequence[ReceiptEntry]) -> BatchResult:
+        rules.check_batch_ids([e.id for e in entries], "DeleteMessageBatchRequestEntry")
+        await self.queue(name)
+        result = BatchResult([], [])
+        for e in entries:
+            try:
+                await self.delete_message(name, e.receipt_handle)
+                result.successful.append((e.id, None))
+            except ReceiptHandleIsInvalid as exc:
+                result.failed.append(_failure(e.id, exc))
+        return result
+
     async def change_visibility(self, name: str, handle: str, visibility_s: int) -> None:
+        """Allowed while `handle` is the message's latest receipt, also once its
+        visibility timeout has expired (until it is received again)."""
         await self.queue(name)
         seq, token = self._receipt(name, handle)
         if not 0 <= visibility_s <= rules.VISIBILITY_MAX_S:
@@ -394,3 +490,17 @@ class QueueService:
             )
         if visibility_s == 0:
             self._wake(name)
+
+    async def change_visibility_batch(
+        self, name: str, entries: Sequence[ReceiptEntry]
+    ) -> BatchResult:
+        rules.check_batch_ids([e.id for e in entries], "ChangeMessageVisibilityBatchRequestEntry")
+        await self.queue(name)
+        result = BatchResult([], [])
+        for e in entries:
+            try:
+                await self.change_visibility(name, e.receipt_handle, e.visibility_s)
+                result.successful.append((e.id, None))
+            except QueueError as exc:
+                result.failed.append(_failure(e.id, exc))
+        return result

@@ -12,6 +12,7 @@ from nubis.control.invoke import EVENT, Invocation, Invoker
 from nubis.control.queues import QueueService, SendRequest
 from nubis.model.arn import parse_function_ref
 from nubis.model.errors import NubisError
+from nubis.model.queue import MessageAttribute
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class Destinations:
                 if name is None:
                     raise LookupError(f"{arn} is not a queue of this account and region")
                 attrs = {
-                    k: {"DataType": "Number" if v.isdigit() else "String", "StringValue": v}
+                    k: MessageAttribute("Number" if v.isdigit() else "String", string_value=v)
                     for k, v in (attributes or {}).items()
                 }
                 await self._queues.send(name, [SendRequest(body=body, attributes=attrs)])

@@ -17,6 +17,7 @@ class QueueRecord:
     attributes: Mapping[str, str]
     created: float  # epoch seconds
     modified: float
+    tags: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def fifo(self) -> bool:
@@ -104,3 +105,97 @@ class QueueCounts:
     visible: int
     in_flight: int
     delayed: int
+
+
+# ------------------------------------------------------------------ typed requests
+# What the queue service (`nubis.control.queues`) takes and returns: parsed off the wire
+# by the API, never wire dicts.
+
+
+@dataclass(frozen=True)
+class CreateQueue:
+    name: str
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A page request (ListQueues, ListDeadLetterSourceQueues)."""
+
+    next_token: str | None = None
+    max_results: int | None = None
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    body: str
+    attributes: Mapping[str, MessageAttribute] = field(default_factory=dict)
+    system_attributes: Mapping[str, MessageAttribute] = field(default_factory=dict)
+    delay_seconds: int | None = None
+    group_id: str | None = None
+    dedup_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    message_id: str
+    md5_body: str
+    md5_attributes: str | None
+    md5_system_attributes: str | None
+    sequence_number: str | None
+
+
+@dataclass(frozen=True)
+class SendEntry:
+    id: str
+    request: SendRequest
+
+
+@dataclass(frozen=True)
+class ReceiptEntry:
+    """A DeleteMessageBatch or ChangeMessageVisibilityBatch entry."""
+
+    id: str
+    receipt_handle: str
+    visibility_s: int = 0  # ChangeMessageVisibilityBatch only
+
+
+@dataclass(frozen=True)
+class BatchFailure:
+    id: str
+    code: str  # the query code, as SQS reports it in a batch
+    message: str
+    sender_fault: bool = True
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """Entries that succeeded (id, and the send's result for SendMessageBatch), and the
+    ones that failed, in request order."""
+
+    successful: list[tuple[str, SendResult | None]]
+    failed: list[BatchFailure]
+
+
+@dataclass(frozen=True)
+class ReceiveRequest:
+    max_messages: int | None = None
+    visibility_s: int | None = None
+    wait_s: int | None = None
+    # AttributeNames and MessageSystemAttributeNames together
+    system_attribute_names: tuple[str, ...] = ()
+    message_attribute_names: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReceivedMessage:
+    """A message as ReceiveMessage answers it, with the attributes asked for."""
+
+    message_id: str
+    receipt_handle: str
+    md5_body: str
+    body: str
+    system_attributes: Mapping[str, str]
+    message_attributes: Mapping[str, MessageAttribute]
+    md5_message_attributes: str | None

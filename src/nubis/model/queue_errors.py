@@ -9,6 +9,7 @@ exception class named by the shape and reports the query code as `Error.Code`.
     └── QueueError                                   400 Sender unless stated
         ├── QueueDoesNotExist                AWS.SimpleQueueService.NonExistentQueue
         ├── QueueNameExists                  QueueAlreadyExists
+        ├── QueueDeletedRecently             AWS.SimpleQueueService.QueueDeletedRecently
         ├── InvalidAttributeName             InvalidAttributeName
         ├── InvalidAttributeValue            InvalidAttributeValue
         ├── InvalidParameterValue            InvalidParameterValue   (unmodeled)
@@ -16,7 +17,7 @@ exception class named by the shape and reports the query code as `Error.Code`.
         ├── InvalidMessageContents           InvalidMessageContents
         ├── ReceiptHandleIsInvalid           ReceiptHandleIsInvalid
         ├── MessageNotInflight               AWS.SimpleQueueService.MessageNotInflight
-        ├── PurgeQueueInProgress             AWS.SimpleQueueService.PurgeQueueInProgress
+        ├── PurgeQueueInProgress             AWS.SimpleQueueService.PurgeQueueInProgress  403
         ├── EmptyBatchRequest                AWS.SimpleQueueService.EmptyBatchRequest
         ├── TooManyEntriesInBatchRequest     AWS.SimpleQueueService.TooManyEntriesInBatchRequest
         ├── BatchEntryIdsNotDistinct         AWS.SimpleQueueService.BatchEntryIdsNotDistinct
@@ -52,6 +53,12 @@ class QueueDoesNotExist(QueueError):
 class QueueNameExists(QueueError):
     wire_type = "QueueNameExists"
     query_code = "QueueAlreadyExists"
+    modeled = True
+
+
+class QueueDeletedRecently(QueueError):
+    wire_type = "QueueDeletedRecently"
+    query_code = "AWS.SimpleQueueService.QueueDeletedRecently"
     modeled = True
 
 
@@ -98,6 +105,7 @@ class MessageNotInflight(QueueError):
 class PurgeQueueInProgress(QueueError):
     wire_type = "PurgeQueueInProgress"
     query_code = "AWS.SimpleQueueService.PurgeQueueInProgress"
+    status = 403  # the API reference's status for it
     modeled = True
 
 

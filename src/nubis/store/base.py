@@ -202,8 +202,9 @@ class QueueStore(Protocol):
         flight or an earlier one not visible yet (several of one group may come in one
         call). On the way, messages sent before `now - retention_s` are deleted, and
         messages received `redrive.max_receive_count` times already move to the queue
-        `redrive.target` (visible now, receive count 0, `dead_letter_source` set; seq,
-        sent time and body kept) instead of being handed out."""
+        `redrive.target` (visible now, no receipt, `dead_letter_source` set; seq, body,
+        receive count and first receive kept; sent time kept, or `now` when `fifo`: a
+        FIFO dead letter's retention starts again) instead of being handed out."""
         ...
 
     async def delete_message(self, name: str, seq: int, token: str) -> bool:
@@ -214,8 +215,14 @@ class QueueStore(Protocol):
     async def change_visibility(
         self, name: str, seq: int, token: str, visible_at: float, now: float
     ) -> bool:
-        """Move an in-flight message's `visible_at`; False if it is not in flight at
-        `now` under that receipt."""
+        """Move a message's `visible_at` if `token` is its latest receipt's, also when
+        its visibility timeout has expired (it is not received again until then); False
+        otherwise (a stale receipt, another queue's, a message gone)."""
+        ...
+
+    async def set_tags(self, name: str, tags: Mapping[str, str]) -> bool:
+        """Replace the queue's tags (`QueueRecord.tags`); False if there is no such
+        queue."""
         ...
 
     async def counts(self, name: str, now: float) -> QueueCounts:

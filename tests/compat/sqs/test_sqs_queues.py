@@ -129,7 +129,7 @@ def test_unknown_operation_and_bad_body(queue_server: Any) -> None:
         except urllib.error.HTTPError as err:
             return err.code, json.loads(err.read()), dict(err.headers)
 
-    status, body, headers = post("AmazonSQS.TagQueue", b'{"QueueUrl": "x", "Tags": {}}')
+    status, body, headers = post("AmazonSQS.StartMessageMoveTask", b'{"SourceArn": "x"}')
     assert status == 400
     assert body["__type"].endswith("#UnknownOperationException")
     assert headers["x-amzn-query-error"] == "InvalidAction;Sender"

@@ -3,10 +3,14 @@ FIFO groups, deduplication, redrive and retention, with every `now` from a `Fake
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from nubis.model.clock import FakeClock
 from nubis.model.queue import MessageAttribute, NewMessage, QueueCounts, QueueRecord, Redrive
+from nubis.store.sqlite.queues import SqliteQueueStore
 from tests.contract.store.conftest import Opened
 
 KEEP = 345_600.0  # retention: four days
@@ -157,7 +161,7 @@ async def test_each_message_at_most_once_per_receive(queues: Any) -> None:
     assert [m.receive_count for m in got] == [1, 1]
 
 
-async def test_change_visibility_only_in_flight_under_the_latest_receipt(queues: Any) -> None:
+async def test_change_visibility_only_under_the_latest_receipt(queues: Any) -> None:
     t = FakeClock().time()
     await queues.create_queue(record())
     await queues.send("q", [msg("m1", t), msg("m2", t)], t, DEDUP_S)
@@ -170,8 +174,15 @@ async def test_change_visibility_only_in_flight_under_the_latest_receipt(queues:
     assert await queues.change_visibility("q", *receipt(m2), t + 2, t + 1)
     (again,) = await receive(queues, t + 2, visibility_s=1)
     assert again.message_id == "m2"
-    # A message whose visibility ended is not in flight: nothing to change.
-    assert not await queues.change_visibility("q", *receipt(again), t + 60, t + 3)
+    # Its visibility ended, but the receipt is still its latest: it can be hidden again
+    # (SQS allows this until the message is received again).
+    assert await queues.change_visibility("q", *receipt(again), t + 60, t + 3)
+    assert await receive(queues, t + 4) == []
+    assert await queues.counts("q", t + 4) == QueueCounts(0, 2, 0)
+    (third,) = await receive(queues, t + 60)
+    assert third.message_id == "m2"
+    # Received again: the earlier receipt changes nothing.
+    assert not await queues.change_visibility("q", *receipt(again), t + 90, t + 61)
     assert sorted(m.message_id for m in await receive(queues, t + 100)) == ["m1", "m2"]
 
 
@@ -281,10 +292,36 @@ async def test_redrive_moves_a_message_after_max_receives(queues: Any) -> None:
     assert await receive(queues, t + 20, visibility_s=5, redrive=redrive) == []
     assert await queues.counts("q", t + 20) == QueueCounts(0, 0, 0)
     (moved,) = await receive(queues, t + 20, name="dlq")
-    assert (moved.message_id, moved.receive_count) == ("m1", 1)
+    # The receive count goes on from the source queue's (SQS carries it over).
+    assert (moved.message_id, moved.receive_count) == ("m1", 3)
     assert moved.dead_letter_source == redrive.source_arn
-    assert moved.first_receive_at == t + 20
+    assert moved.first_receive_at == t
     assert moved.sent_at == t  # its age is the original message's
+
+
+async def test_a_fifo_dead_letter_starts_its_retention_again(queues: Any) -> None:
+    t = FakeClock().time()
+    await queues.create_queue(record("q.fifo"))
+    await queues.create_queue(record("dlq.fifo"))
+    redrive = Redrive("dlq.fifo", 1, "arn:aws:sqs:us-east-1:000000000000:q.fifo")
+    await queues.send("q.fifo", [msg("m1", t, "g", "d1")], t, DEDUP_S)
+    got = await receive(queues, t, visibility_s=5, name="q.fifo", fifo=True, redrive=redrive)
+    assert len(got) == 1
+    assert await receive(queues, t + 10, name="q.fifo", fifo=True, redrive=redrive) == []
+    (moved,) = await receive(queues, t + 10, name="dlq.fifo", fifo=True)
+    assert (moved.message_id, moved.receive_count, moved.sent_at) == ("m1", 2, t + 10)
+
+
+async def test_tags_are_replaced_whole_and_kept(durable: Opened) -> None:
+    first = durable("queues")
+    assert not await first.set_tags("q", {"a": "1"})
+    await first.create_queue(QueueRecord("q", {}, 1.0, 1.0, {"team": "x"}))
+    assert (await first.get_queue("q")).tags == {"team": "x"}
+    assert await first.set_tags("q", {"a": "1", "b": ""})
+    await first.close()
+    again = durable("queues")
+    assert (await again.get_queue("q")).tags == {"a": "1", "b": ""}
+    assert [r.tags for r in await again.list_queues("")] == [{"a": "1", "b": ""}]
 
 
 async def test_retention_drops_old_messages_at_receive(queues: Any) -> None:
@@ -311,3 +348,43 @@ async def test_queues_and_messages_survive_reopen(durable: Opened) -> None:
     assert dup.duplicate
     assert dup.message_id == "a"
     assert await again.delete_message("q.fifo", *receipt(a))  # the receipt still holds
+
+
+# The schema of queues.db before queue tags (Nubis 0.x): a data dir of it must open.
+_OLD_SCHEMA = """
+CREATE TABLE queues (name TEXT PRIMARY KEY, attributes TEXT NOT NULL, created REAL NOT NULL,
+    modified REAL NOT NULL);
+CREATE TABLE messages (seq INTEGER PRIMARY KEY AUTOINCREMENT, queue TEXT NOT NULL,
+    message_id TEXT NOT NULL, body TEXT NOT NULL, attributes TEXT, system_attributes TEXT,
+    md5_body TEXT NOT NULL, md5_attributes TEXT, md5_system TEXT, sent_at REAL NOT NULL,
+    visible_at REAL NOT NULL, receive_count INTEGER NOT NULL DEFAULT 0,
+    first_receive_at REAL, token TEXT, group_id TEXT, dedup_id TEXT, dead_letter_source TEXT);
+CREATE TABLE dedup (queue TEXT NOT NULL, dedup_id TEXT NOT NULL, message_id TEXT NOT NULL,
+    seq INTEGER NOT NULL, expires REAL NOT NULL, PRIMARY KEY (queue, dedup_id));
+INSERT INTO queues VALUES ('old', '{"VisibilityTimeout": "30"}', 1.0, 1.0);
+INSERT INTO messages (queue, message_id, body, md5_body, sent_at, visible_at)
+    VALUES ('old', 'm-old', 'kept', 'md5', 5.0, 5.0);
+"""
+
+
+async def test_a_queues_db_from_before_tags_opens_with_its_messages(tmp_path: Path) -> None:
+    path = tmp_path / "queues.db"
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.executescript(_OLD_SCHEMA)
+    store = SqliteQueueStore(path)
+    try:
+        old = await store.get_queue("old")
+        assert old is not None
+        assert (old.attributes, old.tags) == ({"VisibilityTimeout": "30"}, {})
+        (m,) = await store.receive(
+            "old", 10.0, 10, 30.0, fifo=False, redrive=None, retention_s=KEEP
+        )
+        assert (m.message_id, m.body) == ("m-old", "kept")
+        assert await store.set_tags("old", {"k": "v"})
+    finally:
+        store.close()
+    again = SqliteQueueStore(path)  # migrated once: opens again as it is
+    try:
+        assert (await again.get_queue("old")).tags == {"k": "v"}  # type: ignore[union-attr]
+    finally:
+        again.close()

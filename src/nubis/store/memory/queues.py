@@ -69,7 +69,8 @@ class MemoryQueueStore(Closing):
     async def create_queue(self, record: QueueRecord) -> QueueRecord:
         self._open()
         return self._queues.setdefault(
-            record.name, replace(record, attributes=dict(record.attributes))
+            record.name,
+            replace(record, attributes=dict(record.attributes), tags=dict(record.tags)),
         )
 
     async def get_queue(self, name: str) -> QueueRecord | None:
@@ -152,9 +153,9 @@ class MemoryQueueStore(Closing):
             elif m.visible_at > now:
                 blocked.add(m.new.group_id)
             elif redrive is not None and m.receive_count >= redrive.max_receive_count:
-                m.queue, m.receive_count, m.token = redrive.target, 0, None
-                m.first_receive_at, m.visible_at = None, now
+                m.queue, m.token, m.visible_at = redrive.target, None, now
                 m.dead_letter_source = redrive.source_arn
+                m.sent_at = now if fifo else m.sent_at
             else:
                 m.visible_at = now + visibility_s
                 m.receive_count += 1
@@ -176,9 +177,17 @@ class MemoryQueueStore(Closing):
     ) -> bool:
         self._open()
         m = self._messages.get(seq)
-        if m is None or m.queue != name or m.token != token or m.visible_at <= now:
+        if m is None or m.queue != name or m.token != token:
             return False
         m.visible_at = visible_at
+        return True
+
+    async def set_tags(self, name: str, tags: Mapping[str, str]) -> bool:
+        self._open()
+        record = self._queues.get(name)
+        if record is None:
+            return False
+        self._queues[name] = replace(record, tags=dict(tags))
         return True
 
     async def counts(self, name: str, now: float) -> QueueCounts:

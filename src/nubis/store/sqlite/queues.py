@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS queues (
     name TEXT PRIMARY KEY,
     attributes TEXT NOT NULL,
     created REAL NOT NULL,
-    modified REAL NOT NULL
+    modified REAL NOT NULL,
+    tags TEXT NOT NULL DEFAULT '{}'
 );
 CREATE TABLE IF NOT EXISTS messages (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -105,12 +106,25 @@ def _message(row: Sequence[Any]) -> StoredMessage:
 
 
 def _record(row: Sequence[Any]) -> QueueRecord:
-    return QueueRecord(row[0], json.loads(row[1]), row[2], row[3])
+    return QueueRecord(row[0], json.loads(row[1]), row[2], row[3], json.loads(row[4]))
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a queues.db of an earlier Nubis up to this schema (its rows kept): queue
+    tags came after the first release."""
+    columns = {r[1] for r in db.execute("PRAGMA table_info(queues)")}
+    if "tags" not in columns:
+        db.execute("ALTER TABLE queues ADD COLUMN tags TEXT NOT NULL DEFAULT '{}'")
 
 
 class SqliteQueueStore:
     def __init__(self, path: Path) -> None:
         self._writer = SqliteWriter(path, _SCHEMA, synchronous="FULL")
+        try:
+            self._writer.submit(_migrate).result()
+        except BaseException:
+            self._writer.close()
+            raise
 
     def close(self) -> None:
         self._writer.close()
@@ -118,9 +132,15 @@ class SqliteQueueStore:
     async def create_queue(self, record: QueueRecord) -> QueueRecord:
         def op(db: sqlite3.Connection) -> QueueRecord:
             db.execute(
-                "INSERT OR IGNORE INTO queues (name, attributes, created, modified) "
-                "VALUES (?, ?, ?, ?)",
-                (record.name, json.dumps(dict(record.attributes)), record.created, record.modified),
+                "INSERT OR IGNORE INTO queues (name, attributes, created, modified, tags) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (
+                    record.name,
+                    json.dumps(dict(record.attributes)),
+                    record.created,
+                    record.modified,
+                    json.dumps(dict(record.tags)),
+                ),
             )
             row = db.execute("SELECT * FROM queues WHERE name = ?", (record.name,)).fetchone()
             return _record(row)
@@ -278,10 +298,9 @@ class SqliteQueueStore:
                         continue
                     if redrive is not None and row[9] >= redrive.max_receive_count:
                         db.execute(
-                            "UPDATE messages SET queue = ?, receive_count = 0, token = NULL, "
-                            "first_receive_at = NULL, visible_at = ?, dead_letter_source = ? "
-                            "WHERE seq = ?",
-                            (redrive.target, now, redrive.source_arn, seq),
+                            "UPDATE messages SET queue = ?, token = NULL, visible_at = ?, "
+                            "dead_letter_source = ?, sent_at = ? WHERE seq = ?",
+                            (redrive.target, now, redrive.source_arn, now if fifo else row[8], seq),
                         )
                         continue
                     token = secrets.token_hex(8)
@@ -319,9 +338,17 @@ class SqliteQueueStore:
     ) -> bool:
         def op(db: sqlite3.Connection) -> bool:
             cur = db.execute(
-                "UPDATE messages SET visible_at = ? WHERE seq = ? AND queue = ? AND token = ? "
-                "AND visible_at > ?",
-                (visible_at, seq, name, token, now),
+                "UPDATE messages SET visible_at = ? WHERE seq = ? AND queue = ? AND token = ?",
+                (visible_at, seq, name, token),
+            )
+            return cur.rowcount == 1
+
+        return await self._writer.run(op)
+
+    async def set_tags(self, name: str, tags: Mapping[str, str]) -> bool:
+        def op(db: sqlite3.Connection) -> bool:
+            cur = db.execute(
+                "UPDATE queues SET tags = ? WHERE name = ?", (json.dumps(dict(tags)), name)
             )
             return cur.rowcount == 1
 
