@@ -135,8 +135,7 @@ def test_or_forks_the_and() -> None:
 
 
 MIXED = (
-    "Inside anything but list, either all values are number or string, mixed type is not "
-    "supported"
+    "Inside anything but list, either all values are number or string, mixed type is not supported"
 )
 AB_NULL = "Inside anything but list, start|null|boolean is not supported."
 AB_SINGLE = "Value of anything-but must be an array or single string/number value."
