@@ -30,8 +30,8 @@ is given. (docs/auth.md has the messages.)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class Kind(Enum):
@@ -66,8 +66,7 @@ class SigV4Error(Exception):
         self.presigned = presigned
 
 
-@dataclass(frozen=True, slots=True)
-class WireError:
+class WireError(NamedTuple):
     code: str  # the wire error code (`__type` / `<Code>`)
     status: int
     message: str
