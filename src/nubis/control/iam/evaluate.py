@@ -64,7 +64,9 @@ class _Match(Enum):
 def _lookup(request: Request) -> Lookup:
     def lookup(key: str) -> str | None:
         values = request.context.get(key)
-        return values[0] if values and len(values) == 1 else None  # multivalued: no value
+        if not values or key in request.multivalued:  # a set has no variable value
+            return None
+        return values[0]
 
     return lookup
 

@@ -115,16 +115,19 @@ def _text(value: Any) -> str:
     raise TypeError(f"unsupported context value {value!r}")
 
 
-def normalize_context(values: Mapping[str, Any]) -> dict[str, ContextValues]:
-    """Lower-cased keys, tuple-of-string values (see the module docstring)."""
+def normalize_context(values: Mapping[str, Any]) -> tuple[dict[str, ContextValues], set[str]]:
+    """Lower-cased keys with tuple-of-string values (see the module docstring), and the
+    keys given as collections (multivalued, whatever their length)."""
     out: dict[str, ContextValues] = {}
+    multivalued: set[str] = set()
     for key, value in values.items():
         if isinstance(value, list | tuple | set | frozenset):
             items: Iterable[Any] = sorted(value) if isinstance(value, set | frozenset) else value
             out[key.lower()] = tuple(_text(v) for v in items)
+            multivalued.add(key.lower())
         else:
             out[key.lower()] = (_text(value),)
-    return out
+    return out, multivalued
 
 
 def _derived(principal: Principal, now: dt.datetime | None) -> dict[str, ContextValues]:
@@ -152,6 +155,7 @@ class Request:
     resource: str
     context: Context
     resource_account: str | None = None
+    multivalued: frozenset[str] = frozenset()  # keys that are sets (no variable value)
     _key: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     @classmethod
@@ -168,10 +172,13 @@ class Request:
         """`resource_account` is the account that owns the resource (None: the caller's
         own, so the request is same-account)."""
         merged = _derived(principal, now)
-        merged.update(normalize_context(context or {}))
+        given, multivalued = normalize_context(context or {})
+        merged.update(given)
         static = tuple(sorted((k, v) for k, v in merged.items() if k not in TIME_KEYS))
-        key = (principal.arn, principal.role_arn, action.lower(), resource, resource_account)
-        return cls(principal, action, resource, merged, resource_account, (*key, static))
+        who = (principal.arn, principal.role_arn, action.lower(), resource, resource_account)
+        key = (*who, static, tuple(sorted(multivalued)))
+        multi = frozenset(multivalued)
+        return cls(principal, action, resource, merged, resource_account, multi, key)
 
     @property
     def cache_key(self) -> tuple[Any, ...]:
