@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from nubis.cli import flags
+
 DEFAULT_ENDPOINT = "http://127.0.0.1:9000"
 
 
@@ -19,127 +21,9 @@ def _parser() -> argparse.ArgumentParser:
         "serve",
         help="run the server",
         description="Serve the Lambda API. Every flag can also come from the NUBIS_* "
-        "environment variable named in its help; flags win.",
+        "environment variable named in its help; flags win over the environment.",
     )
-    s.add_argument(
-        "--host",
-        default=env("NUBIS_HOST", "127.0.0.1"),
-        help="address to listen on (NUBIS_HOST; default 127.0.0.1)",
-    )
-    s.add_argument(
-        "--port",
-        type=int,
-        default=int(env("NUBIS_PORT", "9000")),
-        help="port of the Lambda and SQS APIs (NUBIS_PORT; default 9000)",
-    )
-    s.add_argument(
-        "--data-dir",
-        default=env("NUBIS_DATA_DIR", "./data"),
-        help="where functions, code, events and logs are kept; one server per data dir "
-        "(NUBIS_DATA_DIR; default ./data)",
-    )
-    s.add_argument(
-        "--region",
-        default=env("NUBIS_REGION", "us-east-1"),
-        help="region in ARNs and environments (NUBIS_REGION; default us-east-1)",
-    )
-    s.add_argument(
-        "--account-id",
-        default=env("NUBIS_ACCOUNT_ID", "000000000000"),
-        help="account id in ARNs (NUBIS_ACCOUNT_ID; default 000000000000)",
-    )
-    s.add_argument(
-        "--idle-timeout",
-        type=float,
-        default=float(env("NUBIS_IDLE_TIMEOUT", "300")),
-        help="seconds an idle environment is kept (NUBIS_IDLE_TIMEOUT; default 300)",
-    )
-    s.add_argument(
-        "--max-environments",
-        type=int,
-        default=int(env("NUBIS_MAX_ENVIRONMENTS", "256")),
-        help="environments across all functions (NUBIS_MAX_ENVIRONMENTS; default 256)",
-    )
-    for flag, default, what in (
-        ("rate-mb", "2", "MB/s of log output kept per environment; beyond it, dropped"),
-        ("burst-mb", "8", "MB of log output an environment may write at once"),
-        ("group-max-mb", "256", "MB of logs kept per function (oldest removed first)"),
-        ("total-max-mb", "2048", "MB of logs kept in all (oldest removed first)"),
-        ("retention-days", "30", "days logs are kept"),
-    ):
-        variable = "NUBIS_LOG_" + flag.upper().replace("-", "_")
-        s.add_argument(
-            f"--log-{flag}",
-            type=float,
-            default=float(env(variable, default)),
-            help=f"{what} ({variable}; default {default})",
-        )
-    s.add_argument(
-        "--blank-environments",
-        type=int,
-        default=int(env("NUBIS_BLANK_ENVIRONMENTS", "6")),
-        help="sandboxed processes kept ready per runtime for bursts of cold starts "
-        "(NUBIS_BLANK_ENVIRONMENTS; default 6)",
-    )
-    s.add_argument(
-        "--account-concurrency",
-        type=int,
-        default=int(env("NUBIS_ACCOUNT_CONCURRENCY", "1000")),
-        help="simultaneous executions of the account; 100 stay unreserved "
-        "(NUBIS_ACCOUNT_CONCURRENCY; default 1000)",
-    )
-    s.add_argument(
-        "--async-retry-delays",
-        default=env("NUBIS_ASYNC_RETRY_DELAYS", "60,120"),
-        help="seconds before each retry of a failed async event "
-        "(NUBIS_ASYNC_RETRY_DELAYS; default 60,120, as Lambda)",
-    )
-    s.add_argument(
-        "--async-concurrency",
-        type=int,
-        default=int(env("NUBIS_ASYNC_CONCURRENCY", "64")),
-        help="async events run at once; the rest of the capacity stays for sync calls "
-        "(NUBIS_ASYNC_CONCURRENCY; default 64)",
-    )
-    s.add_argument(
-        "--drain-timeout",
-        type=float,
-        default=float(env("NUBIS_DRAIN_TIMEOUT", "30")),
-        help="on SIGTERM/SIGINT, seconds in-flight invocations get to finish before the "
-        "server stops; a second signal stops at once (NUBIS_DRAIN_TIMEOUT; default 30)",
-    )
-    s.add_argument(
-        "--http-header-timeout",
-        type=float,
-        default=float(env("NUBIS_HTTP_HEADER_TIMEOUT", "10")),
-        help="seconds a client has to send a request's headers, else 408 "
-        "(NUBIS_HTTP_HEADER_TIMEOUT; default 10)",
-    )
-    s.add_argument(
-        "--http-body-timeout",
-        type=float,
-        default=float(env("NUBIS_HTTP_BODY_TIMEOUT", "30")),
-        help="seconds a request body may stall, else 408 (NUBIS_HTTP_BODY_TIMEOUT; default 30)",
-    )
-    s.add_argument(
-        "--http-idle-timeout",
-        type=float,
-        default=float(env("NUBIS_HTTP_IDLE_TIMEOUT", "60")),
-        help="seconds an idle keep-alive connection is kept open "
-        "(NUBIS_HTTP_IDLE_TIMEOUT; default 60)",
-    )
-    s.add_argument(
-        "--log-level",
-        default=env("NUBIS_LOG_LEVEL", "INFO"),
-        help="DEBUG, INFO, WARNING or ERROR (NUBIS_LOG_LEVEL; default INFO)",
-    )
-    s.add_argument(
-        "--isolation",
-        choices=("auto", "on", "off"),
-        default=env("NUBIS_ISOLATION", "auto"),
-        help="sandbox environments: auto (where the host allows), on (or fail), off "
-        "(NUBIS_ISOLATION; default auto)",
-    )
+    flags.add_arguments(s)
     sub.add_parser("doctor", help="list which isolation protections this host allows")
 
     def client(name: str, help: str) -> argparse.ArgumentParser:
@@ -191,11 +75,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command == "serve":
+        try:
+            settings = flags.settings_from(args, os.environ)
+        except flags.FlagError as exc:
+            parser.exit(2, f"nubis serve: error: {exc}\n")
         from nubis.cli.serve import run_server
 
-        return run_server(args)
+        return run_server(settings)
     if args.command == "doctor":
         from nubis.cli.doctor import run_doctor
 

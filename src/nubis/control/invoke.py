@@ -75,7 +75,8 @@ def _client_context(text: str | None) -> str | None:
 class Invoker:
     """Runs invocations now (through the engine) or hands them to the async queue.
 
-    `on_enqueued` is called after an event is held by the queue, to wake its workers; the
+    `on_enqueued` (given at construction: the server passes the wake-up its async
+    workers wait on) is called after an event is held by the queue, to wake them; the
     queue is the hand-off, so control never depends on `events`.
     """
 
@@ -91,11 +92,11 @@ class Invoker:
         self._engine = engine
         self._queue = queue
         self._clock = clock
-        self.on_enqueued = on_enqueued
+        self._on_enqueued = on_enqueued
 
     async def invoke(self, inv: Invocation) -> InvokeResult | None:
         """RequestResponse → the result; Event and DryRun → None once accepted."""
-        config, spec = self._functions.spec(inv.function_name, inv.qualifier)
+        config, spec = await self._functions.spec(inv.function_name, inv.qualifier)
         payload = inv.payload or b"{}"
         if inv.invocation_type == EVENT:
             if len(payload) > limits.ASYNC_PAYLOAD_MAX_BYTES:
@@ -116,8 +117,8 @@ class Invoker:
                     due_at=now,
                 )
             )
-            if self.on_enqueued is not None:
-                self.on_enqueued()
+            if self._on_enqueued is not None:
+                self._on_enqueued()
             return None
         if len(payload) > limits.SYNC_PAYLOAD_MAX_BYTES:
             raise RequestTooLargeException(
@@ -142,7 +143,7 @@ class Invoker:
 
     async def run_event(self, event: QueuedEvent) -> InvokeResult:
         """Run one queued asynchronous event (called by `events`)."""
-        config, spec = self._functions.spec(event.function_name, event.qualifier)
+        config, spec = await self._functions.spec(event.function_name, event.qualifier)
         request = InvokeRequest(
             request_id=event.id,
             payload=event.payload,

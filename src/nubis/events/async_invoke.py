@@ -35,7 +35,11 @@ _IDLE_POLL_S = 1.0  # re-check for due retries at least this often
 
 class AsyncInvoker:
     """Owns its loop task and the tasks of running events; `close()` stops the loop and
-    waits for running events. Idempotent."""
+    waits for running events. Idempotent.
+
+    `wake` is the event its loop waits on: setting it (or calling `wake()`) makes the
+    loop look for due events now. The server gives the same one to the `Invoker` (its
+    `on_enqueued` sets it), so neither needs the other to be built first."""
 
     def __init__(
         self,
@@ -45,6 +49,8 @@ class AsyncInvoker:
         destinations: Destinations,
         clock: Clock,
         settings: AsyncSettings | None = None,
+        *,
+        wake: asyncio.Event | None = None,
     ) -> None:
         self._queue = queue
         self._invoker = invoker
@@ -52,7 +58,7 @@ class AsyncInvoker:
         self._destinations = destinations
         self._clock = clock
         self._settings = settings or AsyncSettings()
-        self._wake = asyncio.Event()
+        self._wake = asyncio.Event() if wake is None else wake
         self._task: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
 
@@ -191,7 +197,7 @@ class AsyncInvoker:
                 max(invoke_count, 0),
             )
             await self._destinations.deliver(config.on_failure, record)
-        dead_letter = self._configs.dead_letter(event.function_name, event.qualifier)
+        dead_letter = await self._configs.dead_letter(event.function_name, event.qualifier)
         if dead_letter:
             code, message = rules.dlq_error(result, condition)
             await self._destinations.deliver(

@@ -1,0 +1,215 @@
+"""The one place the parts of a server are built and joined (DESIGN.md).
+
+Each `build_*` function builds one layer from the settings and what the layers before it
+built, starts what needs starting, and pushes each part's close onto the caller's exit
+stack right after the part exists, so a failure half-way closes exactly what was built,
+in reverse order. `nubis.cli.serve` calls them in order (the lifecycle is its own);
+nothing here listens on a socket or waits for a signal.
+
+Joins made here, each at construction: the `Invoker` and the `AsyncInvoker` share one
+wake-up event (the invoker sets it once an event is stored, the async loop waits on it),
+so neither needs the other; event-invoke configs subscribe to function deletions; the
+Lambda operation table is one dict of the operation classes' tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from nubis.api.gateway import Gateway
+from nubis.api.services.lambda_ import lambda_service
+from nubis.api.services.lambda_.async_ops import AsyncOperations
+from nubis.api.services.lambda_.ops import LambdaOperations
+from nubis.api.services.lambda_.version_ops import VersionOperations
+from nubis.api.services.nubis import nubis_service
+from nubis.api.services.sqs import sqs_service
+from nubis.control.aliases import AliasService
+from nubis.control.async_config import EventInvokeConfigs
+from nubis.control.concurrency import ConcurrencyService
+from nubis.control.functions import Account, FunctionService
+from nubis.control.invoke import Invoker
+from nubis.control.layers import LayerService
+from nubis.control.queues import QueueService
+from nubis.control.tags import TagService
+from nubis.engine.local import LocalEngine
+from nubis.events.async_invoke import AsyncInvoker
+from nubis.events.destinations import Destinations
+from nubis.model.clock import Clock
+from nubis.model.settings import ServerSettings
+from nubis.observe.files import FileLogSink
+from nubis.observe.log_records import LogSinkRecords
+from nubis.observe.recorder import QueueRecorder
+from nubis.sandbox import detect
+from nubis.store.blobs import FileBlobStore
+from nubis.store.sqlite import (
+    SqliteConcurrencyStore,
+    SqliteEventStore,
+    SqliteFunctionStore,
+    SqliteLayerStore,
+    SqliteQueueStore,
+    SqliteVersionStore,
+)
+
+Stack = contextlib.AsyncExitStack
+
+
+@dataclass(frozen=True)
+class Observe:
+    logs: FileLogSink
+    recorder: QueueRecorder
+
+
+@dataclass(frozen=True)
+class Stores:
+    functions: SqliteFunctionStore
+    versions: SqliteVersionStore
+    concurrency: SqliteConcurrencyStore
+    layers: SqliteLayerStore
+    blobs: FileBlobStore
+    events: SqliteEventStore
+    queues: SqliteQueueStore
+
+
+@dataclass(frozen=True)
+class Control:
+    account: Account
+    functions: FunctionService
+    concurrency: ConcurrencyService
+    aliases: AliasService
+    layers: LayerService
+    tags: TagService
+    invoker: Invoker
+    queues: QueueService
+    event_configs: EventInvokeConfigs
+    # Set once an event is stored; the async workers wait on it (`build_async_invoker`).
+    wake: asyncio.Event
+
+
+async def build_observe(settings: ServerSettings, stack: Stack) -> Observe:
+    logs = FileLogSink(settings.data_dir / "logs", settings.engine.logs)
+    stack.callback(logs.close)
+    # Typed records (invocation reports, throttles, environments, API calls): closed
+    # after every part that records, so what they recorded last is handed over.
+    recorder = QueueRecorder()
+    recorder.subscribe(LogSinkRecords(logs))  # a stopped environment's stream is done
+    await recorder.start()
+    stack.push_async_callback(recorder.close)
+    return Observe(logs, recorder)
+
+
+def build_stores(data: Path, stack: Stack) -> Stores:
+    """The durable stores under `data`: metadata in one SQLite file, code as blobs, and
+    accepted events and queue messages each in an fsync'd SQLite file of its own."""
+    functions = SqliteFunctionStore(data / "nubis.db")
+    stack.callback(functions.close)
+    versions = SqliteVersionStore(data / "nubis.db")
+    stack.callback(versions.close)
+    concurrency = SqliteConcurrencyStore(data / "nubis.db")
+    stack.callback(concurrency.close)
+    layers = SqliteLayerStore(data / "nubis.db")
+    stack.callback(layers.close)
+    blobs = FileBlobStore(data / "code")
+    events = SqliteEventStore(data / "events.db")
+    stack.callback(events.close)
+    queues = SqliteQueueStore(data / "queues.db")
+    stack.callback(queues.close)
+    return Stores(functions, versions, concurrency, layers, blobs, events, queues)
+
+
+async def build_engine(
+    settings: ServerSettings, observe: Observe, clock: Clock, stack: Stack
+) -> LocalEngine:
+    # Blocking setup (a sweep of what a crashed predecessor left, a bridge, pools).
+    sandbox = await asyncio.to_thread(
+        detect.choose, settings.engine.isolation, api_port=settings.port
+    )
+    stack.callback(sandbox.close)
+    engine = LocalEngine(
+        settings.engine,
+        observe.logs,
+        clock,
+        sandbox=sandbox,
+        region=settings.region,
+        api_endpoint=settings.public_url,
+        recorder=observe.recorder,
+    )
+    stack.push_async_callback(engine.close)
+    await engine.start()
+    return engine
+
+
+async def build_control(
+    settings: ServerSettings, stores: Stores, engine: LocalEngine, clock: Clock, stack: Stack
+) -> Control:
+    account = Account(settings.region, settings.account_id, settings.account_concurrency)
+    functions = FunctionService(
+        account,
+        stores.functions,
+        stores.blobs,
+        engine,
+        clock,
+        versions=stores.versions,
+        concurrency=stores.concurrency,
+        layers=stores.layers,
+    )
+    concurrency = ConcurrencyService(functions, engine, clock)
+    stack.push_async_callback(concurrency.close)
+    await concurrency.start()
+    wake = asyncio.Event()
+    event_configs = EventInvokeConfigs(functions, stores.events, clock)
+    functions.on_deleted.append(event_configs.forget_function)
+    return Control(
+        account=account,
+        functions=functions,
+        concurrency=concurrency,
+        aliases=AliasService(functions, concurrency),
+        layers=LayerService(account, stores.layers, stores.blobs, clock),
+        tags=TagService(functions),
+        invoker=Invoker(functions, engine, stores.events, clock, on_enqueued=wake.set),
+        queues=QueueService(stores.queues, clock, settings.region, settings.account_id),
+        event_configs=event_configs,
+        wake=wake,
+    )
+
+
+async def build_async_invoker(
+    settings: ServerSettings, stores: Stores, control: Control, clock: Clock, stack: Stack
+) -> AsyncInvoker:
+    async_invoker = AsyncInvoker(
+        stores.events,
+        control.invoker,
+        control.event_configs,
+        Destinations(control.queues, control.invoker),
+        clock,
+        settings.async_,
+        wake=control.wake,
+    )
+    await async_invoker.start()
+    stack.push_async_callback(async_invoker.close)
+    return async_invoker
+
+
+def build_gateway(control: Control, stores: Stores, observe: Observe, stack: Stack) -> Gateway:
+    """Every service's operation table behind one gateway; not listening yet."""
+    c = control
+    lambda_ = lambda_service(
+        c.functions,
+        {
+            **LambdaOperations(c.functions, c.invoker).handlers,
+            **VersionOperations(c.functions, c.aliases, c.concurrency, c.layers, c.tags).handlers,
+            **AsyncOperations(c.event_configs).handlers,
+        },
+    )
+    api = Gateway(
+        [
+            lambda_,
+            sqs_service(c.queues),
+            nubis_service(c.functions, observe.logs, stores.blobs.path, errors=lambda_.codec),
+        ],
+        recorder=observe.recorder,
+    )
+    stack.push_async_callback(api.close)
+    return api
