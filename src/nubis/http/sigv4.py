@@ -113,7 +113,6 @@ def _fmt(seconds: float) -> str:
 def check_time(info: SignedRequestInfo, now: float, window: int) -> None:
     """SKEWED or EXPIRED unless `now` (Unix seconds) is inside the request's window."""
     moment = info.timestamp
-    minutes = f"{window // 60} min."
     if info.presigned and info.expires is not None:
         if now > moment + info.expires:
             message = MSG_PRESIGN_EXPIRED.format(
@@ -125,12 +124,18 @@ def check_time(info: SignedRequestInfo, now: float, window: int) -> None:
             raise SigV4Error(Kind.EXPIRED, message, presigned=True)
     elif moment < now - window:
         message = MSG_EXPIRED.format(
-            date=info.amz_date, earliest=_fmt(now - window), now=_fmt(now), window=minutes
+            date=info.amz_date,
+            earliest=_fmt(now - window),
+            now=_fmt(now),
+            window=f"{window // 60} min.",
         )
         raise SigV4Error(Kind.SKEWED, message, presigned=info.presigned)
     if moment > now + window:
         message = MSG_NOT_YET.format(
-            date=info.amz_date, latest=_fmt(now + window), now=_fmt(now), window=minutes
+            date=info.amz_date,
+            latest=_fmt(now + window),
+            now=_fmt(now),
+            window=f"{window // 60} min.",
         )
         raise SigV4Error(Kind.SKEWED, message, presigned=info.presigned)
 
