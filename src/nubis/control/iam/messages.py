@@ -20,8 +20,8 @@ WIRE_TYPE_QUERY = "AccessDenied"
 HTTP_STATUS = 403
 
 _POLICY_TYPE = {
-    Reason.EXPLICIT_DENY_IDENTITY: "identity-based",
-    Reason.EXPLICIT_DENY_RESOURCE: "resource-based",
+    Reason.EXPLICIT_DENY_IDENTITY: "an identity-based",
+    Reason.EXPLICIT_DENY_RESOURCE: "a resource-based",
     Reason.NO_IDENTITY_ALLOW: "identity-based",
     Reason.NO_RESOURCE_ALLOW: "resource-based",
 }
@@ -36,4 +36,4 @@ def access_denied_message(decision: Decision, principal: str, action: str, resou
     if not decision.explicit_deny:
         return f"{head} because no {policy_type} policy allows the {action} action"
     tail = f": {decision.policy_arn}" if decision.policy_arn else ""
-    return f"{head} with an explicit deny in an {policy_type} policy{tail}"
+    return f"{head} with an explicit deny in {policy_type} policy{tail}"

@@ -6,10 +6,10 @@ multivalued key (a list, tuple or set given in) a tuple of any length. Values ar
 normalised once, here: `True` → `"true"`, numbers → their decimal text, `datetime` → ISO
 8601 in UTC, `bytes` → base64 (what `BinaryEquals` compares).
 
-The keys a self-hosted platform knows of the caller are derived from the principal when
-the caller does not give them: `aws:PrincipalArn`, `aws:PrincipalAccount`,
-`aws:username` (IAM users), and from `now` (an injected clock reading) `aws:CurrentTime`
-and `aws:EpochTime`. `aws:SourceIp`, `aws:SecureTransport`, `aws:SourceArn`,
+The keys a self-hosted platform knows of the caller are derived from the principal and
+replace any given value (a request cannot claim another name): `aws:PrincipalArn`,
+`aws:PrincipalAccount`, `aws:username` (IAM users), and from `now` (an injected clock
+reading) `aws:CurrentTime` and `aws:EpochTime`. `aws:SourceIp`, `aws:SecureTransport`, `aws:SourceArn`,
 `aws:SourceAccount` and service keys come from the caller of `Request.build`.
 """
 
@@ -171,9 +171,10 @@ class Request:
     ) -> Request:
         """`resource_account` is the account that owns the resource (None: the caller's
         own, so the request is same-account)."""
-        merged = _derived(principal, now)
-        given, multivalued = normalize_context(context or {})
-        merged.update(given)
+        merged, multivalued = normalize_context(context or {})
+        derived = _derived(principal, now)
+        merged.update(derived)  # what the platform knows wins over what it is told
+        multivalued -= derived.keys()
         static = tuple(sorted((k, v) for k, v in merged.items() if k not in TIME_KEYS))
         who = (principal.arn, principal.role_arn, action.lower(), resource, resource_account)
         key = (*who, static, tuple(sorted(multivalued)))
