@@ -9,8 +9,9 @@ normalised once, here: `True` → `"true"`, numbers → their decimal text, `dat
 The keys a self-hosted platform knows of the caller are derived from the principal and
 replace any given value (a request cannot claim another name): `aws:PrincipalArn`,
 `aws:PrincipalAccount`, `aws:username` (IAM users), and from `now` (an injected clock
-reading) `aws:CurrentTime` and `aws:EpochTime`. `aws:SourceIp`, `aws:SecureTransport`, `aws:SourceArn`,
-`aws:SourceAccount` and service keys come from the caller of `Request.build`.
+reading) `aws:CurrentTime` and `aws:EpochTime`. `aws:SourceIp`, `aws:SecureTransport`,
+`aws:SourceArn`, `aws:SourceAccount` and service keys come from the caller of
+`Request.build`.
 """
 
 from __future__ import annotations
