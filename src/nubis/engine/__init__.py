@@ -13,7 +13,11 @@ beside it); `local.LocalEngine` is the implementation for one host.
     launch.py         Launcher: zygotes, blanks, Lambda's variables, precompilation
     options.py        LaunchOptions: how one environment is to be started
     pool.py           which environments exist and which are idle, per function and key
-    environment.py    one environment: launch, init, invoke, destroy; its records
+    environment.py    one environment: init, invoke, destroy; its records (the top layer)
+    environment_start.py  its start: sandbox, Runtime API listener, fork or restore
+    environment_core.py   its state and transitions, freezing while idle, its exit
+    starting.py       the steps of a start that need nothing of the environment
+    outcomes.py       how an unanswered invocation ends: timeouts, exits, their results
     state.py          an environment's states and the transitions between them
     stream.py         an environment's log pipe, limits and tail
     log_limit.py      lines cut at the event size limit, a token bucket per environment

@@ -129,8 +129,8 @@ class Launcher:
     def _precompile_once(self, spec: FunctionSpec, zygote: Zygote) -> None:
         """A Python function's code and layers get .pyc files in the background, after
         its first launch (see `runtimes.precompile`): later cold starts load them."""
-        if not self._sandbox.isolated or spec.runtime not in self._zygotes:
-            return  # unisolated, the code is writable: Python writes its own .pyc files
+        if not self._sandbox.read_only_code or spec.runtime not in self._zygotes:
+            return  # the code is writable inside: Python writes its own .pyc files
         for directory in (spec.code_dir, spec.opt_dir):
             key = (zygote.executable, str(directory))
             if directory is None or key in self._compiled:

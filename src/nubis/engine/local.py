@@ -122,10 +122,8 @@ class LocalEngine:
         if self._started:
             return
         self._started = True
-        if self._sandbox.isolated:
-            log.info("sandbox: %s", self._sandbox.describe())
-        else:
-            log.warning("!!! sandbox: %s", self._sandbox.describe())
+        level, line = self._sandbox.announcement  # a loud warning where not isolated
+        log.log(level, "%s", line)
         await self._launcher.start(self._on_process_exit, self._on_zygote_lost)
         self._reaper = asyncio.create_task(self._reap_forever())
 

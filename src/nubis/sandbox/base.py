@@ -37,7 +37,10 @@ Contract:
 - `release(env_id)` is called exactly once for every prepared environment after its
   process is gone (also when the fork failed); idempotent; never raises.
 - `describe()` says in one line which protections are active; `isolated` is False for
-  the fallback, and the server logs a loud warning at start when it is.
+  the fallback. `announcement` is the line the server logs at start and its level: a
+  loud warning for the fallback. `read_only_code` says whether environments see their
+  code read-only (Python cannot write .pyc files beside it: the engine compiles them
+  ahead). The engine takes these decisions from the sandbox, never from `isolated`.
 - `layout` says where environments see their files (`paths.py`: the code at /var/task
   or at its host path, ...); the same object for the sandbox's whole life. Callers take
   in-sandbox paths from it, never from a branch on `isolated`.
@@ -90,6 +93,15 @@ class Sandbox(Protocol):
     def layout(self) -> Layout: ...
 
     def describe(self) -> str: ...
+
+    @property
+    def announcement(self) -> tuple[int, str]:
+        """(logging level, line) the server logs at start: `describe()`, at WARNING and
+        marked `!!!` where environments are not isolated."""
+        ...
+
+    @property
+    def read_only_code(self) -> bool: ...
 
     def reserve(self, ro_binds: tuple[tuple[str, str], ...] = ()) -> Reservation | None: ...
 

@@ -172,6 +172,14 @@ class LinuxSandbox:
     def layout(self) -> Layout:
         return LAYOUT
 
+    @property
+    def announcement(self) -> tuple[int, str]:
+        return logging.INFO, f"sandbox: {self.describe()}"
+
+    @property
+    def read_only_code(self) -> bool:
+        return True  # /var/task is a read-only bind (or overlay)
+
     def describe(self) -> str:
         version = self._cgroups.version if self._cgroups else "?"
         net = f"bridge nb{self.instance} with NAT" if self.gateway else "loopback only"

@@ -7,6 +7,8 @@ cgroups are unavailable; `isolated` is False so the server says so loudly.
 
 from __future__ import annotations
 
+import logging
+
 from nubis.sandbox.base import EnvironmentLimits, Prepared, Reservation
 from nubis.sandbox.paths import PLAIN, Layout
 from nubis.sandbox.plan import Plan, PortablePlan, check
@@ -30,6 +32,14 @@ class ProcessSandbox:
     @property
     def layout(self) -> Layout:
         return PLAIN  # the host's tree, as the server sees it
+
+    @property
+    def announcement(self) -> tuple[int, str]:
+        return logging.WARNING, f"!!! sandbox: {self.describe()}"
+
+    @property
+    def read_only_code(self) -> bool:
+        return False  # the host's tree: Python writes its own .pyc files
 
     def describe(self) -> str:
         return (

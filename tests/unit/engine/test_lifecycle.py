@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 from pathlib import Path
@@ -198,3 +199,17 @@ def test_close_during_cold_starts(make_spec: MakeSpec, delay: float) -> None:
         await until(lambda: set(os.listdir("/proc/self/fd")) <= fds_before)
 
     asyncio.run(main())
+
+
+def test_an_unisolated_engine_says_so_loudly_at_start(caplog: pytest.LogCaptureFixture) -> None:
+    """The sandbox decides how the engine announces it (docs/isolation.md's warning)."""
+
+    async def body(engine: LocalEngine, sink: MemoryLogSink) -> None:
+        assert not engine.sandbox.read_only_code  # Python writes its own .pyc files
+
+    with caplog.at_level(logging.INFO, logger="nubis.engine.local"):
+        run_engine(body)
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if "sandbox:" in r.getMessage()]
+    assert len(said) == 1
+    assert said[0][0] == logging.WARNING
+    assert said[0][1].startswith("!!! sandbox: NOT ISOLATED: ")

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+
+import pytest
 
 from nubis.engine.local import LocalEngine
 from nubis.observe.memory import MemoryLogSink
@@ -45,3 +48,17 @@ def test_later_cold_starts_load_precompiled_bytecode(make_spec: MakeSpec) -> Non
         assert engine.environment_count() == 2
 
     run_isolated(body)
+
+
+def test_the_isolated_engine_states_its_protections_at_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def body(engine: LocalEngine, sink: MemoryLogSink, sandbox: LinuxSandbox) -> None:
+        assert sandbox.read_only_code  # so the engine compiles the code's .pyc files
+
+    with caplog.at_level(logging.INFO, logger="nubis.engine.local"):
+        run_isolated(body)
+    said = [(r.levelno, r.getMessage()) for r in caplog.records if "sandbox:" in r.getMessage()]
+    assert len(said) == 1
+    assert said[0][0] == logging.INFO
+    assert said[0][1].startswith("sandbox: isolated: mount, PID, IPC, UTS and network")
