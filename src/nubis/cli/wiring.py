@@ -34,6 +34,7 @@ from nubis.control.invoke import Invoker
 from nubis.control.layers import LayerService
 from nubis.control.queues import QueueService
 from nubis.control.tags import TagService
+from nubis.engine.base import Engine
 from nubis.engine.local import LocalEngine
 from nubis.events.async_invoke import AsyncInvoker
 from nubis.events.destinations import Destinations
@@ -142,7 +143,7 @@ async def build_engine(
 
 
 async def build_control(
-    settings: ServerSettings, stores: Stores, engine: LocalEngine, clock: Clock, stack: Stack
+    settings: ServerSettings, stores: Stores, engine: Engine, clock: Clock, stack: Stack
 ) -> Control:
     account = Account(settings.region, settings.account_id, settings.account_concurrency)
     functions = FunctionService(
