@@ -24,8 +24,8 @@ AuthorizationQueryParametersError 400), UNKNOWN_KEY InvalidAccessKeyId, TOKEN_IN
 InvalidToken 400, TOKEN_EXPIRED ExpiredToken 400, BAD_SIGNATURE SignatureDoesNotMatch, SCOPE
 AuthorizationHeaderMalformed 400, SKEWED RequestTimeTooSkewed (presigned: AccessDenied),
 EXPIRED AccessDenied, PAYLOAD_MISMATCH XAmzContentSHA256Mismatch 400, PAYLOAD_HASH_INVALID
-InvalidArgument 400, PAYLOAD_HASH_MISSING InvalidRequest 400. The status is 403 where none
-is given. (docs/auth.md has the messages.)
+InvalidArgument 400, PAYLOAD_HASH_MISSING InvalidRequest 400, CHUNK_MALFORMED IncompleteBody
+400. The status is 403 where none is given. (docs/auth.md has the messages.)
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class Kind(Enum):
     PAYLOAD_MISMATCH = "payload-mismatch"  # x-amz-content-sha256 is not the body's hash
     PAYLOAD_HASH_INVALID = "payload-hash-invalid"  # x-amz-content-sha256 is no hash we accept
     PAYLOAD_HASH_MISSING = "payload-hash-missing"  # S3 needs x-amz-content-sha256
+    CHUNK_MALFORMED = "chunk-malformed"  # an aws-chunked body that is cut short or garbled
 
 
 class Family(Enum):
@@ -125,6 +126,7 @@ _S3: dict[Kind, tuple[str, int, str | None]] = {
     Kind.PAYLOAD_MISMATCH: ("XAmzContentSHA256Mismatch", 400, _S3_PAYLOAD_MISMATCH),
     Kind.PAYLOAD_HASH_INVALID: ("InvalidArgument", 400, None),
     Kind.PAYLOAD_HASH_MISSING: ("InvalidRequest", 400, None),
+    Kind.CHUNK_MALFORMED: ("IncompleteBody", 400, None),
 }
 
 
