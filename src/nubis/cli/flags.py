@@ -91,7 +91,9 @@ def shown(f: _Field) -> str:
         return ",".join(f"{v:g}" for v in value)
     if isinstance(value, Path) and not value.is_absolute():
         return f"./{value}"
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int) and f.flag.scale == 1:
+        return str(value)
+    if isinstance(value, int | float):
         return f"{value / f.flag.scale:g}"
     return str(value)
 
