@@ -34,17 +34,17 @@ class AliasService:
     def arn(self, alias: Alias) -> str:
         return self._functions.arn(alias.function_name, alias.name)
 
-    def _function(self, text: str) -> str:
+    async def _function(self, text: str) -> str:
         ref = self._functions.parse_ref(text)
         if ref.qualifier is not None:
             raise InvalidParameterValueException(
                 f"Function name {text} must not be qualified for alias operations."
             )
-        return self._functions.latest(ref.name).name
+        return (await self._functions.latest(ref.name)).name
 
-    def _check(self, name: str, version: str, routing: Mapping[str, float]) -> None:
+    async def _check(self, name: str, version: str, routing: Mapping[str, float]) -> None:
         if version != LATEST:
-            self._functions.get(name, version)  # ResourceNotFoundException if unknown
+            await self._functions.get(name, version)  # ResourceNotFoundException if unknown
         if not routing:
             return
         if len(routing) > 1:
@@ -65,12 +65,12 @@ class AliasService:
             raise InvalidParameterValueException(
                 f"Invalid function version {extra}: routing needs a published version."
             )
-        self._functions.get(name, extra)
+        await self._functions.get(name, extra)
 
-    def create(self, req: CreateAliasRequest) -> Alias:
-        name = self._function(req.function_name)
+    async def create(self, req: CreateAliasRequest) -> Alias:
+        name = await self._function(req.function_name)
         routing = dict(req.routing)
-        self._check(name, req.function_version, routing)
+        await self._check(name, req.function_version, routing)
         alias = Alias(
             function_name=name,
             name=req.name,
@@ -79,21 +79,22 @@ class AliasService:
             revision_id=str(uuid.uuid4()),
             routing=routing,
         )
-        if not self._store.create_alias(alias):
+        if not await self._store.create_alias(alias):
             raise ResourceConflictException(f"Alias already exists: {self.arn(alias)}")
+        self._functions.forget_alias(name, alias.name)
         return alias
 
-    def get(self, text: str, alias: str) -> Alias:
-        name = self._function(text)
-        return self._functions.versions.alias(name, alias, self._functions.arn(name, alias))
+    async def get(self, text: str, alias: str) -> Alias:
+        name = await self._function(text)
+        return await self._functions.versions.alias(name, alias, self._functions.arn(name, alias))
 
-    def list(
+    async def list(
         self, text: str, version: str | None, marker: str | None, max_items: int | None
     ) -> tuple[list[Alias], str | None]:
-        name = self._function(text)
+        name = await self._function(text)
         aliases = [
             a
-            for a in self._store.list_aliases(name)
+            for a in await self._store.list_aliases(name)
             if version is None or a.function_version == version
         ]
         if marker:
@@ -103,16 +104,16 @@ class AliasService:
         return page, (page[-1].name if len(aliases) > limit else None)
 
     async def update(self, req: UpdateAliasRequest) -> Alias:
-        name = self._function(req.function_name)
+        name = await self._function(req.function_name)
         arn = self._functions.arn(name, req.name)
-        current = self._store.get_alias(name, req.name)
+        current = await self._store.get_alias(name, req.name)
         if current is None:
             raise ResourceNotFoundException(f"Alias not found: {arn}")
         if req.revision_id is not None and req.revision_id != current.revision_id:
             raise PreconditionFailedException(MSG_STALE_REVISION)
         version = req.function_version or current.function_version
         routing = dict(current.routing if req.routing is None else req.routing)
-        self._check(name, version, routing)
+        await self._check(name, version, routing)
         new = Alias(
             function_name=name,
             name=current.name,
@@ -121,15 +122,17 @@ class AliasService:
             revision_id=str(uuid.uuid4()),
             routing=routing,
         )
-        if not self._store.replace_alias(new, current.revision_id):
+        if not await self._store.replace_alias(new, current.revision_id):
             raise PreconditionFailedException(MSG_STALE_REVISION)
+        self._functions.forget_alias(name, new.name)
         if version != current.function_version:
             await self._concurrency.apply(name)  # provisioned environments follow it
         return new
 
     async def delete(self, text: str, alias: str) -> None:
-        name = self._function(text)
+        name = await self._function(text)
         # Idempotent; a provisioned-concurrency config of the alias goes with it.
-        deleted = self._store.delete_alias(name, alias)
-        if deleted and self._functions.concurrency.delete_provisioned(name, alias):
+        deleted = await self._store.delete_alias(name, alias)
+        self._functions.forget_alias(name, alias)
+        if deleted and await self._functions.concurrency.delete_provisioned(name, alias):
             await self._concurrency.apply(name)

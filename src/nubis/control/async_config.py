@@ -58,8 +58,8 @@ class EventInvokeConfigs:
         self._store = store
         self._clock = clock
 
-    def _ref(self, text: str, qualifier: str | None) -> tuple[str, str]:
-        config = self._functions.get(text, qualifier)
+    async def _ref(self, text: str, qualifier: str | None) -> tuple[str, str]:
+        config = await self._functions.get(text, qualifier)
         ref = self._functions.parse_ref(text, qualifier)
         return config.name, ref.qualifier or LATEST
 
@@ -70,11 +70,11 @@ class EventInvokeConfigs:
     def arn(self, config: EventInvokeConfig) -> str:
         return self._functions.arn(config.function_name, config.qualifier)
 
-    def dead_letter(self, function: str, qualifier: str | None) -> str | None:
+    async def dead_letter(self, function: str, qualifier: str | None) -> str | None:
         """The DeadLetterConfig target of the version an event ran (part of the function's
         configuration, as in Lambda); None without one or once the function is gone."""
         try:
-            return self._functions.get(function, qualifier).dead_letter_arn
+            return (await self._functions.get(function, qualifier)).dead_letter_arn
         except NubisError:
             return None
 
@@ -86,7 +86,7 @@ class EventInvokeConfigs:
     async def put(self, req: EventInvokeConfigRequest, merge: bool) -> EventInvokeConfig:
         """Put (`merge=False`: replace everything) or Update (`merge=True`: only what `req`
         names changes; there must be a config already)."""
-        name, qual = self._ref(req.function_name, req.qualifier)
+        name, qual = await self._ref(req.function_name, req.qualifier)
         current = await self._store.get_config(name, qual)
         if merge and current is None:
             raise ResourceNotFoundException(
@@ -114,7 +114,7 @@ class EventInvokeConfigs:
         return config
 
     async def get(self, text: str, qualifier: str | None) -> EventInvokeConfig:
-        name, qual = self._ref(text, qualifier)
+        name, qual = await self._ref(text, qualifier)
         config = await self._store.get_config(name, qual)
         if config is None:
             raise ResourceNotFoundException(
@@ -123,7 +123,7 @@ class EventInvokeConfigs:
         return config
 
     async def delete(self, text: str, qualifier: str | None) -> None:
-        name, qual = self._ref(text, qualifier)
+        name, qual = await self._ref(text, qualifier)
         if not await self._store.delete_config(name, qual):
             raise ResourceNotFoundException(
                 f"The function {self._functions.arn(name, qual)} doesn't have an EventInvokeConfig"
@@ -132,7 +132,7 @@ class EventInvokeConfigs:
     async def list(
         self, text: str, marker: str | None, max_items: int | None
     ) -> tuple[list[EventInvokeConfig], str | None]:
-        name, _ = self._ref(text, None)
+        name, _ = await self._ref(text, None)
         configs = [c for c in await self._store.list_configs(name) if c.qualifier > (marker or "")]
         limit = max_items or DEFAULT_PAGE
         page = configs[:limit]

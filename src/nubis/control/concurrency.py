@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 from nubis.control.functions import FunctionService, lambda_timestamp
 from nubis.engine.base import Engine
@@ -34,6 +33,7 @@ from nubis.model.versions import (
     PROVISIONED_IN_PROGRESS,
     PROVISIONED_READY,
     ProvisionedConfig,
+    ProvisionedStatus,
 )
 
 log = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ class ConcurrencyService:
 
     async def start(self) -> None:
         """Provision again what was configured before a restart."""
-        self._sync_admission()
-        for name in sorted({c.function_name for c in self._store.list_provisioned()}):
+        await self._sync_admission()
+        for name in sorted({c.function_name for c in await self._store.list_provisioned()}):
             try:
                 await self.apply(name)
             except Exception:
@@ -74,7 +74,7 @@ class ConcurrencyService:
     async def _function_deleted(self, name: str) -> None:
         # Its reservation and provisioned share return to the unreserved pool.
         self._keys.pop(name, None)
-        self._sync_admission()
+        await self._sync_admission()
 
     async def close(self) -> None:
         for task in list(self._tasks):
@@ -84,57 +84,61 @@ class ConcurrencyService:
                 await task
 
     # ----------------------------------------------------------------- reserved
-    def put_reserved(self, text: str, value: int) -> int:
-        name = self._functions.latest(self._functions.parse_ref(text).name).name
-        others = sum(v for n, v in self._store.all_reserved().items() if n != name)
+    async def _name(self, text: str) -> str:
+        """The name of an existing function (ResourceNotFoundException otherwise)."""
+        return (await self._functions.latest(self._functions.parse_ref(text).name)).name
+
+    async def put_reserved(self, text: str, value: int) -> int:
+        name = await self._name(text)
+        others = sum(v for n, v in (await self._store.all_reserved()).items() if n != name)
         if self._functions.account.concurrency_limit - others - value < limits.UNRESERVED_MIN:
             raise InvalidParameterValueException(
                 "Specified ReservedConcurrentExecutions for function decreases account's "
                 "UnreservedConcurrentExecution below its minimum value of "
                 f"[{limits.UNRESERVED_MIN}]."
             )
-        self._store.set_reserved(name, value)
+        await self._store.set_reserved(name, value)
         self._functions.forget(name)
-        self._sync_admission()
+        await self._sync_admission()
         return value
 
-    def get_reserved(self, text: str) -> int | None:
-        name = self._functions.latest(self._functions.parse_ref(text).name).name
-        return self._store.reserved(name)
+    async def get_reserved(self, text: str) -> int | None:
+        return await self._store.reserved(await self._name(text))
 
-    def delete_reserved(self, text: str) -> None:
-        name = self._functions.latest(self._functions.parse_ref(text).name).name
-        self._store.set_reserved(name, None)
+    async def delete_reserved(self, text: str) -> None:
+        name = await self._name(text)
+        await self._store.set_reserved(name, None)
         self._functions.forget(name)
-        self._sync_admission()
+        await self._sync_admission()
 
-    def _sync_admission(self) -> None:
+    async def _sync_admission(self) -> None:
         provisioned: dict[str, int] = {}
-        for config in self._store.list_provisioned():
+        for config in await self._store.list_provisioned():
             name = config.function_name
             provisioned[name] = provisioned.get(name, 0) + config.requested
         self._engine.admission.set_limits(
-            self._functions.account.concurrency_limit, self._store.all_reserved(), provisioned
+            self._functions.account.concurrency_limit, await self._store.all_reserved(), provisioned
         )
 
-    def _check_provisioned(self, name: str, qualifier: str, count: int) -> None:
+    async def _check_provisioned(self, name: str, qualifier: str, count: int) -> None:
         """Provisioned concurrency comes out of the function's reservation, or else out of
         the account's unreserved pool, which keeps its minimum (as Lambda checks it)."""
         others = sum(
-            c.requested for c in self._store.list_provisioned(name) if c.qualifier != qualifier
+            c.requested
+            for c in await self._store.list_provisioned(name)
+            if c.qualifier != qualifier
         )
-        reserved = self._store.reserved(name)
+        reserved_by = await self._store.all_reserved()
+        reserved = reserved_by.get(name)
         if reserved is not None:
             if others + count > reserved:
                 raise InvalidParameterValueException(MSG_PROVISIONED_OVER_RESERVED)
             return
-        unreserved = self._functions.account.concurrency_limit - sum(
-            self._store.all_reserved().values()
-        )
+        unreserved = self._functions.account.concurrency_limit - sum(reserved_by.values())
         unreserved -= sum(
             c.requested
-            for c in self._store.list_provisioned()
-            if c.function_name != name and self._store.reserved(c.function_name) is None
+            for c in await self._store.list_provisioned()
+            if c.function_name != name and c.function_name not in reserved_by
         )
         if unreserved - others - count < limits.UNRESERVED_MIN:
             raise InvalidParameterValueException(
@@ -144,9 +148,9 @@ class ConcurrencyService:
             )
 
     # ----------------------------------------------------------------- provisioned
-    def _target(self, text: str, qualifier: str) -> tuple[str, str]:
+    async def _target(self, text: str, qualifier: str) -> tuple[str, str]:
         ref = self._functions.parse_ref(text, qualifier)
-        name = self._functions.latest(ref.name).name
+        name = (await self._functions.latest(ref.name)).name
         q = ref.qualifier
         if q in (None, LATEST):
             raise InvalidParameterValueException(
@@ -155,58 +159,43 @@ class ConcurrencyService:
             )
         assert q is not None
         # ResourceNotFoundException for an unknown one; an alias may point to $LATEST.
-        if self._functions.get(name, q).version == LATEST:
+        if (await self._functions.get(name, q)).version == LATEST:
             raise InvalidParameterValueException(
                 "Provisioned Concurrency Configs cannot be applied to unpublished function "
                 "versions."
             )
         return name, q
 
-    async def put_provisioned(self, text: str, qualifier: str, count: int) -> dict[str, Any]:
-        name, q = self._target(text, qualifier)
-        self._check_provisioned(name, q, count)
+    async def put_provisioned(self, text: str, qualifier: str, count: int) -> ProvisionedStatus:
+        name, q = await self._target(text, qualifier)
+        await self._check_provisioned(name, q, count)
         config = ProvisionedConfig(name, q, count, lambda_timestamp(self._clock.time()))
-        self._store.put_provisioned(config)
+        await self._store.put_provisioned(config)
         self._progress[(name, q)] = _Progress()
         await self.apply(name)
-        return self._shape(config)
+        return self._status(config)
 
-    def get_provisioned(self, text: str, qualifier: str) -> dict[str, Any]:
-        name, q = self._target(text, qualifier)
-        config = self._store.provisioned(name, q)
+    async def get_provisioned(self, text: str, qualifier: str) -> ProvisionedStatus:
+        name, q = await self._target(text, qualifier)
+        config = await self._store.provisioned(name, q)
         if config is None:
             raise ProvisionedConcurrencyConfigNotFoundException(MSG_NO_PROVISIONED)
-        return self._shape(config)
+        return self._status(config)
 
-    def list_provisioned(self, text: str) -> list[dict[str, Any]]:
-        name = self._functions.latest(self._functions.parse_ref(text).name).name
-        out = []
-        for config in self._store.list_provisioned(name):
-            item = self._shape(config)
-            item["FunctionArn"] = self._functions.arn(name, config.qualifier)
-            out.append(item)
-        return out
+    async def list_provisioned(self, text: str) -> list[ProvisionedStatus]:
+        name = await self._name(text)
+        return [self._status(c) for c in await self._store.list_provisioned(name)]
 
     async def delete_provisioned(self, text: str, qualifier: str) -> None:
-        name, q = self._target(text, qualifier)
-        if not self._store.delete_provisioned(name, q):
+        name, q = await self._target(text, qualifier)
+        if not await self._store.delete_provisioned(name, q):
             raise ProvisionedConcurrencyConfigNotFoundException(MSG_NO_PROVISIONED)
         self._progress.pop((name, q), None)
         await self.apply(name)
 
-    def _shape(self, config: ProvisionedConfig) -> dict[str, Any]:
+    def _status(self, config: ProvisionedConfig) -> ProvisionedStatus:
         progress = self._progress.get((config.function_name, config.qualifier), _Progress())
-        ready = config.requested if progress.status == PROVISIONED_READY else 0
-        out: dict[str, Any] = {
-            "RequestedProvisionedConcurrentExecutions": config.requested,
-            "AvailableProvisionedConcurrentExecutions": ready,
-            "AllocatedProvisionedConcurrentExecutions": ready,
-            "Status": progress.status,
-            "LastModified": config.last_modified,
-        }
-        if progress.reason:
-            out["StatusReason"] = progress.reason
-        return out
+        return ProvisionedStatus(config, progress.status, progress.reason)
 
     async def apply(self, name: str) -> None:
         """Make the engine's provisioned environments of the function match its stored
@@ -214,20 +203,20 @@ class ConcurrencyService:
         on the same version add up). Returns once the engine has the new targets; the
         environments start in the background."""
         targets: dict[str, tuple[FunctionSpec, int, list[str]]] = {}
-        for config in self._store.list_provisioned(name):
+        for config in await self._store.list_provisioned(name):
             try:
-                version = self._functions.get(name, config.qualifier).version
+                version = (await self._functions.get(name, config.qualifier)).version
             except ResourceNotFoundException:  # its version or alias is gone
-                self._store.delete_provisioned(name, config.qualifier)
+                await self._store.delete_provisioned(name, config.qualifier)
                 continue
-            _, spec = self._functions.spec(name, version)
+            _, spec = await self._functions.spec(name, version)
             _, count, qualifiers = targets.get(spec.key, (spec, 0, []))
             targets[spec.key] = (spec, count + config.requested, [*qualifiers, config.qualifier])
         for key, spec in self._keys.get(name, {}).items():
             if key not in targets:
                 await self._engine.provision(spec, 0)
         self._keys[name] = {key: spec for key, (spec, _, _) in targets.items()}
-        self._sync_admission()
+        await self._sync_admission()
         for spec, count, qualifiers in targets.values():
             for q in qualifiers:
                 self._progress.setdefault((name, q), _Progress())

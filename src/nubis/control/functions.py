@@ -12,6 +12,7 @@ from typing import Any
 
 from nubis.control import layers as layer_rules
 from nubis.control import packages
+from nubis.control.specs import SpecCache
 from nubis.control.versions import MSG_STALE_REVISION, Versions, spec_key
 from nubis.engine.base import Engine
 from nubis.model import limits
@@ -23,7 +24,7 @@ from nubis.model.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
-from nubis.model.function import LATEST, FunctionConfig, FunctionSpec
+from nubis.model.function import LATEST, AccountSettings, FunctionConfig, FunctionSpec
 from nubis.model.requests import (
     CodeInput,
     CreateFunctionRequest,
@@ -31,7 +32,6 @@ from nubis.model.requests import (
     UpdateConfigurationRequest,
 )
 from nubis.store.base import BlobStore, ConcurrencyStore, FunctionStore, LayerStore, VersionStore
-from nubis.store.memory import MemoryConcurrencyStore, MemoryLayerStore, MemoryVersionStore
 
 DEFAULT_PAGE = 50
 
@@ -59,16 +59,13 @@ def lambda_timestamp(epoch: float) -> str:
 class FunctionService:
     """The rules for functions. Every method validates its input, whatever the client did.
 
-    Invariant: `_specs` holds, per function name, the FunctionSpec of its current revision;
+    Invariant: the spec cache (`nubis.control.specs`, which says how each of its entries
+    is invalidated) holds, per function name, the FunctionSpec of its current revision;
     it is dropped whenever the stored function changes, and the engine is told to retire
     environments of other revisions in the same step, so no invocation that starts after
     an update returns runs old code or configuration. Environments of published versions
-    are kept: a version never changes. `_version_specs` caches versions' specs per
-    (name, version); `forget` drops both caches of a function (e.g. when its reserved
-    concurrency, which every spec carries, changes).
-
-    The stores of versions, concurrency settings and layers default to in-memory ones
-    (tests); `nubis serve` passes durable ones.
+    are kept: a version never changes. `forget` drops every cached entry of a function
+    (e.g. when its reserved concurrency, which every spec carries, changes).
     """
 
     def __init__(
@@ -79,20 +76,19 @@ class FunctionService:
         engine: Engine,
         clock: Clock,
         *,
-        versions: VersionStore | None = None,
-        concurrency: ConcurrencyStore | None = None,
-        layers: LayerStore | None = None,
+        versions: VersionStore,
+        concurrency: ConcurrencyStore,
+        layers: LayerStore,
     ) -> None:
         self.account = account
         self._functions = functions
         self._blobs = blobs
         self._engine = engine
         self._clock = clock
-        self.versions = Versions(versions or MemoryVersionStore())
-        self.concurrency: ConcurrencyStore = concurrency or MemoryConcurrencyStore()
-        self.layers: LayerStore = layers or MemoryLayerStore()
-        self._specs: dict[str, tuple[FunctionConfig, FunctionSpec]] = {}
-        self._version_specs: dict[tuple[str, str], tuple[FunctionConfig, FunctionSpec]] = {}
+        self.versions = Versions(versions)
+        self.concurrency = concurrency
+        self.layers = layers
+        self._cache = SpecCache()
         # Called with the name once a whole function is deleted, for the parts of control
         # that keep per-function state of their own (e.g. event-invoke configs).
         self.on_deleted: list[Callable[[str], Awaitable[None]]] = []
@@ -115,7 +111,7 @@ class FunctionService:
             )
         return FunctionRef(ref.name, qualifier or ref.qualifier, ref.account, ref.region)
 
-    def publish(
+    async def publish(
         self,
         latest: FunctionConfig,
         code_sha256: str | None = None,
@@ -125,55 +121,71 @@ class FunctionService:
         """PublishVersion (see `Versions.publish`). A SnapStart version starts its init at
         once, in the background, so that its first cold start is a restore too (Lambda
         takes its snapshot at publish time)."""
-        version = self.versions.publish(latest, code_sha256, description, revision_id)
+        version = await self.versions.publish(latest, code_sha256, description, revision_id)
         if version.snap_start_on:
-            self._engine.prepare_snapstart(self.spec(version.name, version.version)[1])
+            self._engine.prepare_snapstart((await self.spec(version.name, version.version))[1])
         return version
 
-    def latest(self, name: str) -> FunctionConfig:
+    async def latest(self, name: str) -> FunctionConfig:
         """The function's $LATEST, or ResourceNotFoundException."""
-        cached = self._specs.get(name)
-        config = cached[0] if cached else self._functions.get(name)
+        cached = self._cache.latest.get(name)
+        config = cached[0] if cached else await self._functions.get(name)
         if config is None:
             raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")
         return config
 
-    def get(self, text: str, qualifier: str | None = None) -> FunctionConfig:
+    async def get(self, text: str, qualifier: str | None = None) -> FunctionConfig:
         """The configuration a reference names: $LATEST, a version, or the version an
         alias points to (its primary one)."""
         ref = self.parse_ref(text, qualifier)
-        config = self.latest(ref.name)
+        config = await self.latest(ref.name)
         if ref.qualifier in (None, LATEST):
             return config
-        return self._qualified(ref.name, ref.qualifier)
-
-    def _qualified(self, name: str, qualifier: str, pick: bool = False) -> FunctionConfig:
-        arn = self.arn(name, qualifier)
-        if qualifier.isdigit():
-            return self.versions.version(name, qualifier, arn)
-        alias = self.versions.store.get_alias(name, qualifier)
+        arn = self.arn(ref.name, ref.qualifier)
+        if ref.qualifier.isdigit():
+            return await self.versions.version(ref.name, ref.qualifier, arn)
+        alias = await self.versions.store.get_alias(ref.name, ref.qualifier)
         if alias is None:
             raise ResourceNotFoundException(f"Function not found: {arn}")
-        version = self.versions.pick(alias) if pick else alias.function_version
-        return self.versions.version(name, version, arn)
+        return await self.versions.version(ref.name, alias.function_version, arn)
 
-    def spec(self, text: str, qualifier: str | None = None) -> tuple[FunctionConfig, FunctionSpec]:
+    async def spec(
+        self, text: str, qualifier: str | None = None
+    ) -> tuple[FunctionConfig, FunctionSpec]:
         """What the engine runs for this reference (for a weighted alias: one of its two
-        versions, drawn by weight). Cached: this is on every invoke."""
-        ref = parse_function_ref(text)
-        if ref is not None and ref.account is None and qualifier in (None, LATEST):
-            cached = self._specs.get(ref.name)
-            if cached is not None and ref.qualifier in (None, LATEST):
-                return cached
+        versions, drawn by weight). On every invoke: a warm function's answer comes from
+        the cache without awaiting the store."""
         ref = self.parse_ref(text, qualifier)
-        latest = self.latest(ref.name)
-        if ref.qualifier in (None, LATEST):
-            config = latest
-        else:
-            config = self._qualified(ref.name, ref.qualifier, pick=True)
-            cached = self._version_specs.get((config.name, config.version))
-            if cached is not None and cached[0].revision_id == config.revision_id:
-                return cached
+        name, qual = ref.name, ref.qualifier
+        generation = self._cache.generation(name)
+        if qual in (None, LATEST):
+            hit = self._cache.latest.get(name)
+            if hit is not None:
+                return hit
+            entry = await self._build(await self.latest(name))
+            self._cache.put_latest(entry, generation)
+            return entry
+        if not qual.isdigit():
+            alias = self._cache.aliases.get((name, qual))
+            if alias is None:
+                await self.latest(name)  # the function must exist
+                alias = await self.versions.store.get_alias(name, qual)
+                if alias is None:
+                    raise ResourceNotFoundException(f"Function not found: {self.arn(name, qual)}")
+                self._cache.put_alias(alias, generation)
+            qual = self.versions.pick(alias)
+        hit = self._cache.versions.get((name, qual))
+        if hit is not None:
+            return hit
+        await self.latest(name)
+        entry = await self._build(await self.versions.version(name, qual, self.arn(name, qual)))
+        self._cache.put_version(entry, generation)
+        return entry
+
+    async def _build(self, config: FunctionConfig) -> tuple[FunctionConfig, FunctionSpec]:
+        opt_dir = None
+        if config.layers:
+            opt_dir = await self._blobs.merged([layer.code_sha256 for layer in config.layers])
         spec = FunctionSpec(
             key=spec_key(config),
             function_name=config.name,
@@ -181,40 +193,35 @@ class FunctionService:
             version=config.version,
             runtime=config.runtime,
             handler=config.handler,
-            code_dir=self._blobs.unpacked(config.code_sha256),
+            code_dir=await self._blobs.unpacked(config.code_sha256),
             memory_mb=config.memory_size,
             timeout_s=config.timeout,
             ephemeral_mb=config.ephemeral_storage,
             environment=dict(config.environment),
             log_group=f"/aws/lambda/{config.name}",
-            reserved_concurrency=self.concurrency.reserved(config.name),
-            opt_dir=(
-                self._blobs.merged([layer.code_sha256 for layer in config.layers])
-                if config.layers
-                else None
-            ),
+            reserved_concurrency=await self.concurrency.reserved(config.name),
+            opt_dir=opt_dir,
             snap_start=config.snap_start_on,
         )
-        if config.version == LATEST:
-            self._specs[config.name] = (config, spec)
-        else:
-            self._version_specs[(config.name, config.version)] = (config, spec)
         return config, spec
 
     def forget(self, name: str) -> None:
-        """Drop the cached specs of a function; the next invocation builds them anew."""
-        self._specs.pop(name, None)
-        for key in [k for k in self._version_specs if k[0] == name]:
-            del self._version_specs[key]
+        """Drop the cached specs (and aliases) of a function; the next invocation builds
+        them anew."""
+        self._cache.forget(name)
+
+    def forget_alias(self, name: str, alias: str) -> None:
+        """An alias was created, updated or deleted: the next invocation reads it anew."""
+        self._cache.forget_alias(name, alias)
 
     async def _changed(self, config: FunctionConfig | None, name: str) -> None:
         """$LATEST changed (or, with None, the function is gone): retire what is stale."""
-        self._specs.pop(name, None)
+        self._cache.changed(name)
         if config is None:
             self.forget(name)
             await self._engine.retire(name)
             return
-        await self._engine.retire(name, spec_key(config), self.versions.keys(name))
+        await self._engine.retire(name, spec_key(config), await self.versions.keys(name))
 
     # ----------------------------------------------------------------- checks
     def _check_runtime(self, runtime: str | None, handler: str | None) -> tuple[str, str]:
@@ -241,8 +248,8 @@ class FunctionService:
         data = bytes(code.zip_file)
         packages.check_zip(data)
         # Hashing, writing and unpacking up to 250 MB would stall the event loop.
-        sha = await asyncio.to_thread(self._blobs.put, data)
-        await asyncio.to_thread(self._blobs.unpacked, sha)
+        sha = await self._blobs.put(data)
+        await self._blobs.unpacked(sha)  # ready for the first cold start
         return sha, len(data)
 
     # ----------------------------------------------------------------- operations
@@ -257,9 +264,9 @@ class FunctionService:
         runtime, handler = self._check_runtime(req.runtime, req.handler)
         variables = dict(req.environment)
         packages.check_environment(variables)
-        if self._functions.get(ref.name) is not None:
+        if await self._functions.get(ref.name) is not None:
             raise ResourceConflictException(f"Function already exist: {ref.name}")
-        layers = layer_rules.resolve(self.layers, self.account, req.layers)
+        layers = await layer_rules.resolve(self.layers, self.account, req.layers)
         packages.check_zip_with_layers(bytes(req.code.zip_file or b""), layers)
         sha, size = await self._store_code(req.code)
         await layer_rules.prepare(self._blobs, layers)
@@ -284,17 +291,17 @@ class FunctionService:
             snap_start=_snap_start(req.snap_start),
             dead_letter_arn=_dead_letter(req.dead_letter_arn),
         )
-        if not self._functions.create(config):  # lost a race with another create
+        if not await self._functions.create(config):  # lost a race with another create
             raise ResourceConflictException(f"Function already exist: {ref.name}")
         if req.publish:
-            return self.publish(config)
+            return await self.publish(config)
         return config
 
-    def list(
+    async def list(
         self, marker: str | None, max_items: int | None
     ) -> tuple[list[FunctionConfig], str | None]:
         limit = max_items or DEFAULT_PAGE
-        page = self._functions.list(marker, limit + 1)
+        page = await self._functions.list(marker, limit + 1)
         more = len(page) > limit
         page = page[:limit]
         return page, (page[-1].name if more and page else None)
@@ -304,7 +311,7 @@ class FunctionService:
             raise PreconditionFailedException(MSG_STALE_REVISION)
 
     async def _replace(self, old: FunctionConfig, new: FunctionConfig) -> FunctionConfig:
-        if not self._functions.replace(new, old.revision_id):
+        if not await self._functions.replace(new, old.revision_id):
             raise ResourceConflictException(
                 "The operation cannot be performed at this time. An update is in progress "
                 f"for resource: {self.arn(old.name)}"
@@ -313,7 +320,7 @@ class FunctionService:
         return new
 
     async def update_code(self, req: UpdateCodeRequest) -> FunctionConfig:
-        config = self.get(req.function_name)
+        config = await self.get(req.function_name)
         self._check_revision(config, req.revision_id)
         if req.code.zip_file is not None:
             packages.check_zip_with_layers(bytes(req.code.zip_file), config.layers)
@@ -329,11 +336,11 @@ class FunctionService:
         )
         new = await self._replace(config, new)
         if req.publish:
-            return self.publish(new)
+            return await self.publish(new)
         return new
 
     async def update_configuration(self, req: UpdateConfigurationRequest) -> FunctionConfig:
-        config = self.get(req.function_name)
+        config = await self.get(req.function_name)
         self._check_revision(config, req.revision_id)
         runtime, handler = self._check_runtime(
             req.runtime or config.runtime, req.handler or config.handler
@@ -353,11 +360,11 @@ class FunctionService:
         if req.dead_letter_arn is not None:
             changes["dead_letter_arn"] = _dead_letter(req.dead_letter_arn)
         if req.layers is not None:
-            layers = layer_rules.resolve(self.layers, self.account, req.layers)
-            packages.check_unzipped_total(
-                sum(layer.unzipped_size for layer in layers)
-                + packages.unzipped_size(self._blobs.path(config.code_sha256))
+            layers = await layer_rules.resolve(self.layers, self.account, req.layers)
+            code = await asyncio.to_thread(
+                packages.unzipped_size, self._blobs.path(config.code_sha256)
             )
+            packages.check_unzipped_total(sum(layer.unzipped_size for layer in layers) + code)
             await layer_rules.prepare(self._blobs, layers)
             changes["layers"] = layers
         new = replace(
@@ -377,53 +384,48 @@ class FunctionService:
         if ref.qualifier is not None:
             await self._delete_version(ref.name, ref.qualifier)
             return
-        if not self._functions.delete(ref.name):
+        if not await self._functions.delete(ref.name):
             raise ResourceNotFoundException(f"Function not found: {self.arn(ref.name)}")
-        self.versions.store.drop_function(ref.name)
-        self.concurrency.drop_function(ref.name)
+        await self.versions.store.drop_function(ref.name)
+        await self.concurrency.drop_function(ref.name)
         await self._changed(None, ref.name)
         for forget in self.on_deleted:
             await forget(ref.name)
 
     async def _delete_version(self, name: str, version: str) -> None:
-        self.latest(name)  # the function must exist
+        await self.latest(name)  # the function must exist
         if not version.isdigit():
             raise InvalidParameterValueException(
                 "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias."
             )
-        self.versions.check_deletable(name, version)
+        await self.versions.check_deletable(name, version)
         # Like Lambda: deleting a version that does not exist (any more) succeeds.
-        if self.versions.store.delete_version(name, version):
-            self.concurrency.delete_provisioned(name, version)
+        if await self.versions.store.delete_version(name, version):
+            await self.concurrency.delete_provisioned(name, version)
             self.forget(name)
-            latest = self._functions.get(name)
+            latest = await self._functions.get(name)
             keep = [spec_key(latest)] if latest else []
-            await self._engine.retire(name, None, keep + self.versions.keys(name))
+            await self._engine.retire(name, None, keep + await self.versions.keys(name))
 
-    def set_tags(self, config: FunctionConfig, tags: dict[str, str]) -> None:
+    async def set_tags(self, config: FunctionConfig, tags: dict[str, str]) -> None:
         """Replace the function's tags. Tags are not code or configuration: the revision
         stays and so do warm environments."""
-        if not self._functions.replace(replace(config, tags=tags), config.revision_id):
+        if not await self._functions.replace(replace(config, tags=tags), config.revision_id):
             raise ResourceConflictException(
                 "The operation cannot be performed at this time. An update is in progress "
                 f"for resource: {self.arn(config.name)}"
             )
-        self._specs.pop(config.name, None)
+        self._cache.changed(config.name)
 
-    def account_settings(self) -> dict[str, Any]:
-        functions = self._functions.list(None, 1_000_000)
-        total = sum(f.code_size for f in functions)
-        reserved = sum(self.concurrency.all_reserved().values())
-        return {
-            "AccountLimit": {
-                "TotalCodeSize": limits.CODE_STORAGE_LIMIT_BYTES,
-                "CodeSizeUnzipped": limits.UNZIPPED_MAX_BYTES,
-                "CodeSizeZipped": limits.ZIPPED_MAX_BYTES,
-                "ConcurrentExecutions": self.account.concurrency_limit,
-                "UnreservedConcurrentExecutions": self.account.concurrency_limit - reserved,
-            },
-            "AccountUsage": {"TotalCodeSize": total, "FunctionCount": len(functions)},
-        }
+    async def account_settings(self) -> AccountSettings:
+        functions = await self._functions.list(None, 1_000_000)
+        reserved = sum((await self.concurrency.all_reserved()).values())
+        return AccountSettings(
+            concurrency_limit=self.account.concurrency_limit,
+            unreserved_concurrency=self.account.concurrency_limit - reserved,
+            total_code_size=sum(f.code_size for f in functions),
+            function_count=len(functions),
+        )
 
 
 def _dead_letter(target_arn: str | None) -> str | None:

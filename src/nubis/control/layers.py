@@ -7,7 +7,6 @@ gets as `FunctionSpec.opt_dir`: what Lambda extracts into /opt.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from collections.abc import Sequence
@@ -53,7 +52,9 @@ def _parse(account: AccountLike, arn: str) -> tuple[str, int] | None:
     return m["name"], int(m["version"])
 
 
-def resolve(store: LayerStore, account: AccountLike, arns: Sequence[str]) -> tuple[LayerRef, ...]:
+async def resolve(
+    store: LayerStore, account: AccountLike, arns: Sequence[str]
+) -> tuple[LayerRef, ...]:
     """The layer versions named by a function's `Layers` parameter, in order."""
     if len(arns) > limits.LAYERS_MAX:
         raise InvalidParameterValueException(
@@ -63,7 +64,7 @@ def resolve(store: LayerStore, account: AccountLike, arns: Sequence[str]) -> tup
     seen: set[str] = set()
     for arn in arns:
         parsed = _parse(account, arn)
-        layer = store.get(*parsed) if parsed else None
+        layer = await store.get(*parsed) if parsed else None
         if layer is None:
             raise InvalidParameterValueException(f"Layer version {arn} does not exist.")
         if layer.name in seen:
@@ -77,9 +78,9 @@ def resolve(store: LayerStore, account: AccountLike, arns: Sequence[str]) -> tup
 
 
 async def prepare(blobs: BlobStore, layers: Sequence[LayerRef]) -> None:
-    """Merge the layers now (off the event loop), so that a cold start finds them ready."""
+    """Merge the layers now, so that a cold start finds them ready."""
     if layers:
-        await asyncio.to_thread(blobs.merged, [layer.code_sha256 for layer in layers])
+        await blobs.merged([layer.code_sha256 for layer in layers])
 
 
 @dataclass(frozen=True)
@@ -130,11 +131,11 @@ class LayerService:
             )
         data = bytes(req.content.zip_file)
         packages.check_zip(data)
-        sha = await asyncio.to_thread(self._blobs.put, data)
+        sha = await self._blobs.put(data)
         now = self._clock.time()
         created = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))
         created += f".{int(now * 1000) % 1000:03d}+0000"
-        return self._store.publish(
+        return await self._store.publish(
             LayerVersion(
                 name=name,
                 version=0,  # the store numbers it
@@ -149,19 +150,19 @@ class LayerService:
             )
         )
 
-    def get(self, name: str, version: int) -> LayerVersion:
-        layer = self._store.get(self._name(name), version)
+    async def get(self, name: str, version: int) -> LayerVersion:
+        layer = await self._store.get(self._name(name), version)
         if layer is None:
             raise ResourceNotFoundException(MSG_NO_SUCH_RESOURCE)
         return layer
 
-    def get_by_arn(self, arn: str) -> LayerVersion:
+    async def get_by_arn(self, arn: str) -> LayerVersion:
         parsed = _parse(self.account, arn)
         if parsed is None:
             raise ResourceNotFoundException(MSG_NO_SUCH_RESOURCE)
-        return self.get(*parsed)
+        return await self.get(*parsed)
 
-    def list_versions(
+    async def list_versions(
         self,
         name: str,
         marker: str | None,
@@ -171,12 +172,12 @@ class LayerService:
     ) -> Page:
         versions = [
             v
-            for v in self._store.versions(self._name(name))
+            for v in await self._store.versions(self._name(name))
             if _compatible(v, runtime, architecture)
         ]
         return _page(versions, marker, max_items)
 
-    def list_layers(
+    async def list_layers(
         self,
         marker: str | None,
         max_items: int | None,
@@ -185,15 +186,13 @@ class LayerService:
     ) -> Page:
         """Per layer, its newest version matching the filters."""
         latest: list[LayerVersion] = []
-        for name in self._store.names():
-            match = next(
-                (v for v in self._store.versions(name) if _compatible(v, runtime, architecture)),
-                None,
-            )
+        for name in await self._store.names():
+            versions = await self._store.versions(name)
+            match = next((v for v in versions if _compatible(v, runtime, architecture)), None)
             if match is not None:
                 latest.append(match)
         return _page(latest, marker, max_items)
 
-    def delete(self, name: str, version: int) -> None:
+    async def delete(self, name: str, version: int) -> None:
         """Idempotent, as in Lambda. Functions using it keep their copy (`LayerRef`)."""
-        self._store.delete(self._name(name), version)
+        await self._store.delete(self._name(name), version)

@@ -16,7 +16,7 @@ class TagService:
     def __init__(self, functions: FunctionService) -> None:
         self._functions = functions
 
-    def _function(self, resource: str) -> FunctionConfig:
+    async def _function(self, resource: str) -> FunctionConfig:
         ref = parse_function_ref(resource)
         if ref is None or not resource.startswith("arn:"):
             raise InvalidParameterValueException(f"Invalid resource ARN: {resource}")
@@ -26,20 +26,22 @@ class TagService:
             )
         if ref.account != self._functions.account.account_id:
             raise ResourceNotFoundException(f"Function not found: {resource}")
-        return self._functions.latest(ref.name)
+        return await self._functions.latest(ref.name)
 
-    def list(self, resource: str) -> dict[str, str]:
-        return dict(self._function(resource).tags)
+    async def list(self, resource: str) -> dict[str, str]:
+        return dict((await self._function(resource)).tags)
 
-    def tag(self, resource: str, tags: Mapping[str, str]) -> None:
-        config = self._function(resource)
+    async def tag(self, resource: str, tags: Mapping[str, str]) -> None:
+        config = await self._function(resource)
         merged = {**config.tags, **tags}
         if len(merged) > limits.TAGS_MAX:
             raise InvalidParameterValueException(
                 f"Number of tags exceeds resource tag limit of {limits.TAGS_MAX}."
             )
-        self._functions.set_tags(config, merged)
+        await self._functions.set_tags(config, merged)
 
-    def untag(self, resource: str, keys: Sequence[str]) -> None:
-        config = self._function(resource)
-        self._functions.set_tags(config, {k: v for k, v in config.tags.items() if k not in keys})
+    async def untag(self, resource: str, keys: Sequence[str]) -> None:
+        config = await self._function(resource)
+        await self._functions.set_tags(
+            config, {k: v for k, v in config.tags.items() if k not in keys}
+        )

@@ -59,7 +59,7 @@ class Versions:
         self.store = store
         self._rng = rng or random.Random()
 
-    def publish(
+    async def publish(
         self,
         latest: FunctionConfig,
         code_sha256: str | None = None,
@@ -76,7 +76,7 @@ class Versions:
                 f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST "
                 f"({current}). Please try again with the CodeSHA256 in $LATEST."
             )
-        newest = self.store.latest_version(latest.name)
+        newest = await self.store.latest_version(latest.name)
         if newest is not None and _content(newest) == _content(latest):
             return newest
         snapshot = replace(
@@ -85,16 +85,16 @@ class Versions:
             description=latest.description if description is None else description,
             tags={},  # tags belong to the function, not to a version
         )
-        return self.store.publish(snapshot)
+        return await self.store.publish(snapshot)
 
-    def version(self, name: str, version: str, arn: str) -> FunctionConfig:
-        config = self.store.get_version(name, version)
+    async def version(self, name: str, version: str, arn: str) -> FunctionConfig:
+        config = await self.store.get_version(name, version)
         if config is None:
             raise ResourceNotFoundException(f"Function not found: {arn}")
         return config
 
-    def alias(self, name: str, alias: str, arn: str) -> Alias:
-        found = self.store.get_alias(name, alias)
+    async def alias(self, name: str, alias: str, arn: str) -> Alias:
+        found = await self.store.get_alias(name, alias)
         if found is None:
             raise ResourceNotFoundException(f"Cannot find alias arn: {arn}")
         return found
@@ -107,19 +107,19 @@ class Versions:
                 return version
         return alias.function_version
 
-    def keys(self, name: str) -> list[str]:
+    async def keys(self, name: str) -> list[str]:
         """Pool keys of every published version of the function."""
         out: list[str] = []
         after = 0
-        while page := self.store.list_versions(name, after, 1000):
+        while page := await self.store.list_versions(name, after, 1000):
             out.extend(spec_key(c) for c in page)
             after = int(page[-1].version)
         return out
 
-    def check_deletable(self, name: str, version: str) -> None:
+    async def check_deletable(self, name: str, version: str) -> None:
         users = [
             a.name
-            for a in self.store.list_aliases(name)
+            for a in await self.store.list_aliases(name)
             if a.function_version == version or version in a.routing
         ]
         if users:

@@ -150,3 +150,13 @@ class InvokeResult:
     function_error: str | None = None
     log_tail: str | None = None  # the last 4 KB of this invocation's log, raw text
     executed_version: str = LATEST
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """GetAccountSettings: the account's concurrency and what its functions use."""
+
+    concurrency_limit: int
+    unreserved_concurrency: int
+    total_code_size: int  # bytes of every function's $LATEST package
+    function_count: int

@@ -54,6 +54,21 @@ class ProvisionedConfig:
 
 
 @dataclass(frozen=True)
+class ProvisionedStatus:
+    """A provisioned-concurrency configuration with its progress (`IN_PROGRESS`, `READY`,
+    or `FAILED` with a `reason`)."""
+
+    config: ProvisionedConfig
+    status: str
+    reason: str | None = None
+
+    @property
+    def available(self) -> int:
+        """Environments ready for it: all of them once READY, none before."""
+        return self.config.requested if self.status == PROVISIONED_READY else 0
+
+
+@dataclass(frozen=True)
 class LayerVersion:
     name: str
     version: int

@@ -11,9 +11,11 @@
 What every store promises (`tests/contract/store/` checks each against every
 implementation: `nubis.store.memory`, the SQLite modules; a new one passes the same tests):
 
-- Callers are on one thread, the event loop's; no store is safe to call from others.
-  The synchronous Protocols run short statements inline; the async ones hand work to a
-  writer thread of their own and may be awaited concurrently from that loop.
+- Every method that touches data is a coroutine (a PostgreSQL store cannot block the
+  event loop); `close()` and `BlobStore.path` (a name, no I/O) are not. Callers are on
+  one thread, the event loop's, and may await several calls at once; no store is safe to
+  call from other threads. The SQLite stores run their statements on a writer thread of
+  their file (`nubis.store.sqlite`), the file blob store its I/O on worker threads.
 - Absence is a value (None, False, an empty list), never an exception; an exception means
   the store failed (`StorageFullException` when the data volume is full: nothing was
   half-written). Records returned are immutable values owned by the caller.
@@ -23,9 +25,6 @@ implementation: `nubis.store.memory`, the SQLite modules; a new one passes the s
 - `close()` is idempotent; other methods raise RuntimeError after it (`BlobStore`: see
   there). `drop_function` forgets everything of that function there; idempotent.
 - No business rules: limits, defaults and what a name means are the caller's (`control`).
-
-The synchronous Protocols become async in a later step (a PostgreSQL store cannot block
-the loop); their contract tests already await every call.
 """
 
 from __future__ import annotations
@@ -51,24 +50,24 @@ from nubis.model.versions import Alias, LayerVersion, ProvisionedConfig
 class FunctionStore(Protocol):
     """Functions' configurations ($LATEST), by name."""
 
-    def get(self, name: str) -> FunctionConfig | None: ...
+    async def get(self, name: str) -> FunctionConfig | None: ...
 
-    def list(self, after: str | None, limit: int) -> list[FunctionConfig]:
+    async def list(self, after: str | None, limit: int) -> list[FunctionConfig]:
         """Up to `limit` functions with names greater than `after` (None: from the first),
         ordered by name: keyset pages, `after` need not be a stored name."""
         ...
 
-    def create(self, config: FunctionConfig) -> bool:
+    async def create(self, config: FunctionConfig) -> bool:
         """Insert; False (and nothing written) if a function of that name exists."""
         ...
 
-    def replace(self, config: FunctionConfig, expected_revision: str) -> bool:
+    async def replace(self, config: FunctionConfig, expected_revision: str) -> bool:
         """Store `config` (with its new `revision_id`) if the stored revision id is
         `expected_revision`; False otherwise, also if there is no such function. Of two
         updates that read the same revision exactly one wins."""
         ...
 
-    def delete(self, name: str) -> bool:
+    async def delete(self, name: str) -> bool:
         """False if there was no such function."""
         ...
 
@@ -78,7 +77,7 @@ class FunctionStore(Protocol):
 class BlobStore(Protocol):
     """Code packages (zips), content-addressed by SHA-256 (hex)."""
 
-    def put(self, data: bytes) -> str:
+    async def put(self, data: bytes) -> str:
         """Store a package; returns its SHA-256 hex digest. Idempotent. A package that
         cannot be extracted safely (`nubis.store.package_zip`) is refused with
         InvalidParameterValueException before anything is written. A package is never
@@ -86,16 +85,18 @@ class BlobStore(Protocol):
         ...
 
     def path(self, sha256: str) -> Path:
-        """The file holding the package; it exists once `put` returned that digest."""
+        """The file holding the package; it exists once `put` returned that digest.
+        Synchronous: it computes a name and does no I/O (the code download endpoint
+        reads the file off the loop)."""
         ...
 
-    def unpacked(self, sha256: str) -> Path:
+    async def unpacked(self, sha256: str) -> Path:
         """The package extracted into a directory, created on the first call and the
         same path on later ones; never modified afterwards (callers treat it as
         read-only). Concurrent first calls may both extract; one result is kept."""
         ...
 
-    def merged(self, sha256s: Sequence[str]) -> Path:
+    async def merged(self, sha256s: Sequence[str]) -> Path:
         """The packages extracted into one directory in order, later files replacing
         earlier ones (how Lambda extracts layers into /opt); created on first call, keyed
         by the digests in their order, never modified afterwards."""
@@ -241,44 +242,44 @@ class QueueStore(Protocol):
 class VersionStore(Protocol):
     """Published versions (immutable snapshots of a function's configuration) and aliases."""
 
-    def publish(self, config: FunctionConfig) -> FunctionConfig:
+    async def publish(self, config: FunctionConfig) -> FunctionConfig:
         """Store `config` as the function's next version and return it with `version`
         set: "1", "2", ... per function, atomically, never a number handed out before
         while the function exists (also after that version was deleted); after
         `drop_function` a function of the same name starts again at 1."""
         ...
 
-    def get_version(self, name: str, version: str) -> FunctionConfig | None:
+    async def get_version(self, name: str, version: str) -> FunctionConfig | None:
         """None also for a qualifier that is not a number (`$LATEST`, an alias, "1.0")."""
         ...
 
-    def list_versions(self, name: str, after: int, limit: int) -> list[FunctionConfig]:
+    async def list_versions(self, name: str, after: int, limit: int) -> list[FunctionConfig]:
         """Up to `limit` versions numbered above `after`, in ascending order."""
         ...
 
-    def latest_version(self, name: str) -> FunctionConfig | None:
+    async def latest_version(self, name: str) -> FunctionConfig | None:
         """The highest-numbered version still stored."""
         ...
 
-    def delete_version(self, name: str, version: str) -> bool: ...
+    async def delete_version(self, name: str, version: str) -> bool: ...
 
-    def get_alias(self, name: str, alias: str) -> Alias | None: ...
+    async def get_alias(self, name: str, alias: str) -> Alias | None: ...
 
-    def list_aliases(self, name: str) -> list[Alias]:
+    async def list_aliases(self, name: str) -> list[Alias]:
         """Every alias of the function, ordered by alias name."""
         ...
 
-    def create_alias(self, alias: Alias) -> bool:
+    async def create_alias(self, alias: Alias) -> bool:
         """Insert; False if the function has an alias of that name already."""
         ...
 
-    def replace_alias(self, alias: Alias, expected_revision: str) -> bool:
+    async def replace_alias(self, alias: Alias, expected_revision: str) -> bool:
         """A compare-and-swap on the alias's revision id, like `FunctionStore.replace`."""
         ...
 
-    def delete_alias(self, name: str, alias: str) -> bool: ...
+    async def delete_alias(self, name: str, alias: str) -> bool: ...
 
-    def drop_function(self, name: str) -> None:
+    async def drop_function(self, name: str) -> None:
         """Its versions, its version counter and its aliases."""
         ...
 
@@ -289,30 +290,30 @@ class ConcurrencyStore(Protocol):
     """Reserved concurrency per function and provisioned-concurrency configurations per
     (function, qualifier): plain records, the rules are in `control`."""
 
-    def reserved(self, name: str) -> int | None: ...
+    async def reserved(self, name: str) -> int | None: ...
 
-    def all_reserved(self) -> dict[str, int]:
+    async def all_reserved(self) -> dict[str, int]:
         """Every function's reserved concurrency (a copy)."""
         ...
 
-    def set_reserved(self, name: str, value: int | None) -> None:
+    async def set_reserved(self, name: str, value: int | None) -> None:
         """Set (or with None remove, idempotently) the function's reserved concurrency."""
         ...
 
-    def provisioned(self, name: str, qualifier: str) -> ProvisionedConfig | None: ...
+    async def provisioned(self, name: str, qualifier: str) -> ProvisionedConfig | None: ...
 
-    def list_provisioned(self, name: str | None = None) -> list[ProvisionedConfig]:
+    async def list_provisioned(self, name: str | None = None) -> list[ProvisionedConfig]:
         """The function's configurations by qualifier (every function's with None, by
         function then qualifier)."""
         ...
 
-    def put_provisioned(self, config: ProvisionedConfig) -> None:
+    async def put_provisioned(self, config: ProvisionedConfig) -> None:
         """Insert or replace."""
         ...
 
-    def delete_provisioned(self, name: str, qualifier: str) -> bool: ...
+    async def delete_provisioned(self, name: str, qualifier: str) -> bool: ...
 
-    def drop_function(self, name: str) -> None: ...
+    async def drop_function(self, name: str) -> None: ...
 
     def close(self) -> None: ...
 
@@ -320,22 +321,22 @@ class ConcurrencyStore(Protocol):
 class LayerStore(Protocol):
     """Layer versions, numbered 1, 2, ... per layer name."""
 
-    def publish(self, layer: LayerVersion) -> LayerVersion:
+    async def publish(self, layer: LayerVersion) -> LayerVersion:
         """Store as the layer's next version; returns it with `version` set. Numbers are
         never reused, also after every version of the layer was deleted."""
         ...
 
-    def get(self, name: str, version: int) -> LayerVersion | None: ...
+    async def get(self, name: str, version: int) -> LayerVersion | None: ...
 
-    def versions(self, name: str) -> list[LayerVersion]:
+    async def versions(self, name: str) -> list[LayerVersion]:
         """Every version of the layer, newest first."""
         ...
 
-    def names(self) -> list[str]:
+    async def names(self) -> list[str]:
         """Names of layers with at least one version, ordered."""
         ...
 
-    def delete(self, name: str, version: int) -> bool: ...
+    async def delete(self, name: str, version: int) -> bool: ...
 
     def close(self) -> None: ...
 

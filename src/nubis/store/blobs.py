@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import io
@@ -22,6 +23,11 @@ class FileBlobStore:
 
     Both are written under a temporary name and renamed into place, so a crash never leaves
     a half-written package or directory under its final name.
+
+    Hashing, writing and extracting run on a worker thread (`asyncio.to_thread`): up to
+    250 MB must not stall the event loop. What stays on the loop is one `stat` when the
+    directory asked for exists already (every cold start's case), and `path`, which only
+    computes a name.
     """
 
     def __init__(self, root: Path) -> None:
@@ -32,7 +38,10 @@ class FileBlobStore:
         self._unpacked.mkdir(parents=True, exist_ok=True)
         self._merged.mkdir(parents=True, exist_ok=True)
 
-    def put(self, data: bytes) -> str:
+    async def put(self, data: bytes) -> str:
+        return await asyncio.to_thread(self._put, data)
+
+    def _put(self, data: bytes) -> str:
         """Store a package after reading every member of it (`package_zip`): a package
         that cannot be extracted is refused here, before anything is written."""
         digest = hashlib.sha256(data).hexdigest()
@@ -55,21 +64,25 @@ class FileBlobStore:
     def path(self, sha256: str) -> Path:
         return self._blobs / f"{sha256}.zip"
 
-    def unpacked(self, sha256: str) -> Path:
-        return self._extract(self._unpacked / sha256, [sha256])
+    async def unpacked(self, sha256: str) -> Path:
+        return await self._extract(self._unpacked / sha256, [sha256])
 
-    def merged(self, sha256s: Sequence[str]) -> Path:
+    async def merged(self, sha256s: Sequence[str]) -> Path:
         key = hashlib.sha256("\n".join(sha256s).encode()).hexdigest()
-        return self._extract(self._merged / key, sha256s)
+        return await self._extract(self._merged / key, sha256s)
 
-    def _extract(self, final: Path, sha256s: Sequence[str]) -> Path:
+    async def _extract(self, final: Path, sha256s: Sequence[str]) -> Path:
         """Extract the packages in order into `final` (later files replace earlier ones).
 
         Never by path below the temporary directory: `package_zip.extract` works relative
         to its fd and follows no link, whatever the zip says.
         """
-        if final.is_dir():
+        # Extracted before (never modified since): one stat on the loop, no thread hop.
+        if final.is_dir():  # noqa: ASYNC240
             return final
+        return await asyncio.to_thread(self._extract_mapped, final, sha256s)
+
+    def _extract_mapped(self, final: Path, sha256s: Sequence[str]) -> Path:
         with _mapped():
             return self._extract_new(final, sha256s)
 

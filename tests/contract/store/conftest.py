@@ -5,9 +5,8 @@ implementation (PostgreSQL) is one more entry; every test here then runs against
 `durable` backends are also reopened on the same directory to show that what a method
 acknowledged survives `close()`.
 
-The tests are coroutines and every store call is awaited, although some Protocols are
-still synchronous: `Awaited` lifts a synchronous store's methods into coroutines. When a
-Protocol becomes async, its stores pass through `Awaited` unchanged and no test changes.
+The tests are coroutines and await every store call (every Protocol is async but
+`close()` and `BlobStore.path`).
 """
 
 from __future__ import annotations
@@ -85,23 +84,6 @@ BACKENDS = [
 ]
 
 
-class Awaited:
-    """`store` with every method a coroutine (those that are already pass through)."""
-
-    def __init__(self, store: Any) -> None:
-        self.inner = store
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self.inner, name)
-        if not callable(attr) or inspect.iscoroutinefunction(attr):
-            return attr
-
-        async def call(*args: Any, **kwargs: Any) -> Any:
-            return attr(*args, **kwargs)
-
-        return call
-
-
 class Opened:
     """Opens stores of one backend in one directory, as often as a test asks (a reopen
     sees the data if the backend is durable); at the end closes each twice, since
@@ -112,10 +94,10 @@ class Opened:
         self._where = where
         self._stores: list[Any] = []
 
-    def __call__(self, kind: str) -> Awaited:
+    def __call__(self, kind: str) -> Any:
         opened = getattr(self.backend, kind)(self._where)
         self._stores.append(opened)
-        return Awaited(opened)
+        return opened
 
     def close_all(self) -> None:
         for opened in self._stores:
@@ -141,7 +123,7 @@ def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opened]:
 
 
 def _one(kind: str) -> Any:
-    def fixture(backend: Backend, tmp_path: Path) -> Iterator[Awaited]:
+    def fixture(backend: Backend, tmp_path: Path) -> Iterator[Any]:
         opened = Opened(backend, tmp_path)
         yield opened(kind)
         opened.close_all()

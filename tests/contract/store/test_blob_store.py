@@ -21,10 +21,10 @@ async def test_put_is_content_addressed_and_idempotent(blobs: Any) -> None:
     digest = await blobs.put(data)
     assert digest == hashlib.sha256(data).hexdigest()
     assert await blobs.put(data) == digest
-    assert (await blobs.path(digest)).read_bytes() == data
+    assert blobs.path(digest).read_bytes() == data
     other = await blobs.put(package({"a.py": b"B"}))
     assert other != digest
-    assert (await blobs.path(digest)).read_bytes() == data
+    assert blobs.path(digest).read_bytes() == data
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ async def test_put_refuses_what_cannot_be_extracted_and_stores_nothing(
 ) -> None:
     with pytest.raises(InvalidParameterValueException):
         await blobs.put(data)
-    assert not (await blobs.path(hashlib.sha256(data).hexdigest())).exists()
+    assert not blobs.path(hashlib.sha256(data).hexdigest()).exists()
 
 
 async def test_unpacked_once_into_the_same_directory(blobs: Any) -> None:
@@ -62,8 +62,8 @@ async def test_packages_survive_reopen(durable: Opened) -> None:
     first = durable("blobs")
     digest = await first.put(data)
     unpacked = await first.unpacked(digest)
-    await first.close()
+    first.close()
     again = durable("blobs")
-    assert (await again.path(digest)).read_bytes() == data
+    assert again.path(digest).read_bytes() == data
     assert await again.unpacked(digest) == unpacked
     assert tree(unpacked) == {"a.py": b"A"}

@@ -28,8 +28,22 @@ async def test_methods_raise_after_close(backend: Backend, tmp_path: Path, kind:
     opened = Opened(backend, tmp_path)
     store = opened(kind)
     method, args = CALLS[kind]
-    await store.close()
-    await store.close()
+    store.close()
+    store.close()
     with pytest.raises(RuntimeError):
         await getattr(store, method)(*args)
+    opened.close_all()
+
+
+async def test_closing_one_store_leaves_the_others_on_its_files_working(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """The SQLite metadata stores share one file (and its writer thread): each store's
+    close is its own."""
+    opened = Opened(backend, tmp_path)
+    functions, layers = opened("functions"), opened("layers")
+    again = opened("functions")
+    functions.close()
+    assert await layers.names() == []
+    assert await again.get("f") is None
     opened.close_all()

@@ -69,7 +69,7 @@ async def test_concurrency_survives_reopen(durable: Opened) -> None:
     first = durable("concurrency")
     await first.set_reserved("f", 3)
     await first.put_provisioned(ProvisionedConfig("f", "1", 2, "t"))
-    await first.close()
+    first.close()
     again = durable("concurrency")
     assert await again.reserved("f") == 3
     assert await again.provisioned("f", "1") == ProvisionedConfig("f", "1", 2, "t")

@@ -48,5 +48,5 @@ async def test_drop_function_configs_keeps_other_functions(events: Any) -> None:
 async def test_configs_survive_reopen(durable: Opened) -> None:
     first = durable("events")
     await first.put_config(cfg())
-    await first.close()
+    first.close()
     assert await durable("events").get_config("fn", "$LATEST") == cfg()

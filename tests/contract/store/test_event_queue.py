@@ -144,7 +144,7 @@ async def test_accepted_events_and_leases_survive_reopen(durable: Opened) -> Non
         await first.enqueue(event(name, t))
     await first.lease_due(t, LEASE_S, 2)  # a and b are running when the server stops
     await first.finish("b")
-    await first.close()
+    first.close()
     again = durable("events")
     assert await again.depth() == 2
     assert await again.release_all() == 1  # a's lease is stale: the restart ends it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.contract.store.conftest import Opened
@@ -26,6 +27,19 @@ async def test_replace_is_a_compare_and_swap_on_the_revision(functions: Any) -> 
     # Two updates that both read r1: only the first wins.
     assert not await functions.replace(revised(config(), "r3"), "r1")
     assert (await functions.get("f")).timeout == 10
+
+
+async def test_concurrent_creates_and_replaces_have_one_winner(functions: Any) -> None:
+    # Awaited together from one loop, as the Protocol allows: still one winner each.
+    made = await asyncio.gather(*(functions.create(config(sha=f"{i:02x}" * 32)) for i in range(8)))
+    assert sorted(made) == [False] * 7 + [True]
+    winner = (await functions.get("f")).code_sha256
+    assert winner == f"{made.index(True):02x}" * 32
+    swapped = await asyncio.gather(
+        *(functions.replace(revised(config(), f"r{i}"), "rev") for i in range(8))
+    )
+    assert sorted(swapped) == [False] * 7 + [True]
+    assert (await functions.get("f")).revision_id == f"r{swapped.index(True)}"
 
 
 async def test_replace_of_a_missing_function_fails(functions: Any) -> None:
@@ -63,6 +77,6 @@ async def test_acknowledged_writes_survive_reopen(durable: Opened) -> None:
     await first.create(config("b"))
     await first.replace(revised(config("a"), "r2"), "rev")
     await first.delete("b")
-    await first.close()
+    first.close()
     again = durable("functions")
     assert [c.revision_id for c in await again.list(None, 10)] == ["r2"]

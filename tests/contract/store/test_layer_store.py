@@ -40,7 +40,7 @@ async def test_layer_numbers_survive_reopen(durable: Opened) -> None:
     first = durable("layers")
     await first.publish(layer("a"))
     await first.delete("a", 1)
-    await first.close()
+    first.close()
     again = durable("layers")
     assert await again.names() == []
     assert (await again.publish(layer("a"))).version == 2

@@ -318,7 +318,7 @@ async def test_tags_are_replaced_whole_and_kept(durable: Opened) -> None:
     await first.create_queue(QueueRecord("q", {}, 1.0, 1.0, {"team": "x"}))
     assert (await first.get_queue("q")).tags == {"team": "x"}
     assert await first.set_tags("q", {"a": "1", "b": ""})
-    await first.close()
+    first.close()
     again = durable("queues")
     assert (await again.get_queue("q")).tags == {"a": "1", "b": ""}
     assert [r.tags for r in await again.list_queues("")] == [{"a": "1", "b": ""}]
@@ -340,7 +340,7 @@ async def test_queues_and_messages_survive_reopen(durable: Opened) -> None:
     await first.create_queue(record("q.fifo"))
     await first.send("q.fifo", [msg("a", t, "g", "d"), msg("b", t, "g")], t, DEDUP_S)
     (a,) = await first.receive("q.fifo", t, 1, 30.0, fifo=True, redrive=None, retention_s=KEEP)
-    await first.close()
+    first.close()
     again = durable("queues")
     assert (await again.get_queue("q.fifo")).name == "q.fifo"
     assert await again.counts("q.fifo", t) == QueueCounts(1, 1, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from nubis.model.versions import Alias
@@ -26,6 +27,12 @@ async def test_versions_are_numbered_and_never_reused(versions: Any) -> None:
     await versions.drop_function("f")
     assert await versions.list_versions("f", 0, 10) == []
     assert (await versions.publish(config())).version == "1"  # a new function starts again
+
+
+async def test_concurrent_publishes_get_distinct_numbers(versions: Any) -> None:
+    published = await asyncio.gather(*(versions.publish(config()) for _ in range(10)))
+    assert sorted(int(v.version) for v in published) == list(range(1, 11))
+    assert (await versions.latest_version("f")).version == "10"
 
 
 async def test_numbers_are_per_function(versions: Any) -> None:
@@ -98,7 +105,7 @@ async def test_versions_and_aliases_survive_reopen(durable: Opened) -> None:
     await first.publish(config())
     await first.delete_version("f", "2")
     await first.create_alias(Alias("f", "live", "1", "", "r1"))
-    await first.close()
+    first.close()
     again = durable("versions")
     assert (await again.publish(config())).version == "3"  # 2 stays used
     assert (await again.get_alias("f", "live")).revision_id == "r1"

@@ -16,23 +16,23 @@ class MemoryFunctionStore(Closing):
     def __init__(self) -> None:
         self._rows: dict[str, FunctionConfig] = {}
 
-    def get(self, name: str) -> FunctionConfig | None:
+    async def get(self, name: str) -> FunctionConfig | None:
         self._open()
         return self._rows.get(name)
 
-    def list(self, after: str | None, limit: int) -> list[FunctionConfig]:
+    async def list(self, after: str | None, limit: int) -> list[FunctionConfig]:
         self._open()
         names = sorted(n for n in self._rows if n > (after or ""))
         return [self._rows[n] for n in names[:limit]]
 
-    def create(self, config: FunctionConfig) -> bool:
+    async def create(self, config: FunctionConfig) -> bool:
         self._open()
         if config.name in self._rows:
             return False
         self._rows[config.name] = config
         return True
 
-    def replace(self, config: FunctionConfig, expected_revision: str) -> bool:
+    async def replace(self, config: FunctionConfig, expected_revision: str) -> bool:
         self._open()
         current = self._rows.get(config.name)
         if current is None or current.revision_id != expected_revision:
@@ -40,7 +40,7 @@ class MemoryFunctionStore(Closing):
         self._rows[config.name] = config
         return True
 
-    def delete(self, name: str) -> bool:
+    async def delete(self, name: str) -> bool:
         self._open()
         return self._rows.pop(name, None) is not None
 
@@ -55,17 +55,17 @@ class MemoryBlobStore:
         self._files: FileBlobStore | None = None
         self._closed = False
 
-    def put(self, data: bytes) -> str:
-        return self._materialized().put(data)
+    async def put(self, data: bytes) -> str:
+        return await self._materialized().put(data)
 
     def path(self, sha256: str) -> Path:
         return self._materialized().path(sha256)
 
-    def unpacked(self, sha256: str) -> Path:
-        return self._materialized().unpacked(sha256)
+    async def unpacked(self, sha256: str) -> Path:
+        return await self._materialized().unpacked(sha256)
 
-    def merged(self, sha256s: Sequence[str]) -> Path:
-        return self._materialized().merged(sha256s)
+    async def merged(self, sha256s: Sequence[str]) -> Path:
+        return await self._materialized().merged(sha256s)
 
     def _materialized(self) -> FileBlobStore:
         if self._closed:

@@ -1,5 +1,5 @@
-"""In-memory `VersionStore`, `ConcurrencyStore` and `LayerStore`: the defaults of
-`nubis.control.functions.Functions` when it is built without stores, and fakes for tests."""
+"""In-memory `VersionStore`, `ConcurrencyStore` and `LayerStore`: fakes for tests of the
+code above the store."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class MemoryVersionStore(Closing):
         self._last: dict[str, int] = {}
         self._aliases: dict[str, dict[str, Alias]] = {}
 
-    def publish(self, config: FunctionConfig) -> FunctionConfig:
+    async def publish(self, config: FunctionConfig) -> FunctionConfig:
         self._open()
         number = self._last.get(config.name, 0) + 1
         self._last[config.name] = number
@@ -24,38 +24,38 @@ class MemoryVersionStore(Closing):
         self._versions.setdefault(config.name, {})[number] = published
         return published
 
-    def get_version(self, name: str, version: str) -> FunctionConfig | None:
+    async def get_version(self, name: str, version: str) -> FunctionConfig | None:
         self._open()
         if not _is_number(version):
             return None
         return self._versions.get(name, {}).get(int(version))
 
-    def list_versions(self, name: str, after: int, limit: int) -> list[FunctionConfig]:
+    async def list_versions(self, name: str, after: int, limit: int) -> list[FunctionConfig]:
         self._open()
         rows = self._versions.get(name, {})
         return [rows[n] for n in sorted(rows) if n > after][:limit]
 
-    def latest_version(self, name: str) -> FunctionConfig | None:
+    async def latest_version(self, name: str) -> FunctionConfig | None:
         self._open()
         rows = self._versions.get(name, {})
         return rows[max(rows)] if rows else None
 
-    def delete_version(self, name: str, version: str) -> bool:
+    async def delete_version(self, name: str, version: str) -> bool:
         self._open()
         if not _is_number(version):
             return False
         return self._versions.get(name, {}).pop(int(version), None) is not None
 
-    def get_alias(self, name: str, alias: str) -> Alias | None:
+    async def get_alias(self, name: str, alias: str) -> Alias | None:
         self._open()
         return self._aliases.get(name, {}).get(alias)
 
-    def list_aliases(self, name: str) -> list[Alias]:
+    async def list_aliases(self, name: str) -> list[Alias]:
         self._open()
         rows = self._aliases.get(name, {})
         return [rows[a] for a in sorted(rows)]
 
-    def create_alias(self, alias: Alias) -> bool:
+    async def create_alias(self, alias: Alias) -> bool:
         self._open()
         rows = self._aliases.setdefault(alias.function_name, {})
         if alias.name in rows:
@@ -63,19 +63,19 @@ class MemoryVersionStore(Closing):
         rows[alias.name] = alias
         return True
 
-    def replace_alias(self, alias: Alias, expected_revision: str) -> bool:
+    async def replace_alias(self, alias: Alias, expected_revision: str) -> bool:
         self._open()
-        current = self.get_alias(alias.function_name, alias.name)
+        current = self._aliases.get(alias.function_name, {}).get(alias.name)
         if current is None or current.revision_id != expected_revision:
             return False
         self._aliases[alias.function_name][alias.name] = alias
         return True
 
-    def delete_alias(self, name: str, alias: str) -> bool:
+    async def delete_alias(self, name: str, alias: str) -> bool:
         self._open()
         return self._aliases.get(name, {}).pop(alias, None) is not None
 
-    def drop_function(self, name: str) -> None:
+    async def drop_function(self, name: str) -> None:
         self._open()
         self._versions.pop(name, None)
         self._last.pop(name, None)
@@ -87,39 +87,39 @@ class MemoryConcurrencyStore(Closing):
         self._reserved: dict[str, int] = {}
         self._provisioned: dict[tuple[str, str], ProvisionedConfig] = {}
 
-    def reserved(self, name: str) -> int | None:
+    async def reserved(self, name: str) -> int | None:
         self._open()
         return self._reserved.get(name)
 
-    def all_reserved(self) -> dict[str, int]:
+    async def all_reserved(self) -> dict[str, int]:
         self._open()
         return dict(self._reserved)
 
-    def set_reserved(self, name: str, value: int | None) -> None:
+    async def set_reserved(self, name: str, value: int | None) -> None:
         self._open()
         if value is None:
             self._reserved.pop(name, None)
         else:
             self._reserved[name] = value
 
-    def provisioned(self, name: str, qualifier: str) -> ProvisionedConfig | None:
+    async def provisioned(self, name: str, qualifier: str) -> ProvisionedConfig | None:
         self._open()
         return self._provisioned.get((name, qualifier))
 
-    def list_provisioned(self, name: str | None = None) -> list[ProvisionedConfig]:
+    async def list_provisioned(self, name: str | None = None) -> list[ProvisionedConfig]:
         self._open()
         keys = sorted(k for k in self._provisioned if name is None or k[0] == name)
         return [self._provisioned[k] for k in keys]
 
-    def put_provisioned(self, config: ProvisionedConfig) -> None:
+    async def put_provisioned(self, config: ProvisionedConfig) -> None:
         self._open()
         self._provisioned[(config.function_name, config.qualifier)] = config
 
-    def delete_provisioned(self, name: str, qualifier: str) -> bool:
+    async def delete_provisioned(self, name: str, qualifier: str) -> bool:
         self._open()
         return self._provisioned.pop((name, qualifier), None) is not None
 
-    def drop_function(self, name: str) -> None:
+    async def drop_function(self, name: str) -> None:
         self._open()
         self._reserved.pop(name, None)
         for key in [k for k in self._provisioned if k[0] == name]:
@@ -131,7 +131,7 @@ class MemoryLayerStore(Closing):
         self._rows: dict[str, dict[int, LayerVersion]] = {}
         self._last: dict[str, int] = {}
 
-    def publish(self, layer: LayerVersion) -> LayerVersion:
+    async def publish(self, layer: LayerVersion) -> LayerVersion:
         self._open()
         number = self._last.get(layer.name, 0) + 1
         self._last[layer.name] = number
@@ -139,20 +139,20 @@ class MemoryLayerStore(Closing):
         self._rows.setdefault(layer.name, {})[number] = published
         return published
 
-    def get(self, name: str, version: int) -> LayerVersion | None:
+    async def get(self, name: str, version: int) -> LayerVersion | None:
         self._open()
         return self._rows.get(name, {}).get(version)
 
-    def versions(self, name: str) -> list[LayerVersion]:
+    async def versions(self, name: str) -> list[LayerVersion]:
         self._open()
         rows = self._rows.get(name, {})
         return [rows[n] for n in sorted(rows, reverse=True)]
 
-    def names(self) -> list[str]:
+    async def names(self) -> list[str]:
         self._open()
         return sorted(n for n, rows in self._rows.items() if rows)
 
-    def delete(self, name: str, version: int) -> bool:
+    async def delete(self, name: str, version: int) -> bool:
         self._open()
         return self._rows.get(name, {}).pop(version, None) is not None
 

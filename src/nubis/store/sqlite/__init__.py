@@ -1,7 +1,7 @@
 """The embedded default: SQLite files in the data directory.
 
-- `nubis.db` (WAL, `synchronous=NORMAL`, statements inline on the event loop thread,
-  `db.SqliteDb`): functions, versions and aliases, concurrency, layers.
+- `nubis.db` (WAL, `synchronous=NORMAL`): functions, versions and aliases, concurrency,
+  layers; four store objects sharing one writer thread (`db.SqliteDb`), reads included.
 - `events.db` and `queues.db` (WAL, `synchronous=FULL`): one writer thread each with group
   commit (`writer.SqliteWriter`), so every acknowledged write is fsync'd without one fsync
   per request.

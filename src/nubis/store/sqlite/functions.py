@@ -17,39 +17,59 @@ CREATE TABLE IF NOT EXISTS functions (
 """
 
 
+def _config(text: str) -> FunctionConfig:
+    return FunctionConfig.from_json(json.loads(text))
+
+
 class SqliteFunctionStore(SqliteDb):
-    """Metadata rows are small, so statements run inline: a write is one short
-    transaction and WAL keeps readers from blocking it."""
+    """`FunctionStore` on the metadata file's writer thread (`SqliteDb`). The JSON of a
+    configuration is built and parsed there too, off the event loop."""
 
     schema = _SCHEMA
 
-    def get(self, name: str) -> FunctionConfig | None:
-        row = self._db.execute("SELECT config FROM functions WHERE name = ?", (name,)).fetchone()
-        return None if row is None else FunctionConfig.from_json(json.loads(row[0]))
+    async def get(self, name: str) -> FunctionConfig | None:
+        def op(db: sqlite3.Connection) -> FunctionConfig | None:
+            row = db.execute("SELECT config FROM functions WHERE name = ?", (name,)).fetchone()
+            return None if row is None else _config(row[0])
 
-    def list(self, after: str | None, limit: int) -> list[FunctionConfig]:
-        rows = self._db.execute(
-            "SELECT config FROM functions WHERE name > ? ORDER BY name LIMIT ?",
-            (after or "", limit),
-        ).fetchall()
-        return [FunctionConfig.from_json(json.loads(r[0])) for r in rows]
+        return await self._run(op)
 
-    def create(self, config: FunctionConfig) -> bool:
-        try:
-            self._db.execute(
-                "INSERT INTO functions (name, revision_id, config) VALUES (?, ?, ?)",
-                (config.name, config.revision_id, json.dumps(config.to_json())),
+    async def list(self, after: str | None, limit: int) -> list[FunctionConfig]:
+        def op(db: sqlite3.Connection) -> list[FunctionConfig]:
+            rows = db.execute(
+                "SELECT config FROM functions WHERE name > ? ORDER BY name LIMIT ?",
+                (after or "", limit),
+            ).fetchall()
+            return [_config(r[0]) for r in rows]
+
+        return await self._run(op)
+
+    async def create(self, config: FunctionConfig) -> bool:
+        def op(db: sqlite3.Connection) -> bool:
+            try:
+                db.execute(
+                    "INSERT INTO functions (name, revision_id, config) VALUES (?, ?, ?)",
+                    (config.name, config.revision_id, json.dumps(config.to_json())),
+                )
+            except sqlite3.IntegrityError:
+                return False
+            return True
+
+        return await self._run(op)
+
+    async def replace(self, config: FunctionConfig, expected_revision: str) -> bool:
+        def op(db: sqlite3.Connection) -> bool:
+            cur = db.execute(
+                "UPDATE functions SET revision_id = ?, config = ? "
+                "WHERE name = ? AND revision_id = ?",
+                (config.revision_id, json.dumps(config.to_json()), config.name, expected_revision),
             )
-        except sqlite3.IntegrityError:
-            return False
-        return True
+            return cur.rowcount == 1
 
-    def replace(self, config: FunctionConfig, expected_revision: str) -> bool:
-        cur = self._db.execute(
-            "UPDATE functions SET revision_id = ?, config = ? WHERE name = ? AND revision_id = ?",
-            (config.revision_id, json.dumps(config.to_json()), config.name, expected_revision),
-        )
-        return cur.rowcount == 1
+        return await self._run(op)
 
-    def delete(self, name: str) -> bool:
-        return self._db.execute("DELETE FROM functions WHERE name = ?", (name,)).rowcount == 1
+    async def delete(self, name: str) -> bool:
+        def op(db: sqlite3.Connection) -> bool:
+            return db.execute("DELETE FROM functions WHERE name = ?", (name,)).rowcount == 1
+
+        return await self._run(op)

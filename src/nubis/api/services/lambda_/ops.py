@@ -8,7 +8,7 @@ from typing import Any
 
 from nubis.api.service import Handler, OperationRequest, OperationResult
 from nubis.api.services.lambda_ import requests
-from nubis.api.services.lambda_.shapes import function_configuration
+from nubis.api.services.lambda_.shapes import account_settings, function_configuration
 from nubis.control.functions import FunctionService
 from nubis.control.invoke import DRY_RUN, EVENT, Invocation, Invoker
 from nubis.model import limits
@@ -48,7 +48,7 @@ class LambdaOperations:
 
     async def get_function(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        config = self._f.get(p["FunctionName"], p.get("Qualifier"))
+        config = await self._f.get(p["FunctionName"], p.get("Qualifier"))
         out: dict[str, Any] = {
             "Configuration": self._conf(config, self._qualifier(p)),
             "Code": {
@@ -56,22 +56,22 @@ class LambdaOperations:
                 "Location": f"{req.base_url}/_nubis/code/{config.code_sha256}.zip",
             },
         }
-        tags = self._f.latest(config.name).tags  # a version's are its function's
+        tags = (await self._f.latest(config.name)).tags  # a version's are its function's
         if tags:
             out["Tags"] = dict(tags)
-        reserved = self._f.concurrency.reserved(config.name)
+        reserved = await self._f.concurrency.reserved(config.name)
         if reserved is not None:
             out["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
         return OperationResult(out)
 
     async def get_function_configuration(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        config = self._f.get(p["FunctionName"], p.get("Qualifier"))
+        config = await self._f.get(p["FunctionName"], p.get("Qualifier"))
         return OperationResult(self._conf(config, self._qualifier(p)))
 
     async def list_functions(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        page, next_marker = self._f.list(p.get("Marker"), p.get("MaxItems"))
+        page, next_marker = await self._f.list(p.get("Marker"), p.get("MaxItems"))
         out: dict[str, Any] = {"Functions": [self._conf(c) for c in page]}
         if next_marker is not None:
             out["NextMarker"] = next_marker
@@ -93,7 +93,7 @@ class LambdaOperations:
         return OperationResult({}, status=204)
 
     async def get_account_settings(self, req: OperationRequest) -> OperationResult:
-        return OperationResult(self._f.account_settings())
+        return OperationResult(account_settings(await self._f.account_settings()))
 
     async def invoke(self, req: OperationRequest) -> OperationResult:
         p = req.params

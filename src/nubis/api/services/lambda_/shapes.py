@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from nubis.model.function import FunctionConfig
+from nubis.model import limits
+from nubis.model.function import AccountSettings, FunctionConfig
+from nubis.model.versions import ProvisionedStatus
 
 
 def function_configuration(config: FunctionConfig, arn: str) -> dict[str, Any]:
@@ -41,4 +43,33 @@ def function_configuration(config: FunctionConfig, arn: str) -> dict[str, Any]:
         out["DeadLetterConfig"] = {"TargetArn": config.dead_letter_arn}
     if config.layers:
         out["Layers"] = [{"Arn": layer.arn, "CodeSize": layer.code_size} for layer in config.layers]
+    return out
+
+
+def account_settings(settings: AccountSettings) -> dict[str, Any]:
+    return {
+        "AccountLimit": {
+            "TotalCodeSize": limits.CODE_STORAGE_LIMIT_BYTES,
+            "CodeSizeUnzipped": limits.UNZIPPED_MAX_BYTES,
+            "CodeSizeZipped": limits.ZIPPED_MAX_BYTES,
+            "ConcurrentExecutions": settings.concurrency_limit,
+            "UnreservedConcurrentExecutions": settings.unreserved_concurrency,
+        },
+        "AccountUsage": {
+            "TotalCodeSize": settings.total_code_size,
+            "FunctionCount": settings.function_count,
+        },
+    }
+
+
+def provisioned_config(status: ProvisionedStatus) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "RequestedProvisionedConcurrentExecutions": status.config.requested,
+        "AvailableProvisionedConcurrentExecutions": status.available,
+        "AllocatedProvisionedConcurrentExecutions": status.available,
+        "Status": status.status,
+        "LastModified": status.config.last_modified,
+    }
+    if status.reason:
+        out["StatusReason"] = status.reason
     return out

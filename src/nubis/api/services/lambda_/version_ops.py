@@ -10,7 +10,7 @@ from typing import Any
 
 from nubis.api.service import Handler, OperationRequest, OperationResult
 from nubis.api.services.lambda_ import requests
-from nubis.api.services.lambda_.shapes import function_configuration
+from nubis.api.services.lambda_.shapes import function_configuration, provisioned_config
 from nubis.control.aliases import AliasService
 from nubis.control.concurrency import ConcurrencyService
 from nubis.control.functions import FunctionService
@@ -84,18 +84,18 @@ class VersionOperations:
 
     async def publish_version(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        latest = self._f.latest(self._f.parse_ref(p["FunctionName"]).name)
-        version = self._f.publish(
+        latest = await self._f.latest(self._f.parse_ref(p["FunctionName"]).name)
+        version = await self._f.publish(
             latest, p.get("CodeSha256"), p.get("Description"), p.get("RevisionId")
         )
         return OperationResult(self._conf(version))
 
     async def list_versions(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        name = self._f.latest(self._f.parse_ref(p["FunctionName"]).name).name
-        everything = [self._f.latest(name)]
+        latest = await self._f.latest(self._f.parse_ref(p["FunctionName"]).name)
+        everything = [latest]
         after = 0
-        while page := self._f.versions.store.list_versions(name, after, 1000):
+        while page := await self._f.versions.store.list_versions(latest.name, after, 1000):
             everything.extend(page)
             after = int(page[-1].version)
         start = _offset(p.get("Marker"))
@@ -111,17 +111,17 @@ class VersionOperations:
 
     async def create_alias(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        alias = self._aliases.create(requests.create_alias(p))
+        alias = await self._aliases.create(requests.create_alias(p))
         return OperationResult(alias_configuration(alias, self._aliases.arn(alias)))
 
     async def get_alias(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        alias = self._aliases.get(p["FunctionName"], p["Name"])
+        alias = await self._aliases.get(p["FunctionName"], p["Name"])
         return OperationResult(alias_configuration(alias, self._aliases.arn(alias)))
 
     async def list_aliases(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        page, next_marker = self._aliases.list(
+        page, next_marker = await self._aliases.list(
             p["FunctionName"], p.get("FunctionVersion"), p.get("Marker"), p.get("MaxItems")
         )
         out: dict[str, Any] = {
@@ -145,29 +145,32 @@ class VersionOperations:
 
     async def put_function_concurrency(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        value = self._concurrency.put_reserved(p["FunctionName"], p["ReservedConcurrentExecutions"])
+        value = await self._concurrency.put_reserved(
+            p["FunctionName"], p["ReservedConcurrentExecutions"]
+        )
         return OperationResult({"ReservedConcurrentExecutions": value})
 
     async def get_function_concurrency(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        value = self._concurrency.get_reserved(p["FunctionName"])
+        value = await self._concurrency.get_reserved(p["FunctionName"])
         return OperationResult({} if value is None else {"ReservedConcurrentExecutions": value})
 
     async def delete_function_concurrency(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        self._concurrency.delete_reserved(p["FunctionName"])
+        await self._concurrency.delete_reserved(p["FunctionName"])
         return OperationResult({}, status=204)
 
     async def put_provisioned(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        out = await self._concurrency.put_provisioned(
+        status = await self._concurrency.put_provisioned(
             p["FunctionName"], p["Qualifier"], p["ProvisionedConcurrentExecutions"]
         )
-        return OperationResult(out)
+        return OperationResult(provisioned_config(status))
 
     async def get_provisioned(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        return OperationResult(self._concurrency.get_provisioned(p["FunctionName"], p["Qualifier"]))
+        status = await self._concurrency.get_provisioned(p["FunctionName"], p["Qualifier"])
+        return OperationResult(provisioned_config(status))
 
     async def delete_provisioned(self, req: OperationRequest) -> OperationResult:
         p = req.params
@@ -176,7 +179,13 @@ class VersionOperations:
 
     async def list_provisioned(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        items = self._concurrency.list_provisioned(p["FunctionName"])
+        items = [
+            {
+                **provisioned_config(s),
+                "FunctionArn": self._f.arn(s.config.function_name, s.config.qualifier),
+            }
+            for s in await self._concurrency.list_provisioned(p["FunctionName"])
+        ]
         start = _offset(p.get("Marker"))
         limit = p.get("MaxItems") or DEFAULT_PAGE
         out: dict[str, Any] = {"ProvisionedConcurrencyConfigs": items[start : start + limit]}
@@ -220,16 +229,16 @@ class VersionOperations:
     async def get_layer_version(self, req: OperationRequest) -> OperationResult:
         p = req.params
         return OperationResult(
-            self._layer(self._layers.get(p["LayerName"], p["VersionNumber"]), req)
+            self._layer(await self._layers.get(p["LayerName"], p["VersionNumber"]), req)
         )
 
     async def get_layer_version_by_arn(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        return OperationResult(self._layer(self._layers.get_by_arn(p["Arn"]), req))
+        return OperationResult(self._layer(await self._layers.get_by_arn(p["Arn"]), req))
 
     async def list_layers(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        page = self._layers.list_layers(
+        page = await self._layers.list_layers(
             p.get("Marker"),
             p.get("MaxItems"),
             p.get("CompatibleRuntime"),
@@ -251,7 +260,7 @@ class VersionOperations:
 
     async def list_layer_versions(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        page = self._layers.list_versions(
+        page = await self._layers.list_versions(
             p["LayerName"],
             p.get("Marker"),
             p.get("MaxItems"),
@@ -265,24 +274,24 @@ class VersionOperations:
 
     async def delete_layer_version(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        self._layers.delete(p["LayerName"], p["VersionNumber"])
+        await self._layers.delete(p["LayerName"], p["VersionNumber"])
         return OperationResult({}, status=204)
 
     # --- tags
 
     async def tag_resource(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        self._tags.tag(p["Resource"], p["Tags"])
+        await self._tags.tag(p["Resource"], p["Tags"])
         return OperationResult({}, status=204)
 
     async def untag_resource(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        self._tags.untag(p["Resource"], p["TagKeys"])
+        await self._tags.untag(p["Resource"], p["TagKeys"])
         return OperationResult({}, status=204)
 
     async def list_tags(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        return OperationResult({"Tags": self._tags.list(p["Resource"])})
+        return OperationResult({"Tags": await self._tags.list(p["Resource"])})
 
 
 def _offset(marker: str | None) -> int:

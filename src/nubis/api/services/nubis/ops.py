@@ -46,7 +46,7 @@ class NubisOperations:
     async def get_logs(self, req: OperationRequest) -> OperationResult:
         """The text of a function's log streams, oldest first; the last `Tail` lines when
         it is above 0."""
-        config = self._functions.get(req.params["FunctionName"])
+        config = await self._functions.get(req.params["FunctionName"])
         group = f"/aws/lambda/{config.name}"
         text = "".join(self._logs.read(group, s) for s in self._logs.streams(group))
         tail = req.params["Tail"]
