@@ -65,6 +65,10 @@ MSG_HOST = "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authoriza
 MSG_QUERY_REQUIRES = (
     "AWS query-string parameters must include '{name}'. Re-examine the query-string parameters."
 )
+MSG_TWO_MECHANISMS = (
+    "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+    "Signature query string parameter or the Authorization header should be specified"
+)
 MSG_QUERY_ALGORITHM = 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"'
 MSG_EXPIRES_NUMBER = "X-Amz-Expires should be a number"
 MSG_EXPIRES_NEGATIVE = "X-Amz-Expires must be non-negative"
@@ -252,6 +256,8 @@ def parse_authorization(headers: Mapping[str, str], query: str) -> SignedRequest
     is the raw query string. Raises SigV4Error (MALFORMED, SCOPE) for one it cannot read."""
     auth = headers.get(H_AUTHORIZATION)
     if auth is not None:
+        if Q_ALGORITHM in query and Q_ALGORITHM in _query_params(query):
+            raise SigV4Error(Kind.TWO_MECHANISMS, MSG_TWO_MECHANISMS)
         return _parse_header(auth, headers)
     if Q_ALGORITHM in query:
         params = _query_params(query)

@@ -11,7 +11,8 @@ instead of 403 (DynamoDB, Cognito), which a per-service override can express lat
 
     kind            json (Lambda)                        query (STS, SQS query, IAM)
     MISSING         MissingAuthenticationTokenException  MissingAuthenticationToken
-    MALFORMED       IncompleteSignatureException 400     IncompleteSignature 400
+    MALFORMED,      IncompleteSignatureException 400     IncompleteSignature 400
+    TWO_MECHANISMS
     UNKNOWN_KEY     UnrecognizedClientException          InvalidClientTokenId
     TOKEN_INVALID   UnrecognizedClientException          InvalidClientTokenId
     TOKEN_EXPIRED   ExpiredTokenException                ExpiredToken
@@ -20,12 +21,13 @@ instead of 403 (DynamoDB, Cognito), which a per-service override can express lat
     EXPIRED
 
 S3: MISSING AccessDenied, MALFORMED AuthorizationHeaderMalformed 400 (presigned:
-AuthorizationQueryParametersError 400), UNKNOWN_KEY InvalidAccessKeyId, TOKEN_INVALID
-InvalidToken 400, TOKEN_EXPIRED ExpiredToken 400, BAD_SIGNATURE SignatureDoesNotMatch, SCOPE
-AuthorizationHeaderMalformed 400, SKEWED RequestTimeTooSkewed (presigned: AccessDenied),
-EXPIRED AccessDenied, PAYLOAD_MISMATCH XAmzContentSHA256Mismatch 400, PAYLOAD_HASH_INVALID
-InvalidArgument 400, PAYLOAD_HASH_MISSING InvalidRequest 400, CHUNK_MALFORMED IncompleteBody
-400. The status is 403 where none is given. (docs/auth.md has the messages.)
+AuthorizationQueryParametersError 400), TWO_MECHANISMS InvalidArgument 400, UNKNOWN_KEY
+InvalidAccessKeyId, TOKEN_INVALID InvalidToken 400, TOKEN_EXPIRED ExpiredToken 400,
+BAD_SIGNATURE SignatureDoesNotMatch, SCOPE AuthorizationHeaderMalformed 400, SKEWED
+RequestTimeTooSkewed (presigned: AccessDenied), EXPIRED AccessDenied, PAYLOAD_MISMATCH
+XAmzContentSHA256Mismatch 400, PAYLOAD_HASH_INVALID InvalidArgument 400,
+PAYLOAD_HASH_MISSING InvalidRequest 400, CHUNK_MALFORMED IncompleteBody 400. The status is
+403 where none is given. (docs/auth.md has the messages.)
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import NamedTuple
 class Kind(Enum):
     MISSING = "missing"  # no Authorization header, no X-Amz-Algorithm query parameter
     MALFORMED = "malformed"  # the header or the query parameters cannot be read
+    TWO_MECHANISMS = "two-mechanisms"  # an Authorization header and a presigned query
     UNKNOWN_KEY = "unknown-key"  # no such access key
     TOKEN_INVALID = "token-invalid"  # session token absent, wrong, or sent with a long-term key
     TOKEN_EXPIRED = "token-expired"  # temporary credentials past their expiry
@@ -98,6 +101,7 @@ _S3_PAYLOAD_MISMATCH = (
 _JSON: dict[Kind, tuple[str, int]] = {
     Kind.MISSING: ("MissingAuthenticationTokenException", 403),
     Kind.MALFORMED: ("IncompleteSignatureException", 400),
+    Kind.TWO_MECHANISMS: ("IncompleteSignatureException", 400),
     Kind.UNKNOWN_KEY: ("UnrecognizedClientException", 403),
     Kind.TOKEN_INVALID: ("UnrecognizedClientException", 403),
     Kind.TOKEN_EXPIRED: ("ExpiredTokenException", 403),
@@ -105,6 +109,7 @@ _JSON: dict[Kind, tuple[str, int]] = {
 _QUERY: dict[Kind, tuple[str, int]] = {
     Kind.MISSING: ("MissingAuthenticationToken", 403),
     Kind.MALFORMED: ("IncompleteSignature", 400),
+    Kind.TWO_MECHANISMS: ("IncompleteSignature", 400),
     Kind.UNKNOWN_KEY: ("InvalidClientTokenId", 403),
     Kind.TOKEN_INVALID: ("InvalidClientTokenId", 403),
     Kind.TOKEN_EXPIRED: ("ExpiredToken", 403),
@@ -112,6 +117,7 @@ _QUERY: dict[Kind, tuple[str, int]] = {
 # S3's (code, status, message); None keeps the error's own message.
 _S3: dict[Kind, tuple[str, int, str | None]] = {
     Kind.MISSING: ("AccessDenied", 403, "Access Denied"),
+    Kind.TWO_MECHANISMS: ("InvalidArgument", 400, None),
     Kind.UNKNOWN_KEY: ("InvalidAccessKeyId", 403, _S3_UNKNOWN_KEY),
     Kind.TOKEN_INVALID: (
         "InvalidToken",

@@ -263,3 +263,17 @@ def test_a_signature_of_non_ascii_characters_is_refused_not_crashed() -> None:
     headers = _sign()
     headers["authorization"] = headers["authorization"][:-2] + "\xe9\xe9"
     assert _refuse(_verifier(), headers).kind is Kind.BAD_SIGNATURE
+
+
+def test_a_header_and_a_presigned_query_together_are_refused() -> None:
+    query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=00"
+    with pytest.raises(SigV4Error) as raised:
+        asyncio.run(_verifier().verify("GET", "/", query, _sign(), b"", NOW))
+    assert raised.value.kind is Kind.TWO_MECHANISMS
+    assert wire_error(raised.value, Family.S3) == (
+        "InvalidArgument",
+        400,
+        "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+        "Signature query string parameter or the Authorization header should be specified",
+    )
+    assert wire_error(raised.value, Family.JSON)[:2] == ("IncompleteSignatureException", 400)
