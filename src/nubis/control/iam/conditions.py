@@ -78,13 +78,19 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
         return None
 
 
-def _ip_in(policy: str, request: str) -> bool:
-    network = _network(policy)
+@lru_cache(maxsize=4096)
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        address = ipaddress.ip_address(request.strip())
+        return ipaddress.ip_address(text.strip())
     except ValueError:
+        return None
+
+
+def _ip_in(policy: str, request: str) -> bool:
+    network, address = _network(policy), _address(request)
+    if network is None or address is None:
         return False
-    return network is not None and network.version == address.version and address in network
+    return network.version == address.version and address in network
 
 
 def _binary(policy: str, request: str) -> bool:

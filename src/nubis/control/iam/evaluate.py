@@ -72,21 +72,18 @@ def _lookup(request: Request) -> Lookup:
 
 
 def _action_applies(st: Statement, action: str) -> bool:
-    matched = any(glob_match(p, action) for p in st.actions)
-    return matched != st.not_action
+    return (st.action_re.fullmatch(action) is not None) != st.not_action
 
 
 def _resource_applies(st: Statement, request: Request, lookup: Lookup | None) -> bool:
     if st.resources is None:
         return True
+    if st.resource_re is not None:
+        return (st.resource_re.fullmatch(request.resource) is not None) != st.not_resource
     matched = False
     for pattern in st.resources:
-        if lookup is not None and "${" in pattern:
-            resolved = substitute(pattern, lookup)
-            if resolved is None:
-                continue
-            pattern = resolved
-        if glob_match(pattern, request.resource):
+        resolved = substitute(pattern, lookup) if lookup is not None else pattern
+        if resolved is not None and glob_match(resolved, request.resource):
             matched = True
             break
     return matched != st.not_resource
@@ -120,7 +117,7 @@ def _not_principal_excludes(names: Principals, request: Request) -> bool:
 
 def _statement_match(st: Statement, request: Request, lookup: Lookup | None) -> _Match:
     """How `st` applies to `request` (NONE: it does not)."""
-    if not _action_applies(st, request.action.lower()):
+    if not _action_applies(st, request.action):
         return _Match.NONE
     if not _resource_applies(st, request, lookup):
         return _Match.NONE

@@ -71,8 +71,7 @@ def literal(text: str) -> str:
     return text.translate(_UNLIT)
 
 
-@lru_cache(maxsize=8192)
-def _compile(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+def _regex(pattern: str) -> str:
     parts: list[str] = []
     for ch in pattern:
         if ch == "*":
@@ -81,15 +80,23 @@ def _compile(pattern: str, ignore_case: bool) -> re.Pattern[str]:
             parts.append(".")
         else:
             parts.append(re.escape(ch.translate(_UNLIT)))
+    return "".join(parts)
+
+
+@lru_cache(maxsize=8192)
+def _compile(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(parts), flags)
+    return re.compile(_regex(pattern), flags)
+
+
+def compile_any(patterns: tuple[str, ...], *, ignore_case: bool = False) -> re.Pattern[str]:
+    """One regex that fully matches what any of `patterns` matches (use `fullmatch`)."""
+    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
+    return re.compile("|".join(f"(?:{_regex(p)})" for p in patterns), flags)
 
 
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """Whether `value` matches `pattern` (`*`, `?` wildcards) as a whole."""
-    if "*" not in pattern and "?" not in pattern:
-        plain = literal(pattern)
-        return plain.lower() == value.lower() if ignore_case else plain == value
     return _compile(pattern, ignore_case).fullmatch(value) is not None
 
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any, ClassVar
 
 from nubis.control.iam import conditions
 from nubis.control.iam.conditions import Condition
-from nubis.control.iam.patterns import has_variables, variable_keys
+from nubis.control.iam.patterns import compile_any, has_variables, variable_keys
 from nubis.control.iam.request import TIME_KEYS
 from nubis.model.errors import NubisError
 
@@ -93,6 +93,16 @@ class Statement:
     principals: Principals | None  # None: identity policy (the attached identity)
     not_principal: bool
     conditions: tuple[Condition, ...]
+    # compiled once: all action patterns (case-insensitive); all resource patterns when
+    # none has a `${` (else None: variables are resolved per request)
+    action_re: re.Pattern[str] = field(init=False, compare=False, repr=False)
+    resource_re: re.Pattern[str] | None = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "action_re", compile_any(self.actions, ignore_case=True))
+        plain = self.resources is not None and not any(map(has_variables, self.resources))
+        resource_re = compile_any(self.resources) if plain and self.resources else None
+        object.__setattr__(self, "resource_re", resource_re)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 ContextValues = tuple[str, ...]
@@ -89,16 +90,20 @@ class Principal:
 
     @property
     def account_root(self) -> str | None:
-        if self.account is None:
-            return None
-        partition = self.arn.split(":", 2)[1]
-        return f"arn:{partition}:iam::{self.account}:root"
+        return _account_root(self.arn, self.account)
 
     @property
     def username(self) -> str | None:
         if self.kind is not PrincipalKind.USER:
             return None
         return self.arn.rsplit("/", 1)[-1]
+
+
+@lru_cache(maxsize=4096)
+def _account_root(arn: str, account: str | None) -> str | None:
+    if account is None:
+        return None
+    return f"arn:{arn.split(':', 2)[1]}:iam::{account}:root"
 
 
 def _text(value: Any) -> str:
