@@ -368,18 +368,22 @@ class QueueService:
         got = await self._poll(record, limit, visibility_s, wait_s)
         return [self._received(name, m, request) for m in got]
 
-    def _redrive(self, record: QueueRecord) -> Redrive | None:
+    async def _redrive(self, record: QueueRecord) -> Redrive | None:
+        """Where this queue's dead letters go: nowhere while its dead-letter queue is not a
+        queue of this server (another account's, or deleted): they stay."""
         policy = record.attributes.get("RedrivePolicy")
         if not policy:
             return None
         target_arn, count = rules.parse_redrive_policy(policy)
         target = self.name_of_arn(target_arn)
-        return None if target is None else Redrive(target, count, self.arn(record.name))
+        if target is None or await self._store.get_queue(target) is None:
+            return None
+        return Redrive(target, count, self.arn(record.name))
 
     async def _poll(
         self, record: QueueRecord, limit: int, visibility_s: int, wait_s: int
     ) -> list[StoredMessage]:
-        name, redrive = record.name, self._redrive(record)
+        name, redrive = record.name, await self._redrive(record)
         retention = float(record.attributes.get("MessageRetentionPeriod", "345600"))
         deadline = self._clock.monotonic() + wait_s
         while True:

@@ -285,6 +285,22 @@ def test_a_dead_letter_keeps_its_receive_count(sqs: Any, qname: str) -> None:
     assert moved["Attributes"] == {"ApproximateReceiveCount": "2"}
 
 
+def test_dead_letters_stay_while_their_queue_is_gone(sqs: Any, qname: str) -> None:
+    """Nubis's choice (AWS does not say): with the dead-letter queue deleted, a message past
+    maxReceiveCount stays in its queue and is still handed out; nothing is moved to a
+    queue that does not exist (and could appear later with old messages in it)."""
+    dlq = sqs.create_queue(QueueName=f"{qname}-dlq")["QueueUrl"]
+    policy = f'{{"deadLetterTargetArn": "{arn_of(sqs, dlq)}", "maxReceiveCount": 1}}'
+    src = sqs.create_queue(QueueName=qname, Attributes={"RedrivePolicy": policy})["QueueUrl"]
+    sqs.delete_queue(QueueUrl=dlq)
+    sqs.send_message(QueueUrl=src, MessageBody="kept")
+    for receives in ("1", "2", "3"):
+        (m,) = sqs.receive_message(
+            QueueUrl=src, VisibilityTimeout=0, MessageSystemAttributeNames=["All"]
+        )["Messages"]
+        assert (m["Body"], m["Attributes"]["ApproximateReceiveCount"]) == ("kept", receives)
+
+
 # ------------------------------------------------------------------ tags
 def test_queue_tags(sqs: Any, qname: str) -> None:
     """API_TagQueue, API_UntagQueue, API_ListQueueTags; SQSDeveloperGuide/quotas-queues:
