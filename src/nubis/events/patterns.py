@@ -88,15 +88,22 @@ class Leaf:
     membership: Membership
 
 
-def flatten_event(event: Mapping[str, Any]) -> dict[str, list[Leaf]]:
-    """The event's leaves by dotted path; each leaf knows which array elements hold it."""
+def flatten_event(
+    event: Mapping[str, Any], wanted: frozenset[str] | None = None
+) -> dict[str, list[Leaf]]:
+    """The event's leaves by dotted path; each leaf knows which array elements hold it.
+
+    With `wanted` (every dotted prefix of the paths a pattern reads) the walk skips the
+    rest of the event: a large event costs what its matched part costs."""
     leaves: dict[str, list[Leaf]] = {}
     counter = [0]
 
     def walk(node: Any, path: str, membership: Membership) -> None:
         if isinstance(node, Mapping):
             for key, value in node.items():
-                walk(value, f"{path}.{key}" if path else str(key), membership)
+                child = f"{path}.{key}" if path else str(key)
+                if wanted is None or child in wanted:
+                    walk(value, child, membership)
         elif isinstance(node, list):
             counter[0] += 1
             array_id = counter[0]
@@ -107,6 +114,14 @@ def flatten_event(event: Mapping[str, Any]) -> dict[str, list[Leaf]]:
 
     walk(event, "", ())
     return leaves
+
+
+def _prefixes(paths: Iterable[str]) -> frozenset[str]:
+    out: set[str] = set()
+    for path in paths:
+        parts = path.split(".")
+        out.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+    return frozenset(out)
 
 
 def _consistent(a: Membership, b: Membership) -> bool:
@@ -130,14 +145,19 @@ class Pattern:
 
     branches: tuple[tuple[Field, ...], ...]
     dialect: Dialect = EVENTBRIDGE
+    prefixes: frozenset[str] = frozenset()  # the dotted prefixes of the fields' paths
 
     def matches(self, event: Mapping[str, Any] | str) -> bool:
-        """Whether the event (a parsed JSON object or its JSON text) matches."""
+        """Whether the event (a parsed JSON object or its JSON text; ValueError if the
+        text is not JSON) matches. An event that is not an object matches nothing."""
         if isinstance(event, str):
             event = json.loads(event)
         if not isinstance(event, Mapping):
             return False
-        leaves = flatten_event(event)
+        return self.matches_leaves(flatten_event(event, self.prefixes))
+
+    def matches_leaves(self, leaves: Mapping[str, list[Leaf]]) -> bool:
+        """The same on an event flattened once for several patterns (see any_match)."""
         return any(_branch_matches(branch, leaves) for branch in self.branches)
 
 
@@ -189,7 +209,8 @@ def compile_pattern(pattern: str | Mapping[str, Any], dialect: Dialect = EVENTBR
         if dialect == LAMBDA:
             raise InvalidFilterPatternError(exc.reason) from None
         raise InvalidEventPatternException(exc.reason) from None
-    return Pattern(tuple(tuple(b.values()) for b in branches), dialect)
+    fields = tuple(tuple(b.values()) for b in branches)
+    return Pattern(fields, dialect, _prefixes(f.path for b in fields for f in b))
 
 
 def any_match(patterns: Iterable[Pattern], event: Mapping[str, Any] | str) -> bool:
@@ -199,7 +220,10 @@ def any_match(patterns: Iterable[Pattern], event: Mapping[str, Any] | str) -> bo
         return True
     if isinstance(event, str):
         event = json.loads(event)
-    return any(p.matches(event) for p in compiled)
+    if not isinstance(event, Mapping):
+        return False
+    leaves = flatten_event(event, frozenset().union(*(p.prefixes for p in compiled)))
+    return any(p.matches_leaves(leaves) for p in compiled)
 
 
 def _parse(text: str) -> Any:

@@ -74,30 +74,32 @@ def _wall_to_aware(wall: datetime, tz: tzinfo) -> datetime | None:
 
 def _next_cron(cron: Cron, after: datetime, tz: tzinfo) -> datetime | None:
     local_after = after.astimezone(tz).replace(tzinfo=None)
-    for day in _days(cron, local_after.date()):
-        for hour in sorted(cron.hours):
-            for minute in sorted(cron.minutes):
-                wall = datetime(day.year, day.month, day.day, hour, minute)
-                if wall < local_after - timedelta(hours=3):
-                    continue  # clearly earlier; the exact test below is in instants
-                moment = _wall_to_aware(wall, tz)
+    # Wall times more than 3 hours before `after` are earlier whatever the offsets (no zone
+    # changes by 3 hours at once); the exact comparison below is between instants.
+    floor = local_after - timedelta(hours=3)
+    hours, minutes = sorted(cron.hours), sorted(cron.minutes)
+    for day in _days(cron, floor.date()):
+        for hour in hours:
+            if datetime(day.year, day.month, day.day, hour, 59) < floor:
+                continue
+            for minute in minutes:
+                moment = _wall_to_aware(datetime(day.year, day.month, day.day, hour, minute), tz)
                 if moment is not None and moment > after:
                     return moment
     return None
 
 
-def _days(cron: Cron, first: date) -> Iterator[date]:
-    """The days the cron allows, from the day before `first` (a DST shift can move the
-    local date of `after`), in order."""
-    begin = first - timedelta(days=1)
+def _days(cron: Cron, begin: date) -> Iterator[date]:
+    """The days the cron allows from `begin` on, in order."""
     for year in sorted(y for y in cron.years if y >= begin.year):
         for month in sorted(cron.months):
             if (year, month) < (begin.year, begin.month):
                 continue
             last = calendar.monthrange(year, month)[1]
-            for day in range(1, last + 1):
+            first = begin.day if (year, month) == (begin.year, begin.month) else 1
+            for day in range(first, last + 1):
                 current = date(year, month, day)
-                if current >= begin and _day_allowed(cron, current, last):
+                if _day_allowed(cron, current, last):
                     yield current
 
 
