@@ -161,7 +161,7 @@ async def build_control(
     await concurrency.start()
     wake = asyncio.Event()
     event_configs = EventInvokeConfigs(functions, stores.events, clock)
-    functions.on_deleted.append(event_configs.forget_function)
+    functions.subscribe_deleted(event_configs.forget_function)
     return Control(
         account=account,
         functions=functions,

@@ -60,7 +60,7 @@ class ConcurrencyService:
         self._progress: dict[tuple[str, str], _Progress] = {}
         self._keys: dict[str, dict[str, FunctionSpec]] = {}  # name -> provisioned specs
         self._tasks: set[asyncio.Task[None]] = set()
-        functions.on_deleted.append(self._function_deleted)
+        functions.subscribe_deleted(self._function_deleted)
 
     async def start(self) -> None:
         """Provision again what was configured before a restart."""

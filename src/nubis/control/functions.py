@@ -89,9 +89,15 @@ class FunctionService:
         self.concurrency = concurrency
         self.layers = layers
         self._cache = SpecCache()
-        # Called with the name once a whole function is deleted, for the parts of control
-        # that keep per-function state of their own (e.g. event-invoke configs).
-        self.on_deleted: list[Callable[[str], Awaitable[None]]] = []
+        self._on_deleted: list[Callable[[str], Awaitable[None]]] = []
+
+    def subscribe_deleted(self, forget: Callable[[str], Awaitable[None]]) -> None:
+        """Have `forget(name)` awaited once a whole function is deleted (not a version),
+        for the parts of control that keep per-function state of their own (reserved and
+        provisioned concurrency, event-invoke configs). Subscribers are awaited in the
+        order they subscribed, after the function is gone from the store; one that raises
+        makes DeleteFunction fail and the ones after it are not called."""
+        self._on_deleted.append(forget)
 
     # ----------------------------------------------------------------- resolution
     def arn(self, name: str, qualifier: str | None = None) -> str:
@@ -155,6 +161,11 @@ class FunctionService:
         """What the engine runs for this reference (for a weighted alias: one of its two
         versions, drawn by weight). On every invoke: a warm function's answer comes from
         the cache without awaiting the store."""
+        plain = parse_function_ref(text)
+        if plain is not None and plain.account is None and qualifier in (None, LATEST):
+            hit = self._cache.latest.get(plain.name)  # the warm path: nothing more
+            if hit is not None and plain.qualifier in (None, LATEST):
+                return hit
         ref = self.parse_ref(text, qualifier)
         name, qual = ref.name, ref.qualifier
         generation = self._cache.generation(name)
@@ -389,7 +400,7 @@ class FunctionService:
         await self.versions.store.drop_function(ref.name)
         await self.concurrency.drop_function(ref.name)
         await self._changed(None, ref.name)
-        for forget in self.on_deleted:
+        for forget in self._on_deleted:
             await forget(ref.name)
 
     async def _delete_version(self, name: str, version: str) -> None:
