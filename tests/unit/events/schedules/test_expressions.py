@@ -49,8 +49,21 @@ VALID = [
     "cron(0-15/1 8-8 ? * 2,3,4,5,6,7 *)",
     "cron(30-30 13-13 ? * 2,4,6 *)",
     "cron(1-31/30 1-1 ? * 1,7 *)",
+    "cron(0 0 ? * * *)",
+    "cron(0 12 ? * 2-6 *)",
+    "cron(0 0 1 JAN ? *)",
+    "cron(0 0 1 jan ? *)",
+    "cron(15 10 ? * 6L 2027-2030)",
+    "cron(0 0 ? * 2#5 *)",
+    "cron(0 0 28-31 * ? *)",
+    "cron(0,30 * * * ? *)",
+    "cron(0 */3 * * ? *)",
+    "cron(0 0 */7 * ? *)",
+    "cron(0 0 ? * SUN#1 *)",
     "rate(1 minute)",
     "rate(5 minutes)",
+    "rate(2 hours)",
+    "rate(30 days)",
     "rate(1 hour)",
     "rate(12 hours)",
     "rate(1 day)",
@@ -96,6 +109,8 @@ INVALID = [
     "cron(0 10 ? * 2#6 *)",
     "cron(0 10 ? * #2 *)",
     "cron(0 10 ? * 2L,3 *)",
+    "cron(0 10 ? * SUN#1,MON *)",  # # and L stand alone
+    "cron(0 10 ? * FRI-MON *)",  # ranges do not wrap
     "cron(0 10 L-2 * ? *)",
     "cron(0 10 1,L * ? *)",
     "cron(0 10 1-5W * ? *)",
@@ -149,7 +164,7 @@ def test_refused_by_scheduler_with_its_message(text: str) -> None:
 
 
 def test_the_count_of_expressions() -> None:
-    assert len(VALID) + len(INVALID) + len(SCHEDULER_INVALID) >= 90
+    assert len(VALID) + len(INVALID) + len(SCHEDULER_INVALID) >= 100
 
 
 @pytest.mark.parametrize(
