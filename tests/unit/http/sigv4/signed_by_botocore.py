@@ -94,12 +94,14 @@ def signed(service_client: Any, operation: str, **params: Any) -> Wire:
         raise _Captured(request)
 
     service_client.meta.events.register("before-send", catch)
-    with frozen_clock():
-        try:
+    try:
+        with frozen_clock():
             getattr(service_client, operation)(**params)
-        except _Captured as captured:
-            request = captured.request
-            return to_wire(request.method, request.url, request.headers, request.body)
+    except _Captured as captured:
+        request = captured.request
+        return to_wire(request.method, request.url, request.headers, request.body)
+    finally:
+        service_client.meta.events.unregister("before-send", catch)
     raise AssertionError(f"{operation} was not sent")
 
 
