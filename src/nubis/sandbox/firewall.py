@@ -47,23 +47,7 @@ def firewall(bridge: BridgeLike, api_port: int | None) -> list[n.Chain]:
     iif = n.ifname(n.META_IIFNAME, b)
     oif = n.ifname(n.META_OIFNAME, b)
     accept, reject = n.verdict(n.NF_ACCEPT), n.reject()
-    pre: list[tuple[bytes, ...]] = []
-    api: list[tuple[bytes, ...]] = []
-    if api_port is not None:
-        port = struct.pack(">H", api_port)
-        dport = n.tcp_dport(api_port)
-        pre.append(
-            (
-                *iif,
-                *n.ipv4(),
-                *n.ip_addr("daddr", f"{bridge.gateway}/32"),
-                *dport,
-                n.immediate(bytes([127, 0, 0, 1]), n.REG_1),
-                n.immediate(port, n.REG_2),
-                n.dnat4(n.REG_1, n.REG_2),
-            )
-        )
-        api.append((*iif, *n.ipv4(), *n.ip_addr("daddr", "127.0.0.1/32"), *dport, accept))
+    pre, api = _api_rules(bridge, api_port)
     post = (
         *n.ipv4(),
         *n.ip_addr("saddr", bridge.subnet),
@@ -94,3 +78,26 @@ def firewall(bridge: BridgeLike, api_port: int | None) -> list[n.Chain]:
             ),
         ),
     ]
+
+
+def _api_rules(
+    bridge: BridgeLike, api_port: int | None
+) -> tuple[list[tuple[bytes, ...]], list[tuple[bytes, ...]]]:
+    """(prerouting, input) rules for Nubis's API: the gateway's `api_port` is DNATed to
+    the server on 127.0.0.1 and accepted there; none without an `api_port`."""
+    if api_port is None:
+        return [], []
+    iif = n.ifname(n.META_IIFNAME, bridge.name)
+    port = struct.pack(">H", api_port)
+    dport = n.tcp_dport(api_port)
+    dnat = (
+        *iif,
+        *n.ipv4(),
+        *n.ip_addr("daddr", f"{bridge.gateway}/32"),
+        *dport,
+        n.immediate(bytes([127, 0, 0, 1]), n.REG_1),
+        n.immediate(port, n.REG_2),
+        n.dnat4(n.REG_1, n.REG_2),
+    )
+    accept = (*iif, *n.ipv4(), *n.ip_addr("daddr", "127.0.0.1/32"), *dport, n.verdict(n.NF_ACCEPT))
+    return [dnat], [accept]

@@ -99,15 +99,7 @@ class LinuxSandbox:
         self._disks: disk_pool.TmpDisks | None = None
         self._net: network.NetPool | None = None
         self.swept: list[str] = []
-        # Deciding who is dead is quick (a flock per lock file); killing their frozen
-        # environments and removing their things is not: a thread, waited for by close().
-        dead = find_dead([s.lock_dir, s.run_dir], exclude=self.instance)
-        self._sweeper = threading.Thread(
-            target=lambda: self.swept.extend(sweep.sweep(dead, s.run_dir, s.disk_dir)),
-            name="nubis-sweep",
-            daemon=True,
-        )
-        self._sweeper.start()
+        self._sweeper = self._sweep_dead()
         try:
             self._cgroups = open_cgroups(self.instance)
             self._oom = OomWatch(self._cgroups, float(os.cpu_count() or 1))
@@ -126,11 +118,8 @@ class LinuxSandbox:
             self._disks.want(512)
             bridge = None
             if s.network:
-                subnet = s.subnet or _free_subnet()
-                bridge = network.Bridge(self.instance, subnet, s.api_port)
-                self.gateway: str | None = bridge.gateway
-            else:
-                self.gateway = None
+                bridge = network.Bridge(self.instance, s.subnet or _free_subnet(), s.api_port)
+            self.gateway: str | None = bridge.gateway if bridge is not None else None
             self._hosts.write_text(
                 "127.0.0.1\tlocalhost\n::1\tlocalhost\n"
                 + (f"{self.gateway}\t{network.HOST_ALIAS}\n" if self.gateway else "")
@@ -142,6 +131,20 @@ class LinuxSandbox:
         self._cpus = os.cpu_count() or 1
         self._seccomp = s.seccomp and _has_libseccomp()
         self._plans = Plans(self._root, self._hosts, s.uid, self._seccomp, s.ro_binds, LAYOUT)
+
+    def _sweep_dead(self) -> threading.Thread:
+        """Remove what dead instances left. Deciding who is dead is quick (a flock per
+        lock file); killing their frozen environments and removing their things is not:
+        a thread, waited for by close()."""
+        s = self._settings
+        dead = find_dead([s.lock_dir, s.run_dir], exclude=self.instance)
+        sweeper = threading.Thread(
+            target=lambda: self.swept.extend(sweep.sweep(dead, s.run_dir, s.disk_dir)),
+            name="nubis-sweep",
+            daemon=True,
+        )
+        sweeper.start()
+        return sweeper
 
     # --- instance ownership
 

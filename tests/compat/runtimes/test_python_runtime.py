@@ -16,7 +16,7 @@ from nubis.engine import runtimes
 from nubis.engine.runtime_api import Invocation, Reply, RuntimeApiServer
 from nubis.model.function import InvokeRequest
 
-RUNTIME_DIR = Path(__file__).resolve().parents[2] / "src" / "nubis" / "runtimes" / "python"
+RUNTIME_DIR = Path(__file__).resolve().parents[3] / "src" / "nubis" / "runtimes" / "python"
 
 
 def load_bootstrap() -> ModuleType:

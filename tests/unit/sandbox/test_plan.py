@@ -146,6 +146,21 @@ def test_confine_loaded_by_path_shares_the_zygotes_contract() -> None:
         assert sys.modules[module.__name__] is module
 
 
+def test_the_zygote_loads_its_siblings_by_path_before_any_fork() -> None:
+    """What a fork needs is loaded with the zygote, under private names: a fork (a cold
+    start) imports none of it again, and user code may have modules of those names."""
+    zygote = _zygote()
+    here = SRC / "runtimes/python"
+    for name, path in (
+        ("_nubis_fork_server", "fork_server.py"),
+        ("_nubis_snapshot", "snapshot.py"),
+    ):
+        module = sys.modules[name]
+        assert Path(module.__file__).resolve() == here / path
+    assert zygote._snapshot is sys.modules["_nubis_snapshot"]
+    assert zygote._check_plan is sys.modules["_nubis_fork_server"].check_plan
+
+
 def test_the_process_sandbox_builds_only_portable_keys(tmp_path: Path) -> None:
     sandbox = ProcessSandbox()
     limits = EnvironmentLimits(128, 512, tmp_path)
