@@ -1,8 +1,9 @@
 """SigV4 request verification: who signed a request, and whether the signature holds.
 
-    parse_authorization(headers, query) -> SignedRequestInfo | None     (None: not signed)
     Verifier(secrets).verify(method, path, query, headers, body, now) -> VerifiedCaller
                                                         or raises SigV4Error (sigv4_errors)
+    Verifier(secrets).verify_signed(info, ...)      the same for a request already read by
+                                                    authorization.parse_authorization
 
 Both forms AWS accepts: the `Authorization: AWS4-HMAC-SHA256 Credential=..., SignedHeaders=
 ..., Signature=...` header (with `X-Amz-Date` or `Date`), and the presigned query
