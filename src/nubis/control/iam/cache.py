@@ -1,10 +1,12 @@
 """A bounded cache of decisions, invalidated by version numbers.
 
 The key is (identity-policy version, resource-policy version, the cache's own generation,
-the request without its time keys). Whoever stores policies bumps the version of a
-principal's policy set or of a resource's policy when it changes, so stale entries are
-never hit again and age out of the LRU; `invalidate()` drops everything at once (any
-policy changed and no finer version is kept). Requests judged by a policy that reads
+the policies' content digests, the request without its time keys). Whoever stores
+policies bumps the version of a principal's policy set or of a resource's policy when it
+changes, so stale entries are never hit again and age out of the LRU; `invalidate()`
+drops everything at once (any policy changed and no finer version is kept). The digests
+make a forgotten bump harmless: a decision is never returned for other policies than the
+ones it was made under. Requests judged by a policy that reads
 `aws:CurrentTime`/`aws:EpochTime` are never cached: their answer depends on the moment.
 
 Thread-safe: one lock around the ordered dict (evaluation itself runs outside the lock).
@@ -57,7 +59,11 @@ class DecisionCache:
         if any(p.reads_time for p in identity_policies):
             return evaluate(request, identity_policies, resource_policy)
         with self._lock:
-            key = (identity_version, resource_version, self._generation, request.cache_key)
+            digests = (
+                tuple(p.digest for p in identity_policies),
+                resource_policy.digest if resource_policy else "",
+            )
+            key = (identity_version, resource_version, self._generation, digests, request.cache_key)
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)

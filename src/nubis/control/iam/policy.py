@@ -15,6 +15,7 @@ An account id in `Principal` means `arn:aws:iam::<account>:root`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -113,6 +114,7 @@ class Policy:
     id: str | None = None
     arn: str | None = None  # named in explicit-deny messages when known
     reads_time: bool = False  # some statement reads aws:CurrentTime/aws:EpochTime
+    digest: str = ""  # of the document's content, kind and ARN (the decision cache's key)
 
     @property
     def variables(self) -> bool:
@@ -325,6 +327,7 @@ def parse_policy(
     _check_sids(raw, kind)
     statements = tuple(_statement(s, kind) for s in raw)
     version = doc.get("Version", VERSIONS[1])
+    canonical = json.dumps([doc, kind.value, arn], sort_keys=True, separators=(",", ":"))
     return Policy(
         statements,
         version,
@@ -332,4 +335,5 @@ def parse_policy(
         id=doc.get("Id"),
         arn=arn,
         reads_time=_reads_time(statements, version == VARIABLES_VERSION),
+        digest=hashlib.sha256(canonical.encode()).hexdigest(),
     )

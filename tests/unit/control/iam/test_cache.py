@@ -7,7 +7,14 @@ import datetime as dt
 
 import pytest
 
-from nubis.control.iam import DecisionCache, Policy, Principal, Request, parse_policy
+from nubis.control.iam import (
+    DecisionCache,
+    Policy,
+    PolicyKind,
+    Principal,
+    Request,
+    parse_policy,
+)
 
 ALICE = Principal.from_arn("arn:aws:iam::111122223333:user/alice")
 FN = "arn:aws:lambda:us-east-1:111122223333:function:my-fn"
@@ -42,15 +49,31 @@ def test_other_context_or_resource_is_a_miss() -> None:
     assert (cache.hits, cache.misses) == (0, 3)
 
 
-def test_a_version_bump_sees_the_new_policy() -> None:
+def test_a_version_bump_is_a_miss() -> None:
+    cache, policies = DecisionCache(), [_policy()]
+    cache.decide(_req(), policies, identity_version=1)
+    cache.decide(_req(), policies, identity_version=2)
+    cache.decide(_req(), policies, identity_version=2, resource_version=7)
+    assert (cache.hits, cache.misses) == (0, 3)
+
+
+def test_a_forgotten_bump_still_sees_the_new_policy() -> None:
     cache = DecisionCache()
     assert cache.decide(_req(), [_policy()], identity_version=1).allowed
-    # the policy changed to a Deny; the stale version still answers from the cache
-    assert cache.decide(_req(), [_policy("Deny")], identity_version=1).allowed
-    assert not cache.decide(_req(), [_policy("Deny")], identity_version=2).allowed
-    assert not cache.decide(
-        _req(), [_policy("Deny")], resource_version=7, identity_version=2
-    ).allowed
+    assert not cache.decide(_req(), [_policy("Deny")], identity_version=1).allowed
+    resource = parse_policy(
+        {"Statement": [{"Effect": "Deny", "Principal": "*", "Action": "*", "Resource": "*"}]},
+        PolicyKind.RESOURCE,
+    )
+    assert not cache.decide(_req(), [_policy()], resource, identity_version=1).allowed
+    assert cache.hits == 0
+
+
+def test_equal_documents_share_entries() -> None:
+    cache = DecisionCache()
+    cache.decide(_req(), [_policy()])
+    cache.decide(_req(), [_policy()])  # parsed again: same content, same digest
+    assert cache.hits == 1
 
 
 def test_invalidate_drops_everything() -> None:
