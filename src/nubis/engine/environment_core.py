@@ -34,6 +34,8 @@ PAUSE_AFTER_S = 0.05
 
 
 class EnvironmentCore:
+    """The base layer of `Environment` (the class the engine makes); not used alone."""
+
     def __init__(
         self,
         spec: FunctionSpec,

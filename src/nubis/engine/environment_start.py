@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 
 class EnvironmentStart(EnvironmentCore):
+    """The start layer of `Environment`; not used alone."""
+
     async def launch(
         self,
         zygote: Zygote,

@@ -6,8 +6,8 @@
                                                              IDLE ──freeze──┘
     any ──destroy──▶ STOPPING ──▶ DEAD
 
-`Environment` alone moves between them (one method per transition, see
-`nubis.engine.environment`); a transition from a state the table does not allow raises
+`Environment` alone moves between them (through its `_move`, in
+`nubis.engine.environment_core`); a transition from a state the table does not allow raises
 `IllegalTransition`, which is a bug in the engine, never something a function can cause.
 A transition asked of a STOPPING or DEAD environment is a no-op instead: destruction may
 overtake any step (the engine's close, a retire, the process's death), and each step
