@@ -178,6 +178,7 @@ def _check_syntax(item: Any) -> None:
         raise _fail(MSG_SYNTAX)
     for key in ("Action", "NotAction", "Resource", "NotResource"):
         _strings(item, key)
+    _conditions(item.get("Condition"))
 
 
 def _conditions(block: Any) -> tuple[Condition, ...]:
@@ -193,10 +194,6 @@ def _conditions(block: Any) -> tuple[Condition, ...]:
             cond = conditions.make_condition(operator, key, raw)
             if cond is None:
                 raise _fail(MSG_SYNTAX)
-            if cond.base.startswith("Date") and any(
-                conditions.parse_date(v) is None for v in cond.values if not has_variables(v)
-            ):
-                raise _fail(MSG_LEGACY)
             out.append(cond)
     return tuple(out)
 
@@ -236,7 +233,7 @@ def _principals(raw: Any) -> Principals:
     )
 
 
-def _check_action(action: str) -> str:
+def _check_action(action: str) -> None:
     parts = action.split(":")
     if len(parts) == 1 and action != "*":
         raise _fail(MSG_VENDOR)
@@ -244,12 +241,11 @@ def _check_action(action: str) -> str:
         raise _fail(MSG_ONE_COLON)
     if not _VENDOR.match(parts[0]):
         raise _fail(f"Vendor {parts[0]} is not valid")
-    return action.lower()
 
 
-def _check_resource(resource: str) -> str:
+def _check_resource(resource: str) -> None:
     if resource == "*":
-        return resource
+        return
     if ":" not in resource:
         raise _fail(f'Resource {resource} must be in ARN format or "*".')
     parts = resource.split(":", 5)
@@ -258,22 +254,27 @@ def _check_resource(resource: str) -> str:
         rest = [*parts[2:], "*", "*", "*", "*"][:4]
         shown = ":".join(p or "*" for p in rest)
         raise _fail(f'Partition "{partition}" is not valid for resource "arn:{partition}:{shown}".')
-    return resource
 
 
-def _statement(raw: Mapping[str, Any], kind: PolicyKind) -> Statement:
+def _check_legacy(raw: Mapping[str, Any]) -> None:
     if raw["Effect"] not in ("Allow", "Deny"):  # IAM's legacy parser is case-sensitive
         raise _fail(MSG_LEGACY)
-    conds = _conditions(raw.get("Condition"))
-    actions = _strings(raw, "Action") or _strings(raw, "NotAction")
-    if not actions:
-        raise _fail(MSG_NO_ACTIONS)
-    resources = _strings(raw, "Resource") if "Resource" in raw else _strings(raw, "NotResource")
-    if kind is PolicyKind.TRUST and resources is not None:
-        raise _fail(MSG_HAS_RESOURCE)
-    if kind is not PolicyKind.TRUST and not resources:
-        raise _fail(MSG_NO_RESOURCES)
-    principal_raw = raw.get("Principal", raw.get("NotPrincipal"))
+    for cond in _conditions(raw.get("Condition")):
+        if cond.base.startswith("Date") and any(
+            conditions.parse_date(v) is None for v in cond.values if not has_variables(v)
+        ):
+            raise _fail(MSG_LEGACY)
+
+
+def _actions(raw: Mapping[str, Any]) -> list[str]:
+    return _strings(raw, "Action") or _strings(raw, "NotAction") or []
+
+
+def _resources(raw: Mapping[str, Any]) -> list[str] | None:
+    return _strings(raw, "Resource") if "Resource" in raw else _strings(raw, "NotResource")
+
+
+def _check_principal(raw: Mapping[str, Any], kind: PolicyKind) -> None:
     has_principal = "Principal" in raw or "NotPrincipal" in raw
     if kind is PolicyKind.IDENTITY and has_principal:
         raise _fail(MSG_HAS_PRINCIPAL)
@@ -281,16 +282,48 @@ def _statement(raw: Mapping[str, Any], kind: PolicyKind) -> Statement:
         raise _fail(MSG_NO_PRINCIPAL)
     if "NotPrincipal" in raw and (raw["Effect"] == "Allow" or kind is PolicyKind.TRUST):
         raise _fail(MSG_NOT_PRINCIPAL_ALLOW)
+    if has_principal:
+        _principals(raw.get("Principal", raw.get("NotPrincipal")))
+
+
+def _validate(raw: list[Mapping[str, Any]], kind: PolicyKind) -> None:
+    """IAM's checks after the syntax, each over every statement before the next one."""
+    for item in raw:
+        _check_legacy(item)
+    _check_sids(raw, kind)
+    if not all(_actions(item) for item in raw):
+        raise _fail(MSG_NO_ACTIONS)
+    for item in raw:
+        resources = _resources(item)
+        if kind is PolicyKind.TRUST and resources is not None:
+            raise _fail(MSG_HAS_RESOURCE)
+        if kind is not PolicyKind.TRUST and not resources:
+            raise _fail(MSG_NO_RESOURCES)
+    for item in raw:
+        for resource in _resources(item) or ():
+            _check_resource(resource)
+    for item in raw:
+        for action in _actions(item):
+            _check_action(action)
+    for item in raw:
+        _check_principal(item, kind)
+
+
+def _statement(raw: Mapping[str, Any]) -> Statement:
+    """A validated statement, compiled."""
+    resources = _resources(raw)
+    has_principal = "Principal" in raw or "NotPrincipal" in raw
+    principal_raw = raw.get("Principal", raw.get("NotPrincipal"))
     return Statement(
         sid=raw.get("Sid"),
         allow=raw["Effect"] == "Allow",
-        actions=tuple(_check_action(a) for a in actions),
+        actions=tuple(a.lower() for a in _actions(raw)),
         not_action="NotAction" in raw,
-        resources=None if resources is None else tuple(_check_resource(r) for r in resources),
+        resources=None if resources is None else tuple(resources),
         not_resource="NotResource" in raw,
         principals=_principals(principal_raw) if has_principal else None,
         not_principal="NotPrincipal" in raw,
-        conditions=conds,
+        conditions=_conditions(raw.get("Condition")),
     )
 
 
@@ -324,8 +357,8 @@ def parse_policy(
     """Validate `document` and compile it; raises MalformedPolicyDocumentError."""
     doc = _load(document)
     raw = _raw_statements(doc)
-    _check_sids(raw, kind)
-    statements = tuple(_statement(s, kind) for s in raw)
+    _validate(raw, kind)
+    statements = tuple(_statement(s) for s in raw)
     version = doc.get("Version", VERSIONS[1])
     canonical = json.dumps([doc, kind.value, arn], sort_keys=True, separators=(",", ":"))
     return Policy(

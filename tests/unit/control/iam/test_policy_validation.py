@@ -34,6 +34,30 @@ def d(*statements: dict[str, Any], **top: Any) -> dict[str, Any]:
 
 
 IDENTITY_ERRORS: list[tuple[str, Any, str]] = [
+    # the order of the checks: each runs over every statement before the next check
+    ("syntax before legacy", d(st(Effect="allow"), st(Foo=1)), P.MSG_SYNTAX),
+    ("legacy before duplicate Sid", d(st(Sid="a"), st(Sid="a", Effect="deny")), P.MSG_LEGACY),
+    (
+        "duplicate Sid before missing actions",
+        d(st(Sid="a", Action=None), st(Sid="a")),
+        P.MSG_SID_UNIQUE,
+    ),
+    (
+        "missing actions before missing resources",
+        d(st(Resource=None), st(Action=None)),
+        P.MSG_NO_ACTIONS,
+    ),
+    (
+        "missing resources before a bad vendor",
+        d(st(Action="x"), st(Resource=None)),
+        P.MSG_NO_RESOURCES,
+    ),
+    (
+        "resource format before a bad vendor",
+        d(st(Action="x"), st(Resource="f")),
+        'Resource f must be in ARN format or "*".',
+    ),
+    ("a bad vendor before a principal", d(st(Principal="*"), st(Action="x")), P.MSG_VENDOR),
     ("not JSON", "{not json", P.MSG_SYNTAX),
     ("JSON but not an object", "[1, 2]", P.MSG_SYNTAX),
     ("no Statement", {"Version": V}, P.MSG_SYNTAX),
