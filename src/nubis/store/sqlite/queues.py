@@ -248,76 +248,7 @@ class SqliteQueueStore:
         retention_s: float,
     ) -> list[StoredMessage]:
         def op(db: sqlite3.Connection) -> list[StoredMessage]:
-            taken: list[StoredMessage] = []
-            blocked: set[str] = set()
-            if fifo:
-                blocked = {
-                    r[0]
-                    for r in db.execute(
-                        "SELECT DISTINCT group_id FROM messages WHERE queue = ? AND "
-                        "visible_at > ? AND receive_count > 0",
-                        (name, now),
-                    )
-                }
-            after = -1
-            still_visible: list[int] = []
-            while len(taken) < limit:
-                if fifo:
-                    # Every message in sequence order: a group is blocked from its first
-                    # message that cannot be handed out now.
-                    rows = db.execute(
-                        f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND seq > ? "
-                        "ORDER BY seq LIMIT ?",
-                        (name, after, _CHUNK),
-                    ).fetchall()
-                else:
-                    # In index order (no sort of the backlog): every row fetched leaves this
-                    # range below (taken, dropped or moved), so the next chunk is new rows;
-                    # except those taken with a visibility timeout of 0, which stay visible
-                    # and are excluded by name (a receive never returns a message twice).
-                    skip = f" AND seq NOT IN ({','.join('?' * len(still_visible))})"
-                    rows = db.execute(
-                        f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ?"
-                        f"{skip if still_visible else ''} ORDER BY visible_at LIMIT ?",
-                        (name, now, *still_visible, min(_CHUNK, limit - len(taken))),
-                    ).fetchall()
-                if not rows:
-                    break
-                after = rows[-1][0]
-                for row in rows:
-                    if len(taken) >= limit:
-                        break
-                    seq, group = row[0], row[12]
-                    if fifo and group in blocked:
-                        continue
-                    if row[8] < now - retention_s:
-                        db.execute("DELETE FROM messages WHERE seq = ?", (seq,))
-                        continue
-                    if row[15] > now:  # fifo scan only: not visible yet
-                        blocked.add(group)
-                        continue
-                    if redrive is not None and row[9] >= redrive.max_receive_count:
-                        db.execute(
-                            "UPDATE messages SET queue = ?, token = NULL, visible_at = ?, "
-                            "dead_letter_source = ?, sent_at = ? WHERE seq = ?",
-                            (redrive.target, now, redrive.source_arn, now if fifo else row[8], seq),
-                        )
-                        continue
-                    token = secrets.token_hex(8)
-                    first = row[10] if row[10] is not None else now
-                    db.execute(
-                        "UPDATE messages SET visible_at = ?, receive_count = receive_count + 1,"
-                        " first_receive_at = ?, token = ? WHERE seq = ?",
-                        (now + visibility_s, first, token, seq),
-                    )
-                    fresh = list(row)
-                    fresh[9] += 1
-                    fresh[10] = first
-                    fresh[11] = token
-                    taken.append(_message(fresh))
-                    if visibility_s <= 0:
-                        still_visible.append(seq)
-            return taken
+            return _Receive(db, name, now, fifo, redrive, retention_s).run(limit, visibility_s)
 
         # Not durable: a receive lost in a crash only makes its messages visible again.
         return await self._writer.run(op, durable=False)
@@ -377,3 +308,101 @@ class SqliteQueueStore:
             return None if row is None or row[0] is None else float(row[0])
 
         return await self._writer.run(op)
+
+
+class _Receive:
+    """One `receive` inside the writer's transaction: which rows to look at, and what
+    happens to each (dropped past retention, moved to the dead-letter queue, taken)."""
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        name: str,
+        now: float,
+        fifo: bool,
+        redrive: Redrive | None,
+        retention_s: float,
+    ) -> None:
+        self.db, self.name, self.now, self.fifo = db, name, now, fifo
+        self.redrive, self.retention_s = redrive, retention_s
+        self.blocked: set[str] = set()
+        if fifo:
+            self.blocked = {
+                r[0]
+                for r in db.execute(
+                    "SELECT DISTINCT group_id FROM messages WHERE queue = ? AND "
+                    "visible_at > ? AND receive_count > 0",
+                    (name, now),
+                )
+            }
+        self.after = -1  # fifo: the last seq looked at
+        self.still_visible: list[int] = []  # taken with a visibility timeout of 0
+
+    def run(self, limit: int, visibility_s: float) -> list[StoredMessage]:
+        taken: list[StoredMessage] = []
+        while len(taken) < limit:
+            rows = self._chunk(limit - len(taken))
+            if not rows:
+                break
+            self.after = rows[-1][0]
+            for row in rows:
+                if len(taken) >= limit:
+                    break
+                got = self._visit(row, visibility_s)
+                if got is not None:
+                    taken.append(got)
+        return taken
+
+    def _chunk(self, wanted: int) -> list[Any]:
+        if self.fifo:
+            # Every message in sequence order: a group is blocked from its first message
+            # that cannot be handed out now.
+            return self.db.execute(
+                f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (self.name, self.after, _CHUNK),
+            ).fetchall()
+        # In index order (no sort of the backlog): every row fetched leaves this range
+        # below (taken, dropped or moved), so the next chunk is new rows; except those
+        # taken with a visibility timeout of 0, which stay visible and are excluded by
+        # name (a receive never returns a message twice).
+        skip = self.still_visible
+        where = f" AND seq NOT IN ({','.join('?' * len(skip))})" if skip else ""
+        return self.db.execute(
+            f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ?{where} "
+            "ORDER BY visible_at LIMIT ?",
+            (self.name, self.now, *skip, min(_CHUNK, wanted)),
+        ).fetchall()
+
+    def _visit(self, row: Sequence[Any], visibility_s: float) -> StoredMessage | None:
+        """The message of `row`, taken, or None when it is not handed out."""
+        db, now, redrive = self.db, self.now, self.redrive
+        seq, group = row[0], row[12]
+        if self.fifo and group in self.blocked:
+            return None
+        if row[8] < now - self.retention_s:
+            db.execute("DELETE FROM messages WHERE seq = ?", (seq,))
+            return None
+        if row[15] > now:  # fifo scan only: not visible yet
+            self.blocked.add(group)
+            return None
+        if redrive is not None and row[9] >= redrive.max_receive_count:
+            db.execute(
+                "UPDATE messages SET queue = ?, token = NULL, visible_at = ?, "
+                "dead_letter_source = ?, sent_at = ? WHERE seq = ?",
+                (redrive.target, now, redrive.source_arn, now if self.fifo else row[8], seq),
+            )
+            return None
+        token = secrets.token_hex(8)
+        first = row[10] if row[10] is not None else now
+        db.execute(
+            "UPDATE messages SET visible_at = ?, receive_count = receive_count + 1,"
+            " first_receive_at = ?, token = ? WHERE seq = ?",
+            (now + visibility_s, first, token, seq),
+        )
+        if visibility_s <= 0:
+            self.still_visible.append(seq)
+        fresh = list(row)
+        fresh[9] += 1
+        fresh[10] = first
+        fresh[11] = token
+        return _message(fresh)
