@@ -41,7 +41,7 @@ class Configs:
         self.config = config
         self.dead_letters: dict[str, str] = {}  # function -> its DeadLetterConfig target
 
-    def dead_letter(self, function: str, qualifier: str | None) -> str | None:
+    async def dead_letter(self, function: str, qualifier: str | None) -> str | None:
         return self.dead_letters.get(function)
 
     async def effective(self, function: str, qualifier: str | None) -> EventInvokeConfig:
