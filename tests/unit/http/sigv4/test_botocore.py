@@ -5,12 +5,13 @@ and of STS) verify; the same requests changed in one place do not."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from dataclasses import replace
 
 import pytest
 
 from nubis.http.secrets import KeyRecord, MemorySecrets
-from nubis.http.sigv4 import UNSIGNED_PAYLOAD, VerifiedCaller, Verifier
+from nubis.http.sigv4 import OFFLOAD_HASH_BYTES, UNSIGNED_PAYLOAD, VerifiedCaller, Verifier
 from nubis.http.sigv4_errors import Kind, SigV4Error
 
 from .signed_by_botocore import (
@@ -187,3 +188,14 @@ def test_sts_presigned_query_verifies() -> None:
     assert _refused(wire, token=TOKEN, now=NOW + 61) is Kind.EXPIRED
     other = replace(wire, query=wire.query.replace("GetCallerIdentity", "GetSessionToken"))
     assert _refused(other, token=TOKEN) is Kind.BAD_SIGNATURE
+
+
+def test_a_large_body_is_hashed_off_the_loop_and_still_checked() -> None:
+    payload = b'{"big": "' + b"x" * (1 << 20) + b'"}'
+    wire = signed(client("lambda"), "invoke", FunctionName="f", Payload=payload)
+    assert len(wire.body) > OFFLOAD_HASH_BYTES
+    assert _verify(wire).payload_hash == hashlib.sha256(payload).hexdigest()
+    assert _refused(replace(wire, body=payload[:-2] + b"y}")) is Kind.BAD_SIGNATURE
+    s3 = signed(client("s3"), "put_object", Bucket="b", Key="k", Body=payload)
+    assert _verify(s3).service == "s3"
+    assert _refused(replace(s3, body=payload[:-2] + b"y}")) is Kind.PAYLOAD_MISMATCH
