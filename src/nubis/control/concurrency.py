@@ -57,6 +57,14 @@ class ConcurrencyService:
         self._store = functions.concurrency
         self._engine = engine
         self._clock = clock
+        # Not caches of the store but this process's own state. `_progress`: per (name,
+        # qualifier), how provisioning it went here; set when a config is put, dropped
+        # when it is deleted, rebuilt by `start()` after a restart. `_keys`: per name, the
+        # specs this process asked the engine to keep provisioned (so that a change can
+        # set the ones no longer wanted to 0); replaced by every `apply`. On many nodes
+        # each node would hold its own (the environments are its own); a status read
+        # through another node would show that node's progress, so a shared store
+        # would have to record progress per node (issue 13).
         self._progress: dict[tuple[str, str], _Progress] = {}
         self._keys: dict[str, dict[str, FunctionSpec]] = {}  # name -> provisioned specs
         self._tasks: set[asyncio.Task[None]] = set()
