@@ -4,7 +4,7 @@ are forked from.
 A *snapshot* is an ordinary environment of the version (fully sandboxed, in the engine's
 pool, never idle and never handed an invocation) whose runtime, after init and the
 before-snapshot hooks, serves fork requests on a socket instead of asking for events
-(`serve_snapshot` in `nubis/runtimes/python/zygote.py`). A cold start of the version
+(`serve_snapshot` in `nubis/runtimes/python/snapshot.py`). A cold start of the version
 asks it for a copy: one fork of the initialised process (copy-on-write, so init's memory
 is shared), which makes its own namespaces and /tmp (as uid 993: through a user
 namespace), is then moved into its cgroup and network by the host, drops what it held

@@ -2,7 +2,7 @@
 
 The engine asks the sandbox to `prepare` an environment before it forks it, hands the
 resulting *plan* (and file descriptors) to the zygote, and the forked child applies the
-plan before any function code runs (`_apply_plan` in `nubis/runtimes/python/zygote.py`,
+plan before any function code runs (`apply_plan` in `nubis/runtimes/python/fork_server.py`,
 which uses `nubis/sandbox/confine.py`). The plan is a `Plan` (`plan.py`: the TypedDicts
 both sides share, stdlib only so that the zygote, which cannot import Nubis, loads it by
 path) and travels as JSON. Plans are checked against it where they are built and where

@@ -42,7 +42,7 @@ def test_later_cold_starts_load_precompiled_bytecode(make_spec: MakeSpec) -> Non
             *(engine.invoke(spec, request(spec, b'{"hold": 0.2}')) for _ in range(2))
         )
         # (The warm one's read-only view of its code may not show files added since it
-        # started: /var/task is an overlay, see confine._overlay_bind.)
+        # started: /var/task is an overlay, see confine_root._overlay_bind.)
         (new,) = [seen for r in both if (seen := json.loads(r.payload))["env"] != first["env"]]
         assert new["from_pyc"]
         assert engine.environment_count() == 2
