@@ -1,0 +1,149 @@
+"""Space-delimited filter patterns: `[ip, user, ..., status_code = 4*, bytes > 1000]`.
+
+A message splits into fields at spaces; the characters between `[` and `]` or between
+two double quotes are one field (without the brackets or quotes), as AWS's page says.
+The pattern names the fields in order, separated by commas: a name alone matches any
+field, `name op value` (and `&&`/`||` of conditions on that same name) must hold, and
+`...` stands for any number of fields (also none). Without `...`, the last entry takes
+the rest of the line when the message has more fields than the pattern (AWS's page:
+`[w1=ERROR, w2]` returns `ERROR 09/25/2014 12:00:02 Failed to process request`, and a
+pattern on the first word needs that blank `w2`); fewer fields never match. An empty
+entry (`[a, b,]`) is an unnamed field. Numeric operators compare fields that are
+numbers; `=`/`!=` with a number also compare numerically (`200` matches `200.0`),
+otherwise as strings with wildcards or a regex. A condition in one entry on another
+entry's name is an invalid pattern (AWS rejects its own old example
+`status_code = 4* && bytes > 1000`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nubis.control.logs.conditions import (
+    Cursor,
+    Predicate,
+    compile_expression,
+    parse_comparison,
+    read_quoted,
+    tokenize,
+)
+from nubis.control.logs.errors import MSG_INVALID, InvalidFilterPatternError, invalid_term
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+ELLIPSIS = "..."
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str  # "" for an unnamed entry, ELLIPSIS for `...`
+    test: Callable[[str], bool] | None = None
+
+
+def split_entries(body: str) -> list[str]:
+    """The comma-separated entries, commas inside quotes or `%regex%` not counting."""
+    entries: list[str] = []
+    start = i = 0
+    while i < len(body):
+        char = body[i]
+        if char == '"':
+            i = read_quoted(body, i)[0]
+            continue
+        if char == "%":
+            end = body.find("%", i + 1)
+            if end < 0:
+                raise InvalidFilterPatternError(MSG_INVALID)
+            i = end + 1
+            continue
+        if char == ",":
+            entries.append(body[start:i].strip())
+            start = i + 1
+        i += 1
+    entries.append(body[start:].strip())
+    return entries
+
+
+def _entry(text: str, regexes: list[int]) -> Field:
+    if text in ("", ELLIPSIS):
+        return Field(text)
+    tokens = tokenize(text)
+    if len(tokens) == 1 and tokens[0].kind == "word":
+        if _NAME.fullmatch(tokens[0].text) is None:
+            raise InvalidFilterPatternError(invalid_term(tokens[0].text))
+        return Field(tokens[0].text)
+    names: set[str] = set()
+
+    def operand(cursor: Cursor) -> Predicate:
+        name = cursor.take()
+        if name.kind != "word" or _NAME.fullmatch(name.text) is None:
+            raise InvalidFilterPatternError(invalid_term(name.text))
+        op = cursor.take()
+        if op.kind != "op":
+            raise InvalidFilterPatternError(MSG_INVALID)
+        names.add(name.text)
+        return parse_comparison(op.text, cursor.take(), regexes).field
+
+    test = compile_expression(tokens, operand)
+    if len(names) != 1:
+        raise InvalidFilterPatternError(MSG_INVALID)
+    return Field(names.pop(), test)
+
+
+def split_message(message: str) -> list[tuple[str, int]]:
+    """Fields of a line with where each starts: runs of spaces separate; `[...]` and
+    `"..."` are one field (the value without the brackets or quotes)."""
+    fields: list[tuple[str, int]] = []
+    i, n = 0, len(message)
+    while i < n:
+        char = message[i]
+        if char.isspace():
+            i += 1
+            continue
+        close = {"[": "]", '"': '"'}.get(char)
+        end = message.find(close, i + 1) if close else -1
+        if end > 0:
+            fields.append((message[i + 1 : end], i))
+            i = end + 1
+            continue
+        j = i
+        while j < n and not message[j].isspace():
+            j += 1
+        fields.append((message[i:j], i))
+        i = j
+    return fields
+
+
+def compile_delimited(body: str) -> Callable[[str], bool]:
+    """The text between the brackets → a predicate on the message text."""
+    regexes = [0]
+    fields = tuple(_entry(text, regexes) for text in split_entries(body))
+    if not any(f.name for f in fields):
+        raise InvalidFilterPatternError(MSG_INVALID)
+    if any(f.name == ELLIPSIS for f in fields):
+        return lambda message: _match(fields, [v for v, _ in split_message(message)])
+    return lambda message: _fixed(fields, message)
+
+
+def _fixed(fields: tuple[Field, ...], message: str) -> bool:
+    """No `...`: one field per entry, the last entry taking whatever is left."""
+    parts = split_message(message)
+    if len(parts) < len(fields):
+        return False
+    values = [v for v, _ in parts[: len(fields)]]
+    if len(parts) > len(fields):
+        values[-1] = message[parts[len(fields) - 1][1] :].rstrip()
+    return all(f.test is None or f.test(v) for f, v in zip(fields, values, strict=True))
+
+
+def _match(fields: tuple[Field, ...], values: list[str], vi: int = 0) -> bool:
+    for fi, field in enumerate(fields):
+        if field.name == ELLIPSIS:
+            rest = fields[fi + 1 :]
+            if not rest:
+                return True
+            return any(_match(rest, values, start) for start in range(vi, len(values) + 1))
+        if vi >= len(values) or (field.test is not None and not field.test(values[vi])):
+            return False
+        vi += 1
+    return vi == len(values)
