@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import base64
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 
-from nubis.api.services.urls import IamCaller, UrlConfig, UrlRequest, url_event
+from nubis.api.services.urls import IamCaller, UrlConfig, UrlRequest, UrlResponse, url_event
 from nubis.api.services.urls.event import (
     clf_time,
     encode_body,
+    event_payload,
     joined_headers,
     query_parameters,
     request_cookies,
@@ -289,3 +291,33 @@ def test_method_and_user_agent(method: str, expected: str) -> None:
     http = event["requestContext"]["http"]
     assert (http["method"], http["userAgent"], http["protocol"]) == (expected, "curl/8", "HTTP/1.0")
     assert _event(UrlRequest(method, "/", []))["requestContext"]["http"]["userAgent"] == ""
+
+
+@pytest.mark.parametrize(
+    ("body_size", "content_type", "too_large"),
+    [
+        (1000, "text/plain", False),
+        (6 * 1024 * 1024 - 2000, "text/plain", False),
+        (6 * 1024 * 1024, "text/plain", True),
+        (4 * 1024 * 1024, "application/octet-stream", False),
+        (5 * 1024 * 1024, "application/octet-stream", True),
+    ],
+)
+def test_request_size_limit(body_size: int, content_type: str, too_large: bool) -> None:
+    """The event, base64 body included, must stay within Lambda's 6 MiB synchronous
+    request limit (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html;
+    Invoke refuses more than 6291456 bytes); past it the URL answers 413 without invoking."""
+    request = UrlRequest("POST", "/", [("Content-Type", content_type)], b"a" * body_size)
+    payload = event_payload(_event(request))
+    if too_large:
+        assert payload == UrlResponse(
+            413,
+            [("Content-Type", "application/json")],
+            [],
+            b'{"Message":"Request must be smaller than 6291456 bytes'
+            b' for the InvokeFunction operation"}',
+        )
+    else:
+        assert isinstance(payload, bytes)
+        assert json.loads(payload)["requestContext"]["requestId"] == "req-1"
+        assert len(payload) <= 6291456

@@ -202,3 +202,15 @@ def test_cookies_become_set_cookie_headers() -> None:
         ("Set-Cookie", "a=1"),
         ("Set-Cookie", "b=2; Max-Age=5"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("size", "status"), [(6291556, 200), (6291557, 502), (6 * 1024 * 1024, 200)]
+)
+def test_response_size_limit(size: int, status: int) -> None:
+    """A result up to 6291556 bytes is answered; past it, 502 (Lambda's 6 MB response
+    quota, https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html; the
+    exact bound recorded as Function.ResponseSizeTooLarge in localstack's
+    test_lambda_too_large_response)."""
+    payload = b'"' + b"a" * (size - 2) + b'"'
+    assert url_response(payload).status == status

@@ -14,6 +14,7 @@ text/* and JSON-like media types reach the function unencoded.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from nubis.api.services.urls import constants as c
+from nubis.api.services.urls.response import UrlResponse, request_too_large
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,3 +212,10 @@ def url_event(
         event["body"] = body
     event["isBase64Encoded"] = encoded
     return event
+
+
+def event_payload(event: dict[str, Any]) -> bytes | UrlResponse:
+    """The event as the Invoke payload (compact JSON), or the 413 answer when it would
+    pass Lambda's 6 MiB request limit (a base64 body counts at its encoded size)."""
+    payload = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode()
+    return request_too_large() if len(payload) > c.MAX_REQUEST_BYTES else payload

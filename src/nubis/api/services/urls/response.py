@@ -9,7 +9,9 @@ TestLambdaURL): a returned JSON string is sent as its text without quotes (the p
 example shows quotes; AWS does not), other values as compact JSON, a `statusCode` given
 as a numeric string is honoured, a `statusCode` response without a content type gets
 `application/json`, and a function error answers 502 `Internal Server Error`. Inferred:
-a payload that is not JSON, or a `statusCode` object Lambda cannot read, is the same 502.
+a payload that is not JSON, or a `statusCode` object Lambda cannot read, is the same 502;
+so is a result past Lambda's 6 MB (6291556 bytes) response limit (recorded as the function
+error Function.ResponseSizeTooLarge).
 """
 
 from __future__ import annotations
@@ -47,6 +49,14 @@ def bad_gateway() -> UrlResponse:
         c.BAD_GATEWAY_STATUS,
         [(c.RESPONSE_CONTENT_TYPE, c.BAD_GATEWAY_CONTENT_TYPE)],
         body=c.BAD_GATEWAY_BODY,
+    )
+
+
+def request_too_large() -> UrlResponse:
+    """The answer to a request whose event would pass MAX_REQUEST_BYTES (not invoked)."""
+    body = compact_json({"Message": c.TOO_LARGE_MESSAGE})
+    return UrlResponse(
+        c.TOO_LARGE_STATUS, [(c.RESPONSE_CONTENT_TYPE, c.CONTENT_TYPE_JSON)], body=body
     )
 
 
@@ -131,7 +141,7 @@ def shaped_response(result: dict[str, Any]) -> UrlResponse:
 
 def url_response(payload: bytes, *, function_error: bool = False) -> UrlResponse:
     """The HTTP response for a function's result payload (its Invoke response body)."""
-    if function_error:
+    if function_error or len(payload) > c.MAX_RESPONSE_BYTES:
         return bad_gateway()
     try:
         result = json.loads(payload)
