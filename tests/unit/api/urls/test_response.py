@@ -168,6 +168,12 @@ MALFORMED_CASES = [
     b'{"statusCode": 200, "cookies": "a=1"}',
     b'{"statusCode": 200, "cookies": [1]}',
     b'{"statusCode": 200, "body": "***", "isBase64Encoded": true}',
+    b'{"statusCode": 200, "headers": {"X-A": "1\\r\\nSet-Cookie: forged=1"}}',
+    b'{"statusCode": 200, "headers": {"X-A": "nul\\u0000"}}',
+    b'{"statusCode": 200, "headers": {"Bad Name": "v"}}',
+    b'{"statusCode": 200, "headers": {"": "v"}}',
+    b'{"statusCode": 200, "cookies": ["a=1\\nX-Forged: 1"]}',
+    b'{"statusCode": "\\u0664\\u0661\\u0668"}',
 ]
 
 

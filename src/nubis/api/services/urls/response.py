@@ -19,10 +19,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from nubis.api.services.urls import constants as c
+
+# RFC 9110 field names (tokens); a value may not break the header block it goes into.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BREAKS = re.compile(r"[\r\n\x00]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +74,7 @@ def status_code(value: Any) -> int:
     """An integer, or a string of digits (AWS accepts "418"), within 100-599."""
     if isinstance(value, bool):
         raise MalformedResponse("statusCode is a boolean")
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         value = int(value)
     if not isinstance(value, int) or not 100 <= value <= 599:
         raise MalformedResponse(f"statusCode {value!r} is not an HTTP status")
@@ -77,12 +82,24 @@ def status_code(value: Any) -> int:
 
 
 def header_value(value: Any) -> str:
-    """A header value: strings as they are, numbers and booleans as JSON spells them."""
-    if isinstance(value, str):
-        return value
+    """A header value: strings as they are, numbers and booleans as JSON spells them.
+
+    A value with CR, LF or NUL is refused: it would forge headers of its own.
+    """
     if isinstance(value, bool | int | float):
         return json.dumps(value)
-    raise MalformedResponse(f"header value {value!r} is not a scalar")
+    if not isinstance(value, str):
+        raise MalformedResponse(f"header value {value!r} is not a scalar")
+    if _BREAKS.search(value):
+        raise MalformedResponse("header value with a line break or NUL")
+    return value
+
+
+def header_name(name: str) -> str:
+    """A header name, which must be an HTTP token."""
+    if not _TOKEN.fullmatch(name):
+        raise MalformedResponse(f"header name {name!r} is not a token")
+    return name
 
 
 def response_headers(value: Any) -> list[tuple[str, str]]:
@@ -92,9 +109,9 @@ def response_headers(value: Any) -> list[tuple[str, str]]:
     if not isinstance(value, dict):
         raise MalformedResponse("headers is not an object")
     return [
-        (str(name), header_value(v))
+        (header_name(name), header_value(v))
         for name, v in value.items()
-        if str(name).lower() not in c.HOP_HEADERS
+        if name.lower() not in c.HOP_HEADERS
     ]
 
 
@@ -104,7 +121,7 @@ def response_cookies(value: Any) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise MalformedResponse("cookies is not a list of strings")
-    return list(value)
+    return [header_value(v) for v in value]
 
 
 def response_body(value: Any, is_base64: Any) -> bytes:
