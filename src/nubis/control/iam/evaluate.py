@@ -11,6 +11,12 @@ AWS's "Policy evaluation logic" pages, for identity-based and resource-based pol
    policy of the trusting account ("Cross-account policy evaluation logic").
 4. Otherwise: implicit deny.
 
+A role's trust policy (`PolicyKind.TRUST`, the resource policy of `sts:AssumeRole`) is the
+exception: it must let the caller in even within the account - naming the caller (or its
+role) suffices there, naming its account needs the identity-based allow too; an
+identity-based allow alone is not enough ("Policy evaluation logic": role trust policies
+and KMS key policies must explicitly allow their principals).
+
 The account root user has full access in its own account, so its identity side always
 allows (it still needs the resource policy cross-account, and explicit denies still apply).
 A resource policy naming an account (`"AWS": "123456789012"`) delegates to that account: it
@@ -32,7 +38,7 @@ from enum import Enum
 
 from nubis.control.iam import conditions
 from nubis.control.iam.patterns import Lookup, glob_match, substitute
-from nubis.control.iam.policy import Policy, Principals, Statement
+from nubis.control.iam.policy import Policy, PolicyKind, Principals, Statement
 from nubis.control.iam.request import PrincipalKind, Request
 
 
@@ -158,6 +164,25 @@ def _scan(policies: Sequence[Policy], request: Request) -> _Tally:
     return tally
 
 
+_ALLOWED = Decision(True, Reason.ALLOWED)
+_NO_IDENTITY = Decision(False, Reason.NO_IDENTITY_ALLOW)
+_NO_RESOURCE = Decision(False, Reason.NO_RESOURCE_ALLOW)
+
+
+def _combine(identity_allows: bool, resource: _Match, same_account: bool, trust: bool) -> Decision:
+    """Steps 2-4 for an IAM principal, after the denies."""
+    if trust:  # a role's trust policy must let the caller in, same account or not
+        if resource is _Match.NONE:
+            return _NO_RESOURCE
+        direct = same_account and resource is _Match.DIRECT
+        return _ALLOWED if direct or identity_allows else _NO_IDENTITY
+    if same_account:
+        return _ALLOWED if identity_allows or resource is _Match.DIRECT else _NO_IDENTITY
+    if not identity_allows:
+        return _NO_IDENTITY
+    return _NO_RESOURCE if resource is _Match.NONE else _ALLOWED
+
+
 def evaluate(
     request: Request,
     identity_policies: Sequence[Policy] = (),
@@ -173,16 +198,7 @@ def evaluate(
         return Decision(False, Reason.EXPLICIT_DENY_RESOURCE, resource.deny_arn)
     kind = request.principal.kind
     if kind in (PrincipalKind.SERVICE, PrincipalKind.ANONYMOUS):
-        if resource.allow is _Match.DIRECT:
-            return Decision(True, Reason.ALLOWED)
-        return Decision(False, Reason.NO_RESOURCE_ALLOW)
+        return _ALLOWED if resource.allow is _Match.DIRECT else _NO_RESOURCE
     identity_allows = identity.allow is not _Match.NONE or kind is PrincipalKind.ROOT
-    if request.same_account:
-        if identity_allows or resource.allow is _Match.DIRECT:
-            return Decision(True, Reason.ALLOWED)
-        return Decision(False, Reason.NO_IDENTITY_ALLOW)
-    if not identity_allows:
-        return Decision(False, Reason.NO_IDENTITY_ALLOW)
-    if resource.allow is _Match.NONE:
-        return Decision(False, Reason.NO_RESOURCE_ALLOW)
-    return Decision(True, Reason.ALLOWED)
+    trust = resource_policy is not None and resource_policy.kind is PolicyKind.TRUST
+    return _combine(identity_allows, resource.allow, request.same_account, trust)

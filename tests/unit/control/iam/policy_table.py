@@ -44,6 +44,7 @@ CROSS_PAGE = DOCS + "reference_policies_evaluation-logic-cross-account.html"
 PRINCIPAL_PAGE = DOCS + "reference_policies_elements_principal.html"
 NOTPRINCIPAL_PAGE = DOCS + "reference_policies_elements_notprincipal.html"
 GLOBAL_KEYS_PAGE = DOCS + "reference_policies_condition-keys.html"
+EVALUATION_PAGE = DOCS + "reference_policies_evaluation-logic.html"
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class Case:
     context: dict[str, Any] = field(default_factory=dict)
     resource_account: str | None = None  # None: the caller's own account
     now: str | None = NOW  # aws:CurrentTime / aws:EpochTime (None: not in the context)
+    resource_kind: str = "resource"  # the PolicyKind of resource_policy ("trust": a role's)
 
 
 def doc(*statements: dict[str, Any], version: str = "2012-10-17") -> dict[str, Any]:
@@ -2016,6 +2018,114 @@ NOT_PRINCIPAL_CASES: list[Case] = [
 ]
 
 
+def trust(principal: Any, effect: str = "Allow", **extra: Any) -> dict[str, Any]:
+    """A role trust policy statement."""
+    return {"Effect": effect, "Principal": principal, "Action": "sts:AssumeRole", **extra}
+
+
+def assume(name: str, expect: str, trust_policy: dict[str, Any] | None, **kw: Any) -> Case:
+    """sts:AssumeRole of ASSUMED, whose trust policy is `trust_policy`."""
+    return Case(
+        name,
+        EVALUATION_PAGE,
+        expect,
+        resource_policy=trust_policy,
+        resource_kind="trust",
+        action="sts:AssumeRole",
+        resource=ASSUMED,
+        **kw,
+    )
+
+
+ASSUMED = f"arn:aws:iam::{ACCT}:role/deployer"
+ASSUME_ANY = doc(allow("sts:AssumeRole"))
+EXTERNAL_ID = {"StringEquals": {"sts:ExternalId": "x-123"}}
+TRUST_CASES: list[Case] = [
+    assume("trust names the user: no identity policy needed", "allow", doc(trust({"AWS": ALICE}))),
+    assume(
+        "trust names the account: identity must allow",
+        "implicit:identity",
+        doc(trust({"AWS": ACCT})),
+    ),
+    assume(
+        "trust names the account, identity allows",
+        "allow",
+        doc(trust({"AWS": ACCT})),
+        identity=[ASSUME_ANY],
+    ),
+    assume(
+        "identity allows, trust names someone else",
+        "implicit:resource",
+        doc(trust({"AWS": BOB})),
+        identity=[ASSUME_ANY],
+    ),
+    assume(
+        "trust names a service, the service assumes",
+        "allow",
+        doc(trust({"Service": "lambda.amazonaws.com"})),
+        principal="service:lambda.amazonaws.com",
+    ),
+    assume(
+        "trust names a service, a user cannot",
+        "implicit:resource",
+        doc(trust({"Service": "lambda.amazonaws.com"})),
+        identity=[ASSUME_ANY],
+    ),
+    assume(
+        "trust names the role: its session chains",
+        "allow",
+        doc(trust({"AWS": ROLE})),
+        principal=SESSION,
+    ),
+    assume(
+        "trust deny",
+        "deny:resource",
+        doc(trust({"AWS": ALICE}, Sid="a"), trust("*", "Deny", Sid="b")),
+        identity=[ASSUME_ANY],
+    ),
+    assume(
+        "trust with sts:ExternalId, given",
+        "allow",
+        doc(trust({"AWS": ALICE}, Condition=EXTERNAL_ID)),
+        context={"sts:ExternalId": "x-123"},
+    ),
+    assume(
+        "trust with sts:ExternalId, missing",
+        "implicit:resource",
+        doc(trust({"AWS": ALICE}, Condition=EXTERNAL_ID)),
+    ),
+    assume(
+        "identity deny beats the trust policy",
+        "deny:identity",
+        doc(trust({"AWS": ALICE})),
+        identity=[doc(deny("sts:*"))],
+    ),
+    assume(
+        "cross-account: trust names the account, identity allows",
+        "allow",
+        doc(trust({"AWS": OTHER})),
+        identity=[ASSUME_ANY],
+        principal=CAROL,
+        resource_account=ACCT,
+    ),
+    assume(
+        "cross-account: trust names the user, no identity",
+        "implicit:identity",
+        doc(trust({"AWS": CAROL})),
+        principal=CAROL,
+        resource_account=ACCT,
+    ),
+    assume(
+        "cross-account: identity allows, trust is for the account only",
+        "implicit:resource",
+        doc(trust({"AWS": ACCT})),
+        identity=[ASSUME_ANY],
+        principal=CAROL,
+        resource_account=ACCT,
+    ),
+]
+
+
 def all_cases() -> list[Case]:
     return [
         *STRING_CASES,
@@ -2034,4 +2144,5 @@ def all_cases() -> list[Case]:
         *CROSS_ACCOUNT_CASES,
         *SERVICE_ANONYMOUS_CASES,
         *NOT_PRINCIPAL_CASES,
+        *TRUST_CASES,
     ]

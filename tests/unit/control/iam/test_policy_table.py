@@ -71,7 +71,7 @@ def _parts(case: Case) -> tuple[Request, list[Policy], Policy | None]:
     identity = [parse_policy(p, PolicyKind.IDENTITY) for p in case.identity]
     resource = None
     if case.resource_policy is not None:
-        resource = parse_policy(case.resource_policy, PolicyKind.RESOURCE)
+        resource = parse_policy(case.resource_policy, PolicyKind(case.resource_kind))
     return request, identity, resource
 
 
