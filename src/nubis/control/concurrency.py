@@ -68,6 +68,10 @@ class ConcurrencyService:
         self._progress: dict[tuple[str, str], _Progress] = {}
         self._keys: dict[str, dict[str, FunctionSpec]] = {}  # name -> provisioned specs
         self._tasks: set[asyncio.Task[None]] = set()
+        # The account's limits are checked against what is stored, then written: puts
+        # take turns so that two cannot pass the check together. (Several nodes would
+        # need the store to check and write in one transaction.)
+        self._limits = asyncio.Lock()
         functions.subscribe_deleted(self._function_deleted)
 
     async def start(self) -> None:
@@ -98,14 +102,15 @@ class ConcurrencyService:
 
     async def put_reserved(self, text: str, value: int) -> int:
         name = await self._name(text)
-        others = sum(v for n, v in (await self._store.all_reserved()).items() if n != name)
-        if self._functions.account.concurrency_limit - others - value < limits.UNRESERVED_MIN:
-            raise InvalidParameterValueException(
-                "Specified ReservedConcurrentExecutions for function decreases account's "
-                "UnreservedConcurrentExecution below its minimum value of "
-                f"[{limits.UNRESERVED_MIN}]."
-            )
-        await self._store.set_reserved(name, value)
+        async with self._limits:
+            others = sum(v for n, v in (await self._store.all_reserved()).items() if n != name)
+            if self._functions.account.concurrency_limit - others - value < limits.UNRESERVED_MIN:
+                raise InvalidParameterValueException(
+                    "Specified ReservedConcurrentExecutions for function decreases account's "
+                    "UnreservedConcurrentExecution below its minimum value of "
+                    f"[{limits.UNRESERVED_MIN}]."
+                )
+            await self._store.set_reserved(name, value)
         self._functions.forget(name)
         await self._sync_admission()
         return value
@@ -176,9 +181,10 @@ class ConcurrencyService:
 
     async def put_provisioned(self, text: str, qualifier: str, count: int) -> ProvisionedStatus:
         name, q = await self._target(text, qualifier)
-        await self._check_provisioned(name, q, count)
-        config = ProvisionedConfig(name, q, count, lambda_timestamp(self._clock.time()))
-        await self._store.put_provisioned(config)
+        async with self._limits:
+            await self._check_provisioned(name, q, count)
+            config = ProvisionedConfig(name, q, count, lambda_timestamp(self._clock.time()))
+            await self._store.put_provisioned(config)
         self._progress[(name, q)] = _Progress()
         await self.apply(name)
         return self._status(config)

@@ -397,6 +397,7 @@ class FunctionService:
             return
         if not await self._functions.delete(ref.name):
             raise ResourceNotFoundException(f"Function not found: {self.arn(ref.name)}")
+        self.forget(ref.name)  # at once: no invocation starting from now finds it cached
         await self.versions.store.drop_function(ref.name)
         await self.concurrency.drop_function(ref.name)
         await self._changed(None, ref.name)

@@ -7,6 +7,7 @@ or an alias name; aliases themselves are managed in `nubis.control.aliases`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import random
 import uuid
@@ -58,6 +59,7 @@ class Versions:
     def __init__(self, store: VersionStore, rng: random.Random | None = None) -> None:
         self.store = store
         self._rng = rng or random.Random()
+        self._publishing: dict[str, asyncio.Lock] = {}  # per function name; never dropped
 
     async def publish(
         self,
@@ -76,16 +78,20 @@ class Versions:
                 f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST "
                 f"({current}). Please try again with the CodeSHA256 in $LATEST."
             )
-        newest = await self.store.latest_version(latest.name)
-        if newest is not None and _content(newest) == _content(latest):
-            return newest
-        snapshot = replace(
-            latest,
-            revision_id=str(uuid.uuid4()),
-            description=latest.description if description is None else description,
-            tags={},  # tags belong to the function, not to a version
-        )
-        return await self.store.publish(snapshot)
+        # "Nothing changed since the newest version" is read, then acted on: two
+        # publishes of one function in this process take turns, or both would publish.
+        # (Several nodes would need the store to compare and publish in one step.)
+        async with self._publishing.setdefault(latest.name, asyncio.Lock()):
+            newest = await self.store.latest_version(latest.name)
+            if newest is not None and _content(newest) == _content(latest):
+                return newest
+            snapshot = replace(
+                latest,
+                revision_id=str(uuid.uuid4()),
+                description=latest.description if description is None else description,
+                tags={},  # tags belong to the function, not to a version
+            )
+            return await self.store.publish(snapshot)
 
     async def version(self, name: str, version: str, arn: str) -> FunctionConfig:
         config = await self.store.get_version(name, version)

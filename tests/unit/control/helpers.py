@@ -64,9 +64,13 @@ def _zip() -> bytes:
 
 
 class World:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        versions: MemoryVersionStore | None = None,
+        concurrency: MemoryConcurrencyStore | None = None,
+    ) -> None:
         self.store = CountingFunctions()
-        self.version_store = CountingVersions()
+        self.version_store = versions or CountingVersions()
         self.blobs = MemoryBlobStore()
         self.engine = FakeEngine()
         self.functions = FunctionService(
@@ -76,7 +80,7 @@ class World:
             self.engine,
             FakeClock(),
             versions=self.version_store,
-            concurrency=MemoryConcurrencyStore(),
+            concurrency=concurrency or MemoryConcurrencyStore(),
             layers=MemoryLayerStore(),
         )
         self.concurrency = ConcurrencyService(self.functions, self.engine, FakeClock())
@@ -96,3 +100,19 @@ class World:
 
     def close(self) -> None:
         self.blobs.close()
+
+
+class YieldingVersions(MemoryVersionStore):
+    """Reads give the loop a turn, as a store on a thread or a network does."""
+
+    async def latest_version(self, name: str) -> FunctionConfig | None:
+        found = await super().latest_version(name)
+        await asyncio.sleep(0)  # the answer is on its way back: others run meanwhile
+        return found
+
+
+class YieldingConcurrency(MemoryConcurrencyStore):
+    async def all_reserved(self) -> dict[str, int]:
+        found = await super().all_reserved()
+        await asyncio.sleep(0)
+        return found

@@ -1,0 +1,45 @@
+"""Rules that read the store and then write take turns in one process, now that a store
+call gives the loop a turn (the stores here yield on their reads, as real ones do)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from nubis.model.errors import InvalidParameterValueException
+from tests.unit.control.helpers import World, YieldingConcurrency, YieldingVersions
+
+
+def test_concurrent_publishes_of_unchanged_code_make_one_version() -> None:
+    async def go() -> None:
+        world = World(versions=YieldingVersions())
+        try:
+            f = world.functions
+            await world.create()
+            latest = await f.latest("f")
+            published = await asyncio.gather(*(f.publish(latest) for _ in range(5)))
+            assert {v.version for v in published} == {"1"}
+        finally:
+            world.close()
+
+    asyncio.run(go())
+
+
+def test_concurrent_reservations_cannot_pass_the_account_check_together() -> None:
+    async def go() -> None:
+        world = World(concurrency=YieldingConcurrency())
+        try:
+            await world.create("a")
+            await world.create("b")
+            # 1000 in the account, 100 must stay unreserved: 450 + 450 fits, 500 + 500 not.
+            outcomes = await asyncio.gather(
+                world.concurrency.put_reserved("a", 500),
+                world.concurrency.put_reserved("b", 500),
+                return_exceptions=True,
+            )
+            refused = [o for o in outcomes if isinstance(o, InvalidParameterValueException)]
+            assert len(refused) == 1
+            assert sum((await world.functions.concurrency.all_reserved()).values()) == 500
+        finally:
+            world.close()
+
+    asyncio.run(go())
