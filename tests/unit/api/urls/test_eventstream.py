@@ -215,3 +215,14 @@ def test_boto3_raises_an_error_message() -> None:
     with pytest.raises(EventStreamError) as raised:
         next(events)
     assert raised.value.response["Error"] == {"Code": "ServiceException", "Message": "boom"}
+
+
+@pytest.mark.parametrize("step", [1, 2, 5, 16, 17, 100, 4096])
+def test_a_stream_of_messages_fed_in_pieces(step: int) -> None:
+    """Messages back to back, cut anywhere, decode one by one in order (ENCODING_PAGE: each
+    message carries its own total length)."""
+    chunks = [bytes([i]) * (i * 7) for i in range(12)]
+    stream = b"".join(es.payload_chunk(c) for c in chunks) + es.invoke_complete("Unhandled", "x")
+    messages = _decode(stream, step)
+    assert [m.payload for m in messages[:-1]] == chunks
+    assert messages[-1].headers[":event-type"] == "InvokeComplete"
