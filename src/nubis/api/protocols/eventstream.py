@@ -26,9 +26,10 @@ import uuid
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 CONTENT_TYPE = "application/vnd.amazon.eventstream"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # timestamps: aware datetimes, exact milliseconds
 
 MAX_HEADERS_LENGTH = 128 * 1024
 MAX_PAYLOAD_LENGTH = 16 * 1024 * 1024
@@ -101,7 +102,7 @@ def encode_value(value: HeaderValue) -> bytes:
     if isinstance(value, str):
         return _length_prefixed(7, value.encode())
     if isinstance(value, datetime):
-        return _packed("q", 8, int(value.timestamp() * 1000))
+        return _packed("q", 8, (value - _EPOCH) // timedelta(milliseconds=1))
     return bytes([9]) + value.bytes
 
 

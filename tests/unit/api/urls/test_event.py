@@ -228,6 +228,12 @@ def test_body_text_or_base64(
 
 
 TIME_CASES = [
+    # A float timestamp times 1000 gives ...734 here: the epoch is computed exactly.
+    (
+        datetime(2004, 9, 23, 15, 54, 43, 735000, tzinfo=UTC),
+        "23/Sep/2004:15:54:43 +0000",
+        1095954883735,
+    ),
     (datetime(2026, 12, 1, 12, 0, tzinfo=UTC), "01/Dec/2026:12:00:00 +0000", 1796126400000),
     (datetime(2020, 3, 12, 19, 3, 58, tzinfo=UTC), "12/Mar/2020:19:03:58 +0000", 1584039838000),
     (

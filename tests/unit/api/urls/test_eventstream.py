@@ -57,6 +57,7 @@ VALUE_CASES = [
     ("héllo ✓", "héllo ✓"),
     ("x" * 32767, "x" * 32767),
     (datetime(2026, 12, 1, 12, 0, 0, 250000, tzinfo=UTC), 1796126400250),
+    (datetime(2004, 9, 23, 15, 54, 43, 735000, tzinfo=UTC), 1095954883735),
     (
         uuid.UUID("01234567-89ab-cdef-0123-456789abcdef"),
         bytes.fromhex("0123456789abcdef0123456789abcdef"),

@@ -17,12 +17,15 @@ import base64
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 from nubis.api.services.urls import constants as c
 from nubis.api.services.urls.response import UrlResponse, request_too_large
+
+# Exact integer milliseconds (a float timestamp times 1000 can round a millisecond down).
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +178,7 @@ def _request_context(
         "routeKey": c.ROUTE_KEY,
         "stage": c.STAGE,
         "time": clf_time(now),
-        "timeEpoch": int(now.timestamp() * 1000),
+        "timeEpoch": (now - _EPOCH) // timedelta(milliseconds=1),
     }
     if caller is not None:
         ctx["authorizer"] = _authorizer(caller)
