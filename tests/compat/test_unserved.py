@@ -16,7 +16,7 @@ from tests.helpers import Server
 # (service, a call of it, the code botocore reports, the protocol botocore speaks)
 CALLS: list[tuple[str, Callable[[Any], Any], str, str]] = [
     ("sns", lambda c: c.list_topics(), "InvalidAction", "query"),
-    ("sts", lambda c: c.get_caller_identity(), "InvalidAction", "query"),
+    ("cloudformation", lambda c: c.list_stacks(), "InvalidAction", "query"),
     ("s3", lambda c: c.list_buckets(), "NotImplemented", "rest-xml"),
     ("cloudwatch", lambda c: c.list_metrics(), "UnknownOperationException", "cbor"),
     ("logs", lambda c: c.describe_log_groups(), "UnknownOperationException", "json"),

@@ -20,16 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nubis.api.gateway import Gateway
+from nubis.api.services.iam import iam_service
 from nubis.api.services.lambda_ import lambda_service
 from nubis.api.services.lambda_.async_ops import AsyncOperations
 from nubis.api.services.lambda_.ops import LambdaOperations
 from nubis.api.services.lambda_.version_ops import VersionOperations
 from nubis.api.services.nubis import nubis_service
 from nubis.api.services.sqs import sqs_service
+from nubis.api.services.sts import sts_service
 from nubis.control.aliases import AliasService
 from nubis.control.async_config import EventInvokeConfigs
 from nubis.control.concurrency import ConcurrencyService
 from nubis.control.functions import Account, FunctionService
+from nubis.control.iam.services import IamServices, iam_services
 from nubis.control.invoke import Invoker
 from nubis.control.layers import LayerService
 from nubis.control.queues import QueueService
@@ -53,6 +56,7 @@ from nubis.store.sqlite import (
     SqliteQueueStore,
     SqliteVersionStore,
 )
+from nubis.store.sqlite.iam import SqliteIamStore
 
 Stack = contextlib.AsyncExitStack
 
@@ -72,6 +76,7 @@ class Stores:
     blobs: FileBlobStore
     events: SqliteEventStore
     queues: SqliteQueueStore
+    iam: SqliteIamStore
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,7 @@ class Control:
     invoker: Invoker
     queues: QueueService
     event_configs: EventInvokeConfigs
+    iam: IamServices
     # Set once an event is stored; the async workers wait on it (`build_async_invoker`).
     wake: asyncio.Event
 
@@ -117,7 +123,17 @@ def build_stores(data: Path, stack: Stack) -> Stores:
     stack.callback(events.close)
     queues = SqliteQueueStore(data / "queues.db")
     stack.callback(queues.close)
-    return Stores(functions, versions, concurrency, layers, blobs, events, queues)
+    # IAM's tables in nubis.db; its secrets sealed with a key kept beside the data dir,
+    # not in it (store/sqlite/sealing.py), so a copy of the data dir alone is not enough.
+    iam = SqliteIamStore(data / "nubis.db", iam_key_file(data))
+    stack.callback(iam.close)
+    return Stores(functions, versions, concurrency, layers, blobs, events, queues, iam)
+
+
+def iam_key_file(data: Path) -> Path:
+    """`<parent>/.<data dir's name>.iam-key`: the key that seals IAM's secrets."""
+    resolved = data.resolve()
+    return resolved.parent / f".{resolved.name}.iam-key"
 
 
 async def build_engine(
@@ -172,6 +188,7 @@ async def build_control(
         invoker=Invoker(functions, engine, stores.events, clock, on_enqueued=wake.set),
         queues=QueueService(stores.queues, clock, settings.region, settings.account_id),
         event_configs=event_configs,
+        iam=iam_services(stores.iam, settings.account_id, clock),
         wake=wake,
     )
 
@@ -208,6 +225,8 @@ def build_gateway(control: Control, stores: Stores, observe: Observe, stack: Sta
         [
             lambda_,
             sqs_service(c.queues),
+            iam_service(c.iam.users, c.iam.roles, c.iam.policies, c.account.account_id),
+            sts_service(c.iam.sts),
             nubis_service(c.functions, observe.logs, stores.blobs.path, errors=lambda_.codec),
         ],
         recorder=observe.recorder,

@@ -16,6 +16,8 @@ is the code itself, with the status and fault below.
         ├── MalformedPolicy         MalformedPolicyDocumentException   400
         ├── IamValidationError      ValidationError (unmodeled)        400
         ├── AccessDenied            AccessDenied (unmodeled)           403
+        ├── ServiceFailure          ServiceFailureException            500 Receiver
+        ├── InternalFailure         InternalFailure (STS, unmodeled)   500 Receiver
         └── ExpiredToken            ExpiredTokenException (STS)        400
 
 The evaluator's `MalformedPolicyDocumentError` (`nubis.control.iam.policy`) goes out
@@ -71,6 +73,22 @@ class IamValidationError(IamError):
 class AccessDenied(IamError):
     wire_type = "AccessDenied"
     status = 403
+
+
+class ServiceFailure(IamError):
+    """IAM's own 5xx (Receiver fault: clients retry it)."""
+
+    wire_type = "ServiceFailureException"
+    status = 500
+    fault = "Service"
+
+
+class InternalFailure(IamError):
+    """STS's own 5xx (its model has no shape for it)."""
+
+    wire_type = "InternalFailure"
+    status = 500
+    fault = "Service"
 
 
 class ExpiredToken(IamError):
