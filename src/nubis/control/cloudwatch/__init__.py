@@ -1,0 +1,36 @@
+"""CloudWatch metrics rules that need no storage: datapoints, statistics, metric math.
+
+    aggregate.py       Aggregate (one minute of one metric), combine (a Period)
+    statistics.py      parse_statistic("p99" | "TM(10%:90%)" | ...) → Statistic
+    series.py          Series: values on the request's shared timestamps
+    math_parser.py     expression text → tree
+    math_ops.py        operands and the arithmetic between them
+    math_functions.py  SUM, AVG, RATE, FILL, IF, METRICS, SORT, ...
+    metric_math.py     MathEvaluator: a GetMetricData request's expressions
+    errors.py          InvalidParameterValue, ValidationError and their messages
+
+Pure functions on values, standard library only, no I/O: the metric store, the
+`AWS/Lambda` publisher and the CloudWatch API live elsewhere. See docs/metric-math.md.
+"""
+
+from nubis.control.cloudwatch.aggregate import Aggregate, combine
+from nubis.control.cloudwatch.errors import InvalidParameterValueError, MetricValidationError
+from nubis.control.cloudwatch.metric_math import MathEvaluator
+from nubis.control.cloudwatch.series import Series
+from nubis.control.cloudwatch.statistics import (
+    Statistic,
+    parse_extended_statistic,
+    parse_statistic,
+)
+
+__all__ = [
+    "Aggregate",
+    "InvalidParameterValueError",
+    "MathEvaluator",
+    "MetricValidationError",
+    "Series",
+    "Statistic",
+    "combine",
+    "parse_extended_statistic",
+    "parse_statistic",
+]

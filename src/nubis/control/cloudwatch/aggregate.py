@@ -1,0 +1,110 @@
+"""One metric's datapoint for one minute: SampleCount, Sum, Minimum, Maximum and the values.
+
+What AWS does: CloudWatch keeps enough of the raw values behind each datapoint to answer
+percentiles, trimmed means and the like, and cannot answer them for a statistic set
+(`StatisticValues`) unless it stands for one repeated value (SampleCount 1 with
+Min = Max = Sum, or Min = Max with Sum = Min * SampleCount), nor when any value is
+negative (the page "CloudWatch statistics definitions").
+
+What Nubis does: the values are kept exactly, as (value, count) pairs, up to
+`EXACT_LIMIT` distinct values per aggregate; past that the aggregate turns into a
+histogram of logarithmic buckets 1 % wide (each value stands for the geometric middle
+of its bucket, clamped to [Minimum, Maximum]: a relative error under 0.5 %), so memory
+stays bounded however many invocations a minute has. SampleCount, Sum, Minimum and
+Maximum stay exact in both forms. Aggregates are not thread-safe; `combine` makes a new
+one (the datapoints of a Period) and leaves its inputs alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+EXACT_LIMIT = 4096
+RATIO = 1.01
+_LOG_RATIO = math.log(RATIO)
+
+
+def bucket_of(value: float) -> float:
+    """The representative of `value`'s histogram bucket (0 and negatives are exact)."""
+    if value <= 0:
+        return value
+    index = math.floor(math.log(value) / _LOG_RATIO)
+    return math.exp((index + 0.5) * _LOG_RATIO)
+
+
+class Aggregate:
+    __slots__ = ("_points", "distribution", "exact", "maximum", "minimum", "sample_count", "sum")
+
+    def __init__(self) -> None:
+        self.sample_count = 0.0
+        self.sum = 0.0
+        self.minimum = math.inf
+        self.maximum = -math.inf
+        self.exact = True  # False once the values were folded into buckets
+        self.distribution = True  # False once a statistic set without values came in
+        self._points: dict[float, float] = {}
+
+    def add(self, value: float, count: float = 1.0) -> None:
+        """One value (PutMetricData `Value`, or `Values` with `Counts`)."""
+        self._totals(count, value * count, value, value)
+        key = value if self.exact else bucket_of(value)
+        self._points[key] = self._points.get(key, 0.0) + count
+        if self.exact and len(self._points) > EXACT_LIMIT:
+            self._fold()
+
+    def add_statistic_set(self, count: float, total: float, low: float, high: float) -> None:
+        """PutMetricData `StatisticValues`: only a repeated single value keeps the values."""
+        if low == high and (count == 1 or math.isclose(total, low * count)):
+            self.add(low, count)
+            return
+        self._totals(count, total, low, high)
+        self.distribution = False
+
+    def _totals(self, count: float, total: float, low: float, high: float) -> None:
+        self.sample_count += count
+        self.sum += total
+        self.minimum = min(self.minimum, low)
+        self.maximum = max(self.maximum, high)
+
+    def _fold(self) -> None:
+        folded: dict[float, float] = {}
+        for value, count in self._points.items():
+            key = bucket_of(value)
+            folded[key] = folded.get(key, 0.0) + count
+        self._points = folded
+        self.exact = False
+
+    def points(self) -> list[tuple[float, float]]:
+        """(value, count) in ascending order, values clamped to [Minimum, Maximum]."""
+        low, high = self.minimum, self.maximum
+        return [(min(max(v, low), high), c) for v, c in sorted(self._points.items())]
+
+    @property
+    def has_values(self) -> bool:
+        """Whether percentile-like statistics can be answered (AWS's two conditions)."""
+        return self.distribution and self.sample_count > 0 and self.minimum >= 0
+
+    def __repr__(self) -> str:
+        return (
+            f"Aggregate(n={self.sample_count}, sum={self.sum}, min={self.minimum}, "
+            f"max={self.maximum}, exact={self.exact})"
+        )
+
+
+def combine(aggregates: Iterable[Aggregate]) -> Aggregate:
+    """The aggregate of several (the one-minute datapoints of a Period)."""
+    out = Aggregate()
+    for agg in aggregates:
+        if agg.sample_count == 0:
+            continue
+        out._totals(agg.sample_count, agg.sum, agg.minimum, agg.maximum)
+        out.distribution = out.distribution and agg.distribution
+        out.exact = out.exact and agg.exact
+        for value, count in agg._points.items():
+            out._points[value] = out._points.get(value, 0.0) + count
+    if out.exact and len(out._points) > EXACT_LIMIT:
+        out._fold()
+    elif not out.exact:
+        out._fold()  # bucket the exact values that came from exact inputs
+    return out
