@@ -70,7 +70,6 @@ class AliasService:
     async def create(self, req: CreateAliasRequest) -> Alias:
         name = await self._function(req.function_name)
         routing = dict(req.routing)
-        await self._check(name, req.function_version, routing)
         alias = Alias(
             function_name=name,
             name=req.name,
@@ -79,7 +78,10 @@ class AliasService:
             revision_id=str(uuid.uuid4()),
             routing=routing,
         )
-        if not await self._store.create_alias(alias):
+        async with self._functions.versions.lock(name):  # the versions stay while it checks
+            await self._check(name, req.function_version, routing)
+            created = await self._store.create_alias(alias)
+        if not created:
             raise ResourceConflictException(f"Alias already exists: {self.arn(alias)}")
         self._functions.forget_alias(name, alias.name)
         return alias
@@ -113,7 +115,6 @@ class AliasService:
             raise PreconditionFailedException(MSG_STALE_REVISION)
         version = req.function_version or current.function_version
         routing = dict(current.routing if req.routing is None else req.routing)
-        await self._check(name, version, routing)
         new = Alias(
             function_name=name,
             name=current.name,
@@ -122,7 +123,10 @@ class AliasService:
             revision_id=str(uuid.uuid4()),
             routing=routing,
         )
-        if not await self._store.replace_alias(new, current.revision_id):
+        async with self._functions.versions.lock(name):
+            await self._check(name, version, routing)
+            replaced = await self._store.replace_alias(new, current.revision_id)
+        if not replaced:
             raise PreconditionFailedException(MSG_STALE_REVISION)
         self._functions.forget_alias(name, new.name)
         if version != current.function_version:

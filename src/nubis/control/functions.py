@@ -410,9 +410,11 @@ class FunctionService:
             raise InvalidParameterValueException(
                 "Deletion of aliases is not supported by DeleteFunction; use DeleteAlias."
             )
-        await self.versions.check_deletable(name, version)
-        # Like Lambda: deleting a version that does not exist (any more) succeeds.
-        if await self.versions.store.delete_version(name, version):
+        async with self.versions.lock(name):
+            await self.versions.check_deletable(name, version)
+            # Like Lambda: deleting a version that does not exist (any more) succeeds.
+            deleted = await self.versions.store.delete_version(name, version)
+        if deleted:
             await self.concurrency.delete_provisioned(name, version)
             self.forget(name)
             latest = await self._functions.get(name)

@@ -59,7 +59,7 @@ class Versions:
     def __init__(self, store: VersionStore, rng: random.Random | None = None) -> None:
         self.store = store
         self._rng = rng or random.Random()
-        self._publishing: dict[str, asyncio.Lock] = {}  # per function name; never dropped
+        self._locks: dict[str, asyncio.Lock] = {}  # per function name; never dropped
 
     async def publish(
         self,
@@ -80,8 +80,7 @@ class Versions:
             )
         # "Nothing changed since the newest version" is read, then acted on: two
         # publishes of one function in this process take turns, or both would publish.
-        # (Several nodes would need the store to compare and publish in one step.)
-        async with self._publishing.setdefault(latest.name, asyncio.Lock()):
+        async with self.lock(latest.name):
             newest = await self.store.latest_version(latest.name)
             if newest is not None and _content(newest) == _content(latest):
                 return newest
@@ -92,6 +91,14 @@ class Versions:
                 tags={},  # tags belong to the function, not to a version
             )
             return await self.store.publish(snapshot)
+
+    def lock(self, name: str) -> asyncio.Lock:
+        """Held by rules that read the function's versions or aliases and then write on
+        what they read (publish; delete a version no alias uses; point an alias at a
+        version that exists), so that in this process they take turns: a store call
+        gives the loop a turn in between. Not reentrant. Several nodes would need the
+        store to check and write in one transaction instead (issue 13)."""
+        return self._locks.setdefault(name, asyncio.Lock())
 
     async def version(self, name: str, version: str, arn: str) -> FunctionConfig:
         config = await self.store.get_version(name, version)

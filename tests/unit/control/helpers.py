@@ -110,6 +110,16 @@ class YieldingVersions(MemoryVersionStore):
         await asyncio.sleep(0)  # the answer is on its way back: others run meanwhile
         return found
 
+    async def get_version(self, name: str, version: str) -> FunctionConfig | None:
+        found = await super().get_version(name, version)
+        await asyncio.sleep(0)
+        return found
+
+    async def list_aliases(self, name: str) -> list[Any]:
+        found = await super().list_aliases(name)
+        await asyncio.sleep(0)
+        return found
+
 
 class YieldingConcurrency(MemoryConcurrencyStore):
     async def all_reserved(self) -> dict[str, int]:
