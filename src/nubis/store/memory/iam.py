@@ -30,6 +30,13 @@ def _page(
     return [r for _k, r in ordered[:limit]]
 
 
+def _insert(records: dict[str, T], key: str, record: T) -> bool:
+    if key in records:
+        return False
+    records[key] = record
+    return True
+
+
 class MemoryIamStore(Closing):
     def __init__(self) -> None:
         self._users: dict[str, User] = {}
@@ -43,7 +50,7 @@ class MemoryIamStore(Closing):
     # ----------------------------------------------------------------- users
     async def create_user(self, user: User) -> bool:
         self._open()
-        return self._users.setdefault(user.name.lower(), user) is user
+        return _insert(self._users, user.name.lower(), user)
 
     async def get_user(self, name: str) -> User | None:
         self._open()
@@ -67,7 +74,7 @@ class MemoryIamStore(Closing):
     # ------------------------------------------------------------ access keys
     async def create_access_key(self, key: AccessKey) -> bool:
         self._open()
-        return self._keys.setdefault(key.access_key_id, key) is key
+        return _insert(self._keys, key.access_key_id, key)
 
     async def get_access_key(self, access_key_id: str) -> AccessKey | None:
         self._open()
@@ -92,7 +99,7 @@ class MemoryIamStore(Closing):
     # ----------------------------------------------------------------- roles
     async def create_role(self, role: Role) -> bool:
         self._open()
-        return self._roles.setdefault(role.name.lower(), role) is role
+        return _insert(self._roles, role.name.lower(), role)
 
     async def get_role(self, name: str) -> Role | None:
         self._open()
