@@ -33,10 +33,16 @@ _writers: dict[Path, tuple[SqliteWriter, int]] = {}
 
 
 def _apply(conn: sqlite3.Connection, schema: str) -> None:
-    # `executescript` would COMMIT the writer's transaction: one statement at a time.
-    for statement in schema.split(";"):
-        if statement.strip():
-            conn.execute(statement)
+    """Run a script of statements inside the writer's transaction (`executescript` would
+    COMMIT it): one complete statement at a time, so a `;` inside one (a trigger's body)
+    does not split it."""
+    pending = ""
+    for piece in schema.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n\t;"):
+                conn.execute(pending)
+            pending = ""
 
 
 def _acquire(key: Path, schema: str) -> SqliteWriter:
