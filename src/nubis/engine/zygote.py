@@ -101,6 +101,7 @@ class ForkChannel:
         sock = self._sock
         if sock is None:
             return
+        forked: set[int] = set()  # pids handed out by this batch's "forked" replies
         while True:
             try:
                 data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 2)
@@ -115,14 +116,22 @@ class ForkChannel:
                 self._disconnect(ServiceException(f"{self.name} exited"))
                 self._ended(was_ready)
                 return
-            self._dispatch(json.loads(data), fds)
+            self._dispatch(json.loads(data), fds, forked)
 
     def _ended(self, was_ready: bool) -> None:
         """The fork server closed its end (it exited)."""
 
-    def _dispatch(self, message: dict[str, Any], fds: list[int]) -> None:
+    def _dispatch(self, message: dict[str, Any], fds: list[int], forked: set[int]) -> None:
         if "exited" in message:
-            self._on_exit(int(message["exited"]), int(message["status"]))
+            pid, status = int(message["exited"]), int(message["status"])
+            if pid in forked:
+                # A child that ended at once, reported in the same batch as its "forked":
+                # its owner learns the pid only when the task awaiting that reply runs,
+                # after this callback. call_soon is FIFO and that task's wake-up was
+                # scheduled first, so the owner has the pid when the exit reaches it.
+                asyncio.get_running_loop().call_soon(self._on_exit, pid, status)
+            else:
+                self._on_exit(pid, status)
         elif "forked" in message:
             reply = self._pending.popleft()
             if reply.done():  # the caller was cancelled: do not leak the environment
@@ -133,6 +142,7 @@ class ForkChannel:
                         os.close(fd)
             else:
                 reply.set_result((int(message["forked"]), fds))
+                forked.add(int(message["forked"]))
         elif "error" in message:
             for fd in fds:
                 os.close(fd)
