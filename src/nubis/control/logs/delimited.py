@@ -90,28 +90,15 @@ def _entry(text: str, regexes: list[int]) -> Field:
     return Field(names.pop(), test)
 
 
+_FIELD = re.compile(r"\[([^\]]*)\]|\"([^\"]*)\"|(\S+)")
+
+
 def split_message(message: str) -> list[tuple[str, int]]:
     """Fields of a line with where each starts: runs of spaces separate; `[...]` and
     `"..."` are one field (the value without the brackets or quotes)."""
-    fields: list[tuple[str, int]] = []
-    i, n = 0, len(message)
-    while i < n:
-        char = message[i]
-        if char.isspace():
-            i += 1
-            continue
-        close = {"[": "]", '"': '"'}.get(char)
-        end = message.find(close, i + 1) if close else -1
-        if end > 0:
-            fields.append((message[i + 1 : end], i))
-            i = end + 1
-            continue
-        j = i
-        while j < n and not message[j].isspace():
-            j += 1
-        fields.append((message[i:j], i))
-        i = j
-    return fields
+    return [
+        (next(g for g in m.groups() if g is not None), m.start()) for m in _FIELD.finditer(message)
+    ]
 
 
 def compile_delimited(body: str) -> Callable[[str], bool]:
@@ -120,9 +107,22 @@ def compile_delimited(body: str) -> Callable[[str], bool]:
     fields = tuple(_entry(text, regexes) for text in split_entries(body))
     if not any(f.name for f in fields):
         raise InvalidFilterPatternError(MSG_INVALID)
-    if any(f.name == ELLIPSIS for f in fields):
+    ellipses = [i for i, f in enumerate(fields) if f.name == ELLIPSIS]
+    if len(ellipses) == 1:
+        head, tail = fields[: ellipses[0]], fields[ellipses[0] + 1 :]
+        return lambda message: _around(head, tail, [v for v, _ in split_message(message)])
+    if ellipses:
         return lambda message: _match(fields, [v for v, _ in split_message(message)])
     return lambda message: _fixed(fields, message)
+
+
+def _around(head: tuple[Field, ...], tail: tuple[Field, ...], values: list[str]) -> bool:
+    """One `...`: the entries before it hold the first fields, those after it the last."""
+    if len(values) < len(head) + len(tail):
+        return False
+    ends = values[len(values) - len(tail) :] if tail else []
+    pairs = [*zip(head, values, strict=False), *zip(tail, ends, strict=True)]
+    return all(f.test is None or f.test(v) for f, v in pairs)
 
 
 def _fixed(fields: tuple[Field, ...], message: str) -> bool:

@@ -152,6 +152,8 @@ def compile_json(body: str) -> Predicate:
     predicate = compile_expression(tokens, _JsonOperands())
 
     def matches(message: str) -> bool:
+        if message.lstrip()[:1] not in ("{", "["):
+            return False  # not JSON: no need to ask the parser
         try:
             document = json.loads(message)
         except ValueError:

@@ -449,6 +449,7 @@ group(
     {OLD_404: True, OLD_200: False},
 )
 group(NUBIS, "[a, b, c]", {"x y": False, "x y z": True, "x  y   z": True, "x y z w": True})
+group(NUBIS, '[a, b = "", c]', {'x "" z': True, 'x "y" z': False, "x [] z": True})
 group(NUBIS, "[a, b, c = w]", {"x y z w": False, "x y w": True})
 group(NUBIS, '[a, b, c = "z w"]', {"x y z w": True})  # the last entry takes the rest
 group(NUBIS, "[..., last = w]", {"w": True, "x y z w": True, "x y w z": False})
