@@ -34,7 +34,16 @@ def bucket_of(value: float) -> float:
 
 
 class Aggregate:
-    __slots__ = ("_points", "distribution", "exact", "maximum", "minimum", "sample_count", "sum")
+    __slots__ = (
+        "_points",
+        "_sorted",
+        "distribution",
+        "exact",
+        "maximum",
+        "minimum",
+        "sample_count",
+        "sum",
+    )
 
     def __init__(self) -> None:
         self.sample_count = 0.0
@@ -44,10 +53,12 @@ class Aggregate:
         self.exact = True  # False once the values were folded into buckets
         self.distribution = True  # False once a statistic set without values came in
         self._points: dict[float, float] = {}
+        self._sorted: list[tuple[float, float]] | None = None
 
     def add(self, value: float, count: float = 1.0) -> None:
         """One value (PutMetricData `Value`, or `Values` with `Counts`)."""
         self._totals(count, value * count, value, value)
+        self._sorted = None
         key = value if self.exact else bucket_of(value)
         self._points[key] = self._points.get(key, 0.0) + count
         if self.exact and len(self._points) > EXACT_LIMIT:
@@ -73,12 +84,19 @@ class Aggregate:
             key = bucket_of(value)
             folded[key] = folded.get(key, 0.0) + count
         self._points = folded
+        self._sorted = None
         self.exact = False
 
     def points(self) -> list[tuple[float, float]]:
-        """(value, count) in ascending order, values clamped to [Minimum, Maximum]."""
-        low, high = self.minimum, self.maximum
-        return [(min(max(v, low), high), c) for v, c in sorted(self._points.items())]
+        """(value, count) in ascending order, values clamped to [Minimum, Maximum].
+        Sorted once and kept until the next change (callers must not modify it)."""
+        if self._sorted is None:
+            ordered = [(v, self._points[v]) for v in sorted(self._points)]
+            if not self.exact:  # bucket middles may lie past the true extremes
+                low, high = self.minimum, self.maximum
+                ordered = [(min(max(v, low), high), c) for v, c in ordered]
+            self._sorted = ordered
+        return self._sorted
 
     @property
     def has_values(self) -> bool:

@@ -113,25 +113,28 @@ def _trim(
 ) -> tuple[Points, float, float, float]:
     """The (value, count) pairs kept by the bounds, and the counts cut below and above."""
     points = agg.points()
-    total = sum(c for _, c in points)
+    total = agg.sample_count
     kept: Points = []
     below = above = 0.0
+    if not percent:
+        for value, count in points:
+            if value <= lo:
+                below += count
+            elif value > hi:
+                above += count
+            else:
+                kept.append((value, count))
+        return kept, below, above, total
+    low_rank, high_rank = math.floor(lo * total / 100), math.floor(hi * total / 100)
     rank = 0.0
     for value, count in points:
-        if percent:
-            first, last = rank + 1, rank + count  # ranks of this value's copies
-            rank = last
-            low_cut = min(count, max(0.0, math.floor(lo * total / 100) - first + 1))
-            high_cut = min(count - low_cut, max(0.0, last - math.floor(hi * total / 100)))
-            below, above = below + low_cut, above + high_cut
-            if count - low_cut - high_cut > 0:
-                kept.append((value, count - low_cut - high_cut))
-        elif value <= lo:
-            below += count
-        elif value > hi:
-            above += count
-        else:
-            kept.append((value, count))
+        first, last = rank + 1, rank + count  # the ranks of this value's copies
+        rank = last
+        low_cut = min(count, max(0.0, low_rank - first + 1))
+        high_cut = min(count - low_cut, max(0.0, last - high_rank))
+        below, above = below + low_cut, above + high_cut
+        if count > low_cut + high_cut:
+            kept.append((value, count - low_cut - high_cut))
     return kept, below, above, total
 
 
@@ -175,8 +178,7 @@ _RANGED = {"TM": _mean, "TC": _count, "TS": _total, "PR": _rank, "WM": _winsoriz
 def percentile(agg: Aggregate, p: float) -> float:
     """Nearest rank: the smallest value with at least p % of the values at or below it."""
     points = agg.points()
-    total = sum(c for _, c in points)
-    target = max(1.0, math.ceil(p * total / 100 - 1e-9))
+    target = max(1.0, math.ceil(p * agg.sample_count / 100 - 1e-9))
     seen = 0.0
     for value, count in points:
         seen += count
