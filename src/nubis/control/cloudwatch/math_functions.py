@@ -22,7 +22,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from nubis.control.cloudwatch.math_ops import Keyword, Operand, Text
+from nubis.control.cloudwatch.math_ops import Keyword, Operand, Text, as_scalar
 from nubis.control.cloudwatch.math_parser import Node, expression_error
 from nubis.control.cloudwatch.series import Series, Values, clean, safe
 
@@ -66,7 +66,7 @@ def _elementwise(name: str, fn: Callable[[float], float]) -> Function:
             return [s.with_values([apply(v) for v in s.values]) for s in value]
         if isinstance(value, Series):
             return value.with_values([apply(v) for v in value.values])
-        result = apply(float(value))  # type: ignore[arg-type]
+        result = apply(as_scalar(value, eid, f"function {name}"))
         return math.nan if result is None else float(result)
 
     return run
@@ -146,17 +146,20 @@ def _fill(ev: MathEvaluator, args: list[Operand], eid: str) -> Operand:
         raise _bad("FILL", eid)
 
     def one(s: Series) -> Series:
-        return s.with_values(_filled(s.values, filler, ev.timestamps))
+        return s.with_values(_filled(s.values, filler, ev.timestamps, eid))
 
     return [one(s) for s in target] if isinstance(target, list) else one(target)
 
 
-def _filled(values: Values, filler: Operand, timestamps: Sequence[int]) -> list[float | None]:
+def _filled(
+    values: Values, filler: Operand, timestamps: Sequence[int], eid: str
+) -> list[float | None]:
     out = list(values)
     if isinstance(filler, Series):
         return [v if v is not None else f for v, f in zip(values, filler.values, strict=True)]
     if not isinstance(filler, Keyword):
-        return [v if v is not None else float(filler) for v in values]  # type: ignore[arg-type]
+        constant = as_scalar(filler, eid, "function FILL")
+        return [v if v is not None else constant for v in values]
     known = [i for i, v in enumerate(values) if v is not None]
     for before, after in itertools.pairwise(known):
         low, high = values[before], values[after]
@@ -175,11 +178,11 @@ def _filled(values: Values, filler: Operand, timestamps: Sequence[int]) -> list[
     return out
 
 
-def _truth_value(arg: Operand, i: int, *, missing: float | None) -> float | None:
+def _truth_value(arg: Operand, i: int, eid: str, *, missing: float | None) -> float | None:
     if isinstance(arg, Series):
         value = arg.values[i]
         return missing if value is None else value
-    return float(arg)  # type: ignore[arg-type]
+    return as_scalar(arg, eid, "function IF")
 
 
 def _if(ev: MathEvaluator, args: list[Operand], eid: str) -> Operand:
@@ -188,18 +191,20 @@ def _if(ev: MathEvaluator, args: list[Operand], eid: str) -> Operand:
     condition, yes = args[0], args[1]
     no = args[2] if len(args) == 3 else None
     if not isinstance(condition, Series):
-        chosen = yes if float(condition) != 0 else no  # type: ignore[arg-type]
+        chosen = yes if as_scalar(condition, eid, "function IF") != 0 else no
         if chosen is None:
             return Series((None,) * len(ev.timestamps))
-        return chosen if isinstance(chosen, Series) else ev.constant(float(chosen))  # type: ignore[arg-type]
+        if isinstance(chosen, Series):
+            return chosen
+        return ev.constant(as_scalar(chosen, eid, "function IF"))
     out: list[float | None] = []
     for i, flag in enumerate(condition.values):
         if flag is None:
             out.append(None)
         elif flag != 0:
-            out.append(_truth_value(yes, i, missing=0.0))
+            out.append(_truth_value(yes, i, eid, missing=0.0))
         else:
-            out.append(None if no is None else _truth_value(no, i, missing=None))
+            out.append(None if no is None else _truth_value(no, i, eid, missing=None))
     return Series(clean(out))
 
 
@@ -244,11 +249,8 @@ def _remove_empty(ev: MathEvaluator, args: list[Operand], eid: str) -> Operand:
 def _slice(ev: MathEvaluator, args: list[Operand], eid: str) -> Operand:
     if len(args) not in (2, 3) or not isinstance(args[0], list):
         raise _bad("SLICE", eid)
-    bounds = args[1:]
-    if not all(isinstance(b, float | int) for b in bounds):
-        raise _bad("SLICE", eid)
-    start = int(bounds[0])  # type: ignore[arg-type]
-    stop = int(bounds[1]) if len(bounds) == 2 else None  # type: ignore[arg-type]
+    bounds = [int(as_scalar(b, eid, "function SLICE")) for b in args[1:]]
+    start, stop = bounds[0], (bounds[1] if len(bounds) == 2 else None)
     return args[0][start:stop]
 
 
@@ -286,7 +288,7 @@ def _time_series(ev: MathEvaluator, args: list[Operand], eid: str) -> Operand:
     value = _one("TIME_SERIES", args, eid)
     if isinstance(value, Series | list):
         raise _bad("TIME_SERIES", eid)
-    return ev.constant(float(value))  # type: ignore[arg-type]
+    return ev.constant(as_scalar(value, eid, "function TIME_SERIES"))
 
 
 def _clock(name: str, part: Callable[[dt.datetime], float]) -> Function:

@@ -63,6 +63,13 @@ OPERATORS: dict[str, Callable[[float, float], float]] = {
 }
 
 
+def as_scalar(value: Operand, eid: str, what: str) -> float:
+    """`value` as a number, or the error for `what` (a function or an operator)."""
+    if isinstance(value, bool) or not isinstance(value, float | int):
+        raise expression_error(eid, f"Invalid arguments for {what}")
+    return float(value)
+
+
 def combine(op: str, a: Operand, b: Operand, eid: str) -> Operand:
     """`a op b` for scalars, series (missing counts as 0 beside a value) and arrays."""
     fn = OPERATORS[op]
@@ -80,12 +87,12 @@ def combine(op: str, a: Operand, b: Operand, eid: str) -> Operand:
             [None if x is None and y is None else fn(x or 0.0, y or 0.0) for x, y in pairs]
         )
     if isinstance(a, Series):
-        y = float(b)  # type: ignore[arg-type]
+        y = as_scalar(b, eid, f"operator {op}")
         return a.with_values([None if x is None else fn(x, y) for x in a.values])
     if isinstance(b, Series):
-        x = float(a)
+        x = as_scalar(a, eid, f"operator {op}")
         return b.with_values([None if y is None else fn(x, y) for y in b.values])
-    return fn(float(a), float(b))
+    return fn(as_scalar(a, eid, f"operator {op}"), as_scalar(b, eid, f"operator {op}"))
 
 
 def _keep(source: Series, result: Operand) -> Series:

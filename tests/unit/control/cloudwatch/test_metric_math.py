@@ -45,11 +45,11 @@ def same(actual: Sequence[float | None], expected: Sequence[float | None]) -> bo
 def check(result: object, expected: Expected) -> None:
     if isinstance(result, Series):
         assert same(result.values, expected), result.values  # type: ignore[arg-type]
-    else:
-        assert isinstance(result, list)
-        assert len(result) == len(expected)
-        for series, values in zip(result, expected, strict=True):
-            assert same(series.values, values), series.values  # type: ignore[arg-type]
+        return
+    assert isinstance(result, list)
+    assert len(result) == len(expected)
+    for series, values in zip(result, expected, strict=True):
+        assert same(series.values, values), series.values  # type: ignore[arg-type]
 
 
 LN = math.log
