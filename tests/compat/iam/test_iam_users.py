@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import urllib.error
+import urllib.request
 from typing import Any
 
 from tests.compat.iam.conftest import ACCOUNT, allow, client, error_of
@@ -150,3 +152,30 @@ def test_user_inline_and_attached_policies(iam: Any, uid: str) -> None:
     )
     assert (status, code, message) == (400, "MalformedPolicyDocument", "Syntax errors in policy.")
     iam.delete_user(UserName=name)
+
+
+def _post(endpoint: str, body: bytes) -> tuple[int, str]:
+    scope = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/iam/aws4_request, S=0"
+    request = urllib.request.Request(
+        endpoint + "/",
+        data=body,
+        headers={"Authorization": scope, "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def test_a_missing_required_member_is_iams_validation_error(server: Server) -> None:
+    status, body = _post(server.endpoint, b"Action=CreateUser&Version=2010-05-08")
+    assert status == 400
+    assert "<Code>ValidationError</Code>" in body
+    assert (
+        "1 validation error detected: Value null at 'userName' failed to satisfy constraint: "
+        "Member must not be null"
+    ) in body
+    status, body = _post(server.endpoint, b"Action=GetUser&Version=2010-05-08&UserName=")
+    assert status == 400
+    assert "Value '' at 'userName' failed to satisfy constraint: Member must have length" in body

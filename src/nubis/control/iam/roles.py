@@ -87,7 +87,7 @@ class RoleService:
         return role
 
     async def get(self, name: str) -> Role:
-        role = await self._store.get_role(name)
+        role = await self._store.get_role(check_name(name, "roleName"))
         if role is None:
             raise e.NoSuchEntity(e.MSG_NO_ROLE.format(name=name))
         return role

@@ -84,7 +84,7 @@ class UserService:
         return user
 
     async def get(self, name: str) -> User:
-        user = await self._store.get_user(name)
+        user = await self._store.get_user(check_name(name, "userName"))
         if user is None:
             raise e.NoSuchEntity(e.MSG_NO_USER.format(name=name))
         return user
