@@ -95,55 +95,107 @@ _FIELD = re.compile(r"\[([^\]]*)\]|\"([^\"]*)\"|(\S+)")
 
 def split_message(message: str) -> list[tuple[str, int]]:
     """Fields of a line with where each starts: runs of spaces separate; `[...]` and
-    `"..."` are one field (the value without the brackets or quotes)."""
-    return [
-        (next(g for g in m.groups() if g is not None), m.start()) for m in _FIELD.finditer(message)
-    ]
+    `"..."` are one field (the value without the brackets or quotes). Exactly one of the
+    three groups matched, and `lastindex` names it."""
+    return [(m.group(m.lastindex or 0), m.start()) for m in _FIELD.finditer(message)]
 
 
-def compile_delimited(body: str) -> Callable[[str], bool]:
-    """The text between the brackets → a predicate on the message text."""
+Alignment = list[tuple[Field | None, str]]  # per message field: its entry (None: `...`)
+
+
+@dataclass(frozen=True, slots=True)
+class DelimitedPattern:
+    fields: tuple[Field, ...]
+
+    def align(self, message: str) -> Alignment | None:
+        """Which entry takes which field of `message`, or None when it does not match."""
+        ellipses = [i for i, f in enumerate(self.fields) if f.name == ELLIPSIS]
+        if not ellipses:
+            return _fixed(self.fields, message)
+        values = [v for v, _ in split_message(message)]
+        if len(ellipses) == 1:
+            cut = ellipses[0]
+            return _around(self.fields[:cut], self.fields[cut + 1 :], values)
+        return _match(self.fields, values, 0)
+
+    def matches(self, message: str) -> bool:
+        """`align(message) is not None`, without building the alignment for one `...`
+        (the common `[type=REPORT, ..., x]` shape)."""
+        ellipses = [i for i, f in enumerate(self.fields) if f.name == ELLIPSIS]
+        if len(ellipses) != 1:
+            return self.align(message) is not None
+        head, tail = self.fields[: ellipses[0]], self.fields[ellipses[0] + 1 :]
+        values = [v for v, _ in split_message(message)]
+        if len(values) < len(head) + len(tail):
+            return False
+        ends = values[len(values) - len(tail) :]
+        return all(_holds(f, v) for f, v in zip(head, values, strict=False)) and all(
+            _holds(f, v) for f, v in zip(tail, ends, strict=True)
+        )
+
+    def extract(self, message: str) -> dict[str, str] | None:
+        """TestMetricFilter's extractedValues: `$name` for named entries, `$N` (from 1)
+        for the fields of unnamed entries and of `...`."""
+        alignment = self.align(message)
+        if alignment is None:
+            return None
+        return {
+            f"${field.name}" if field is not None and field.name else f"${i}": value
+            for i, (field, value) in enumerate(alignment, 1)
+        }
+
+
+def compile_delimited(body: str) -> DelimitedPattern:
+    """The text between the brackets → a compiled pattern."""
     regexes = [0]
     fields = tuple(_entry(text, regexes) for text in split_entries(body))
     if not any(f.name for f in fields):
         raise InvalidFilterPatternError(MSG_INVALID)
-    ellipses = [i for i, f in enumerate(fields) if f.name == ELLIPSIS]
-    if len(ellipses) == 1:
-        head, tail = fields[: ellipses[0]], fields[ellipses[0] + 1 :]
-        return lambda message: _around(head, tail, [v for v, _ in split_message(message)])
-    if ellipses:
-        return lambda message: _match(fields, [v for v, _ in split_message(message)])
-    return lambda message: _fixed(fields, message)
+    return DelimitedPattern(fields)
 
 
-def _around(head: tuple[Field, ...], tail: tuple[Field, ...], values: list[str]) -> bool:
+def _holds(field: Field, value: str) -> bool:
+    return field.test is None or field.test(value)
+
+
+def _around(
+    head: tuple[Field, ...], tail: tuple[Field, ...], values: list[str]
+) -> Alignment | None:
     """One `...`: the entries before it hold the first fields, those after it the last."""
     if len(values) < len(head) + len(tail):
-        return False
-    ends = values[len(values) - len(tail) :] if tail else []
-    pairs = [*zip(head, values, strict=False), *zip(tail, ends, strict=True)]
-    return all(f.test is None or f.test(v) for f, v in pairs)
+        return None
+    middle = len(values) - len(tail)
+    aligned: Alignment = [*zip(head, values, strict=False)]
+    aligned += [(None, v) for v in values[len(head) : middle]]
+    aligned += [*zip(tail, values[middle:], strict=True)]
+    return aligned if all(f is None or _holds(f, v) for f, v in aligned) else None
 
 
-def _fixed(fields: tuple[Field, ...], message: str) -> bool:
+def _fixed(fields: tuple[Field, ...], message: str) -> Alignment | None:
     """No `...`: one field per entry, the last entry taking whatever is left."""
     parts = split_message(message)
     if len(parts) < len(fields):
-        return False
+        return None
     values = [v for v, _ in parts[: len(fields)]]
     if len(parts) > len(fields):
         values[-1] = message[parts[len(fields) - 1][1] :].rstrip()
-    return all(f.test is None or f.test(v) for f, v in zip(fields, values, strict=True))
+    aligned: Alignment = [*zip(fields, values, strict=True)]
+    return aligned if all(_holds(f, v) for f, v in zip(fields, values, strict=True)) else None
 
 
-def _match(fields: tuple[Field, ...], values: list[str], vi: int = 0) -> bool:
+def _match(fields: tuple[Field, ...], values: list[str], vi: int) -> Alignment | None:
+    """Several `...`: try each split (patterns are short; this is the rare case)."""
+    aligned: Alignment = []
     for fi, field in enumerate(fields):
         if field.name == ELLIPSIS:
             rest = fields[fi + 1 :]
-            if not rest:
-                return True
-            return any(_match(rest, values, start) for start in range(vi, len(values) + 1))
-        if vi >= len(values) or (field.test is not None and not field.test(values[vi])):
-            return False
+            for start in range(vi, len(values) + 1) if rest else (len(values),):
+                tail = _match(rest, values, start) if rest else []
+                if tail is not None:
+                    return aligned + [(None, v) for v in values[vi:start]] + tail
+            return None
+        if vi >= len(values) or not _holds(field, values[vi]):
+            return None
+        aligned.append((field, values[vi]))
         vi += 1
-    return vi == len(values)
+    return aligned if vi == len(values) else None

@@ -47,10 +47,20 @@ class FilterPattern:
     text: str
     kind: PatternKind
     _match: Callable[[str], bool] = field(repr=False, compare=False)
+    _extract: Callable[[str], dict[str, str] | None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def matches(self, message: str) -> bool:
         """Whether one log event's message matches (case-sensitive, as on AWS)."""
         return self._match(message)
+
+    def extract(self, message: str) -> dict[str, str] | None:
+        """None when `message` does not match; else TestMetricFilter's extractedValues:
+        the fields of a space-delimited pattern (`$status_code`, `$7`), empty otherwise."""
+        if self._extract is not None:
+            return self._extract(message)
+        return {} if self._match(message) else None
 
 
 @lru_cache(maxsize=512)
@@ -67,7 +77,8 @@ def compile_filter_pattern(text: str) -> FilterPattern:
     if first == "[":
         if not stripped.endswith("]"):
             raise InvalidFilterPatternError(MSG_DELIMITED_BRACKETS)
-        return FilterPattern(text, PatternKind.DELIMITED, compile_delimited(stripped[1:-1]))
+        delimited = compile_delimited(stripped[1:-1])
+        return FilterPattern(text, PatternKind.DELIMITED, delimited.matches, delimited.extract)
     if first == "%":
         if len(stripped) < 2 or not stripped.endswith("%"):
             raise InvalidFilterPatternError(MSG_INVALID)
