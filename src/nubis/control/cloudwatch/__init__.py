@@ -1,13 +1,14 @@
 """CloudWatch metrics rules that need no storage: datapoints, statistics, metric math.
 
     aggregate.py       Aggregate (one minute of one metric), combine (a Period)
+    periods.py         Periods, StartTime rounding, retention, the 1,440-datapoint limit
     statistics.py      parse_statistic("p99" | "TM(10%:90%)" | ...) → Statistic
     series.py          Series: values on the request's shared timestamps
     math_parser.py     expression text → tree
     math_ops.py        operands and the arithmetic between them
     math_functions.py  SUM, AVG, RATE, FILL, IF, METRICS, SORT, ...
     metric_math.py     MathEvaluator: a GetMetricData request's expressions
-    errors.py          InvalidParameterValue, ValidationError and their messages
+    errors.py          InvalidParameterValue, InvalidParameterCombination, ValidationError
 
 Pure functions on values, standard library only, no I/O: the metric store, the
 `AWS/Lambda` publisher and the CloudWatch API live elsewhere. See docs/metric-math.md.

@@ -16,6 +16,11 @@ class InvalidParameterValueError(NubisError):
     status: ClassVar[int] = 400
 
 
+class InvalidParameterCombinationError(NubisError):
+    wire_type: ClassVar[str] = "InvalidParameterCombination"
+    status: ClassVar[int] = 400
+
+
 class MetricValidationError(NubisError):
     wire_type: ClassVar[str] = "ValidationError"
     status: ClassVar[int] = 400
@@ -37,5 +42,23 @@ def bad_stat(member: int) -> MetricValidationError:
     )
 
 
-def bad_period() -> InvalidParameterValueError:
+def bad_period(period: int) -> InvalidParameterValueError:
+    """Period: 1, 5, 10, 30 or a multiple of 60 (the texts emulators quote from AWS)."""
+    if period <= 0:
+        return InvalidParameterValueError("The parameter Period must be greater than 0.")
     return InvalidParameterValueError("The parameter Period must be a multiple of 60.")
+
+
+def bad_time_range() -> InvalidParameterValueError:
+    return InvalidParameterValueError(
+        "The parameter StartTime must be less than the parameter EndTime."
+    )
+
+
+def too_many_datapoints(count: int, limit: int) -> InvalidParameterCombinationError:
+    """AWS's text, as clients report it for GetMetricStatistics."""
+    return InvalidParameterCombinationError(
+        f"You have requested up to {count} datapoints, which exceeds the limit of {limit}. "
+        "You may reduce the datapoints requested by increasing Period, or decreasing the "
+        "time range."
+    )

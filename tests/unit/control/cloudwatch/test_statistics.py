@@ -131,7 +131,7 @@ def test_validation_messages() -> None:
         "The value for parameter MetricDataQueries.member.3.MetricStat.Stat "
         "is not a valid statistic."
     )
-    assert bad_period().wire_type == "InvalidParameterValue"
+    assert bad_period(90).wire_type == "InvalidParameterValue"
 
 
 def test_statistic_sets_answer_percentiles_only_for_one_repeated_value() -> None:
