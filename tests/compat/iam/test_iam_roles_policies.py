@@ -137,7 +137,7 @@ def test_managed_policy_versions(iam: Any, uid: str) -> None:
         p["Arn"] for p in iam.list_policies(Scope="Local", PathPrefix="/team/")["Policies"]
     ]
     assert arn in listed_arns
-    assert iam.list_policies(Scope="AWS")["Policies"] == []
+    assert arn not in [p["Arn"] for p in iam.list_policies(Scope="AWS")["Policies"]]
     iam.delete_policy_version(PolicyArn=arn, VersionId="v6")
     iam.delete_policy(PolicyArn=arn)
 
@@ -152,3 +152,33 @@ def test_attaching_an_unknown_policy(iam: Any, uid: str) -> None:
         f"Policy {arn} does not exist or is not attachable.",
     )
     iam.delete_user(UserName=name)
+
+
+def test_aws_managed_policies_can_be_read_listed_and_attached(iam: Any, uid: str) -> None:
+    basic = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+    policy = iam.get_policy(PolicyArn=basic)["Policy"]
+    assert (policy["PolicyName"], policy["Path"], policy["DefaultVersionId"]) == (
+        "AWSLambdaBasicExecutionRole",
+        "/service-role/",
+        "v1",
+    )
+    document = iam.get_policy_version(PolicyArn=basic, VersionId="v1")["PolicyVersion"]["Document"]
+    assert document["Statement"][0]["Action"] == [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    ]
+    listed = [
+        p["Arn"] for p in iam.list_policies(Scope="AWS", PathPrefix="/service-role/")["Policies"]
+    ]
+    assert basic in listed
+    name = f"fn-{uid}"
+    iam.create_role(
+        RoleName=name, AssumeRolePolicyDocument=trust({"Service": "lambda.amazonaws.com"})
+    )
+    iam.attach_role_policy(RoleName=name, PolicyArn=basic)
+    attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+    assert attached == [{"PolicyName": "AWSLambdaBasicExecutionRole", "PolicyArn": basic}]
+    assert error_of(lambda: iam.delete_policy(PolicyArn=basic))[:2] == (404, "NoSuchEntity")
+    iam.detach_role_policy(RoleName=name, PolicyArn=basic)
+    iam.delete_role(RoleName=name)

@@ -15,6 +15,7 @@ import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from nubis.control.iam.aws_policies import AWS_POLICIES, find_policy
 from nubis.control.iam.entities import (
     Page,
     PageRequest,
@@ -95,6 +96,14 @@ class PolicyService:
         return policy
 
     async def get(self, arn: str) -> ManagedPolicy:
+        """The account's policy or an AWS managed one (`aws_policies`)."""
+        policy = await find_policy(self._store, arn)
+        if policy is None:
+            raise e.NoSuchEntity(e.MSG_NO_POLICY.format(arn=arn))
+        return policy
+
+    async def _own(self, arn: str) -> ManagedPolicy:
+        """The account's own policy: AWS managed ones cannot be changed or deleted."""
         policy = await self._store.get_policy(arn)
         if policy is None:
             raise e.NoSuchEntity(e.MSG_NO_POLICY.format(arn=arn))
@@ -105,16 +114,32 @@ class PolicyService:
 
     async def list_policies(self, request: ListPolicies) -> Page[ManagedPolicy]:
         prefix = check_path_prefix(request.path_prefix)
-        if request.scope == "AWS":  # no AWS managed policies are served
-            return Page([])
 
-        def fetch(after: str | None, limit: int) -> Awaitable[list[ManagedPolicy]]:
-            return self._store.list_policies(after, limit, prefix, request.only_attached)
+        async def fetch(after: str | None, limit: int) -> list[ManagedPolicy]:
+            found: list[ManagedPolicy] = []
+            if request.scope != "AWS":
+                found += await self._store.list_policies(
+                    after, limit, prefix, request.only_attached
+                )
+            if request.scope != "Local":
+                found += await self._aws_policies(after, prefix, request.only_attached)
+            return sorted(found, key=lambda p: p.arn)[:limit]
 
         return await keyset_page(fetch, lambda p: p.arn, request.page)
 
+    async def _aws_policies(
+        self, after: str | None, prefix: str, only_attached: bool
+    ) -> list[ManagedPolicy]:
+        found = []
+        for arn, policy in AWS_POLICIES.items():
+            if (after is not None and arn <= after) or not policy.path.startswith(prefix):
+                continue
+            if not only_attached or await self.attachment_count(arn):
+                found.append(policy)
+        return found
+
     async def delete(self, arn: str) -> None:
-        policy = await self.get(arn)
+        policy = await self._own(arn)
         if await self._store.attachment_count(arn):
             raise e.DeleteConflict(e.MSG_POLICY_ATTACHED)
         if len(policy.versions) > 1:
@@ -123,7 +148,7 @@ class PolicyService:
 
     # -------------------------------------------------------------- versions
     async def create_version(self, arn: str, document: str, set_default: bool) -> PolicyVersion:
-        policy = await self.get(arn)
+        policy = await self._own(arn)
         check_document(document, PolicyKind.IDENTITY)
         if len(policy.versions) >= MAX_VERSIONS:
             raise e.LimitExceeded(e.MSG_VERSION_QUOTA)
@@ -146,7 +171,7 @@ class PolicyService:
         return found
 
     async def delete_version(self, arn: str, version_id: str) -> None:
-        policy = await self.get(arn)
+        policy = await self._own(arn)
         await self.version(arn, version_id)
         if version_id == policy.default_version:
             raise e.DeleteConflict(e.MSG_DELETE_DEFAULT_VERSION)
@@ -154,7 +179,7 @@ class PolicyService:
         await self._replace(policy, versions=kept)
 
     async def set_default(self, arn: str, version_id: str) -> None:
-        policy = await self.get(arn)
+        policy = await self._own(arn)
         await self.version(arn, version_id)
         await self._replace(policy, default_version=version_id, updated=self._clock.time())
 
@@ -204,7 +229,7 @@ class OwnedPolicies:
 
     async def attach(self, owner: str, arn: str) -> None:
         await self._ensure(owner)
-        if await self._store.get_policy(arn) is None:
+        if await find_policy(self._store, arn) is None:
             raise e.NoSuchEntity(e.MSG_NO_POLICY.format(arn=arn))
         await self._store.attach(self._kind, owner, arn)  # attaching twice changes nothing
 
@@ -220,7 +245,7 @@ class OwnedPolicies:
         prefix = check_path_prefix(path_prefix)
         found: list[AttachedPolicy] = []
         for arn in await self._store.attached(self._kind, owner):
-            policy = await self._store.get_policy(arn)
+            policy = await find_policy(self._store, arn)
             if policy is not None and policy.path.startswith(prefix):
                 found.append(AttachedPolicy(policy.name, arn))
         return list_page(found, lambda a: a.arn, page)
@@ -240,7 +265,7 @@ class OwnedPolicies:
             for p in await self._store.list_inline(self._kind, owner)
         ]
         for arn in await self._store.attached(self._kind, owner):
-            policy = await self._store.get_policy(arn)
+            policy = await find_policy(self._store, arn)
             if policy is not None:
                 found.append(parse_policy(policy.default_document, PolicyKind.IDENTITY, arn=arn))
         return found

@@ -89,10 +89,32 @@ async def test_policy_names_are_unique_at_any_path(world: World) -> None:
 async def test_list_policies_scopes(world: World) -> None:
     made = await world.iam.policies.create(CreatePolicy("p", identity("Allow", "s3:*")))
     await world.iam.policies.create(CreatePolicy("q", identity("Allow", "s3:*")))
-    assert [
-        p.arn for p in (await world.iam.policies.list_policies(ListPolicies("AWS"))).items
-    ] == []
+    aws = [p.arn for p in (await world.iam.policies.list_policies(ListPolicies("AWS"))).items]
+    assert made.arn not in aws
+    assert "arn:aws:iam::aws:policy/AdministratorAccess" in aws
+    everything = await world.iam.policies.list_policies(ListPolicies("All"))
+    assert [p.arn for p in everything.items][:2] == [made.arn, made.arn[:-1] + "q"]
     await world.iam.users.create(CreateUser("u"))
     await world.iam.users.policies.attach("u", made.arn)
     attached = await world.iam.policies.list_policies(ListPolicies("Local", only_attached=True))
     assert [p.name for p in attached.items] == ["p"]
+    await world.iam.users.policies.attach("u", "arn:aws:iam::aws:policy/AdministratorAccess")
+    attached = await world.iam.policies.list_policies(ListPolicies("All", only_attached=True))
+    assert [p.name for p in attached.items] == ["p", "AdministratorAccess"]
+
+
+@sync
+async def test_an_attached_aws_managed_policy_counts_for_assume_role(world: World) -> None:
+    from nubis.control.iam.sts import AssumeRole
+
+    role = await world.iam.roles.create(CreateRole("r", trust({"AWS": ACCOUNT})))
+    await world.iam.users.create(CreateUser("u"))
+    key = await world.iam.users.create_key("u", None)
+    request = AssumeRole(role.arn, "s1", key.access_key_id)
+    with pytest.raises(e.AccessDenied):
+        await world.iam.sts.assume_role(request)
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    await world.iam.users.policies.attach("u", admin)
+    assert (await world.iam.sts.assume_role(request)).session.source_arn.endswith(":user/u")
+    with pytest.raises(e.NoSuchEntity):
+        await world.iam.policies.create_version(admin, identity("Allow", "s3:*"), True)
