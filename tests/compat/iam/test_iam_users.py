@@ -179,3 +179,9 @@ def test_a_missing_required_member_is_iams_validation_error(server: Server) -> N
     status, body = _post(server.endpoint, b"Action=GetUser&Version=2010-05-08&UserName=")
     assert status == 400
     assert "Value '' at 'userName' failed to satisfy constraint: Member must have length" in body
+
+
+def test_an_iam_operation_nubis_does_not_serve_says_so(iam: Any) -> None:
+    status, code, message = error_of(lambda: iam.create_group(GroupName="g"))
+    assert (status, code) == (404, "UnknownOperationException")
+    assert message == "The operation CreateGroup is not supported by Nubis yet."
