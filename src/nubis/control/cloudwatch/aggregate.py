@@ -56,7 +56,10 @@ class Aggregate:
         self._sorted: list[tuple[float, float]] | None = None
 
     def add(self, value: float, count: float = 1.0) -> None:
-        """One value (PutMetricData `Value`, or `Values` with `Counts`)."""
+        """One value (PutMetricData `Value`, or `Values` with `Counts`). The API checks
+        AWS's ranges first; a NaN, an infinity or a count of 0 or less is a bug (ValueError)."""
+        if not math.isfinite(value) or not count > 0:
+            raise ValueError(f"not a datapoint value: {value!r} x {count!r}")
         self._totals(count, value * count, value, value)
         self._sorted = None
         key = value if self.exact else bucket_of(value)

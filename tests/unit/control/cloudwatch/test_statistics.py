@@ -224,3 +224,11 @@ def test_many_distinct_values_fold_into_one_percent_buckets() -> None:
     p100 = parse_statistic("p100")
     assert p100 is not None
     assert p100(agg) <= values[-1]  # clamped to Maximum
+
+
+@pytest.mark.parametrize(("value", "count"), [(math.nan, 1), (math.inf, 1), (1.0, 0), (1.0, -2)])
+def test_aggregate_refuses_what_the_api_never_passes(value: float, count: float) -> None:
+    agg = Aggregate()
+    with pytest.raises(ValueError, match="not a datapoint value"):
+        agg.add(value, count)
+    assert agg.sample_count == 0
