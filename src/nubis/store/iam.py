@@ -53,6 +53,13 @@ class IamStore(Protocol):
 
     async def list_users(self, after: str | None, limit: int, path_prefix: str) -> list[User]: ...
 
+    async def rename_user(self, old_name: str, user: User) -> bool:
+        """Replaces the user `old_name` with `user` under its new name, in one step, and
+        moves the user's access keys (their `user_name` too), inline policies (their
+        `owner`) and attachments with it. False (nothing changed) when `old_name` does not
+        exist or another user has the new name."""
+        ...
+
     async def delete_user(self, name: str) -> bool: ...
 
     # ------------------------------------------------------------ access keys

@@ -25,6 +25,28 @@ def test_user_lifecycle(iam: Any, uid: str) -> None:
     assert iam.list_user_tags(UserName=name)["Tags"] == [{"Key": "env", "Value": "dev"}]
     iam.update_user(UserName=name, NewPath="/dev/")
     assert iam.get_user(UserName=name)["User"]["Path"] == "/dev/"
+    key = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=allow("s3:*"))
+    iam.update_user(UserName=name, NewUserName=f"{name}-2")
+    renamed = iam.get_user(UserName=f"{name}-2")["User"]
+    assert (renamed["Arn"], renamed["UserId"]) == (
+        f"arn:aws:iam::{ACCOUNT}:user/dev/{name}-2",
+        user["UserId"],
+    )
+    assert error_of(lambda: iam.get_user(UserName=name))[:2] == (404, "NoSuchEntity")
+    listed = iam.list_access_keys(UserName=f"{name}-2")["AccessKeyMetadata"]
+    assert [(k["AccessKeyId"], k["UserName"]) for k in listed] == [(key, f"{name}-2")]
+    assert iam.list_user_policies(UserName=f"{name}-2")["PolicyNames"] == ["p"]
+    iam.create_user(UserName=name)
+    assert error_of(lambda: iam.update_user(UserName=name, NewUserName=f"{name}-2")) == (
+        409,
+        "EntityAlreadyExists",
+        f"User with name {name}-2 already exists.",
+    )
+    iam.delete_user(UserName=name)
+    name = f"{name}-2"
+    iam.delete_user_policy(UserName=name, PolicyName="p")
+    iam.delete_access_key(UserName=name, AccessKeyId=key)
     iam.delete_user(UserName=name)
     assert error_of(lambda: iam.get_user(UserName=name)) == (
         404,

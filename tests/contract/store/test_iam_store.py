@@ -336,3 +336,29 @@ async def test_sqlite_sealed_value_moved_to_another_row_does_not_open(tmp_path: 
             await reopened.get_access_key(two.access_key_id)
     finally:
         reopened.close()
+
+
+async def test_rename_user_moves_keys_policies_and_attachments(store: Any) -> None:
+    await store.create_user(user("ann"))
+    await store.create_user(user("bob"))
+    k = key("ann")
+    await store.create_access_key(k)
+    await store.put_inline(InlinePolicy(OwnerKind.USER, "ann", "p", "{}"))
+    await store.attach(OwnerKind.USER, "ann", "arn:a")
+    await store.put_inline(InlinePolicy(OwnerKind.ROLE, "ann", "r", "{}"))  # a role's: stays
+    assert not await store.rename_user("ann", user("BOB"))  # taken, ignoring case
+    assert not await store.rename_user("nobody", user("carl"))
+    renamed = User("Anna", "AIDAX", "arn:anna", "/new/", 1.0)
+    assert await store.rename_user("ANN", renamed)
+    assert await store.get_user("ann") is None
+    assert await store.get_user("anna") == renamed
+    assert [x.user_name for x in await store.list_access_keys("anna")] == ["Anna"]
+    assert await store.list_access_keys("ann") == []
+    assert (await store.get_access_key(k.access_key_id)).secret == k.secret
+    assert [p.owner for p in await store.list_inline(OwnerKind.USER, "anna")] == ["Anna"]
+    assert await store.list_inline(OwnerKind.USER, "ann") == []
+    assert await store.attached(OwnerKind.USER, "anna") == ["arn:a"]
+    assert await store.attached(OwnerKind.USER, "ann") == []
+    assert await store.get_inline(OwnerKind.ROLE, "ann", "r") is not None
+    assert (await store.secret(k.access_key_id)).principal == "arn:anna"
+    assert await store.rename_user("anna", User("ANNA", "AIDAX", "arn:x", "/", 1.0))  # case

@@ -109,11 +109,16 @@ class UserService:
             page,
         )
 
-    async def update_path(self, name: str, new_path: str) -> User:
+    async def update(self, name: str, new_name: str | None, new_path: str | None) -> User:
+        """UpdateUser: a new path, a new name (keys and policies go with the user), both."""
         user = await self.get(name)
-        path = check_path(new_path)
-        updated = dataclasses.replace(user, path=path, arn=user_arn(self._account, path, user.name))
-        await self._store.replace_user(updated)
+        path = user.path if new_path is None else check_path(new_path)
+        renamed = user.name if new_name is None else check_name(new_name, "newUserName")
+        updated = dataclasses.replace(
+            user, name=renamed, path=path, arn=user_arn(self._account, path, renamed)
+        )
+        if not await self._store.rename_user(user.name, updated):
+            raise e.EntityAlreadyExists(e.MSG_USER_EXISTS.format(name=renamed))
         return updated
 
     async def delete(self, name: str) -> None:

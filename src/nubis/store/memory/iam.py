@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -66,6 +67,25 @@ class MemoryIamStore(Closing):
     async def list_users(self, after: str | None, limit: int, path_prefix: str) -> list[User]:
         self._open()
         return _page(self._users.items(), after, limit, lambda u: u.path.startswith(path_prefix))
+
+    async def rename_user(self, old_name: str, user: User) -> bool:
+        self._open()
+        old, new = old_name.lower(), user.name.lower()
+        if old not in self._users or (new != old and new in self._users):
+            return False
+        del self._users[old]
+        self._users[new] = user
+        for key_id, key in list(self._keys.items()):
+            if key.user_name.lower() == old:
+                self._keys[key_id] = dataclasses.replace(key, user_name=user.name)
+        for (kind, owner, name), policy in list(self._inline.items()):
+            if kind is OwnerKind.USER and owner == old:
+                del self._inline[(kind, owner, name)]
+                self._inline[(kind, new, name)] = dataclasses.replace(policy, owner=user.name)
+        arns = self._attached.pop((OwnerKind.USER, old), set())
+        if arns:
+            self._attached[(OwnerKind.USER, new)] = arns
+        return True
 
     async def delete_user(self, name: str) -> bool:
         self._open()

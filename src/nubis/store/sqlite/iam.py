@@ -164,6 +164,48 @@ class SqliteIamStore(SqliteDb):
     async def list_users(self, after: str | None, limit: int, path_prefix: str) -> list[User]:
         return [_user(d) for d in await self._page("iam_users", "key", after, limit, path_prefix)]
 
+    async def rename_user(self, old_name: str, user: User) -> bool:
+        self._forget()
+        old, new = old_name.lower(), user.name.lower()
+
+        def exists(db: sqlite3.Connection, key: str) -> bool:
+            return (
+                db.execute("SELECT 1 FROM iam_users WHERE key = ?", (key,)).fetchone() is not None
+            )
+
+        def op(db: sqlite3.Connection) -> bool:
+            # Read and rewritten in one transaction: a key or policy added meanwhile moves too.
+            if not exists(db, old) or (new != old and exists(db, new)):
+                return False
+            db.execute(
+                "UPDATE iam_users SET key = ?, path = ?, doc = ? WHERE key = ?",
+                (new, user.path, _dump(user), old),
+            )
+            rows = db.execute("SELECT doc FROM iam_keys WHERE user_key = ?", (old,)).fetchall()
+            for (doc,) in rows:
+                key = dataclasses.replace(self._access_key(doc), user_name=user.name)
+                db.execute(
+                    "UPDATE iam_keys SET user_key = ?, doc = ? WHERE id = ?",
+                    (new, self._key_doc(key), key.access_key_id),
+                )
+            rows = db.execute(
+                "SELECT doc FROM iam_inline WHERE kind = 'user' AND owner_key = ?", (old,)
+            ).fetchall()
+            db.execute("DELETE FROM iam_inline WHERE kind = 'user' AND owner_key = ?", (old,))
+            for (doc,) in rows:
+                policy = dataclasses.replace(_inline(doc), owner=user.name)
+                db.execute(
+                    "INSERT INTO iam_inline (kind, owner_key, name_key, doc) VALUES (?,?,?,?)",
+                    ("user", new, policy.name.lower(), _inline_doc(policy)),
+                )
+            db.execute(
+                "UPDATE iam_attached SET owner_key = ? WHERE kind = 'user' AND owner_key = ?",
+                (new, old),
+            )
+            return True
+
+        return await self._run(op)
+
     async def delete_user(self, name: str) -> bool:
         self._forget()
         return await self._count("DELETE FROM iam_users WHERE key = ?", (name.lower(),)) == 1

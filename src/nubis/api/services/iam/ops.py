@@ -15,10 +15,8 @@ from nubis.control.iam.policies import (
 )
 from nubis.control.iam.roles import CreateRole, RoleService
 from nubis.control.iam.users import CreateUser, UserService
-from nubis.model.errors import UnknownOperationException
 
 EMPTY = OperationResult({})
-MSG_NO_RENAME = "UpdateUser with NewUserName (renaming a user) is not supported by Nubis yet."
 
 
 def _attached(a: AttachedPolicy) -> wire.Members:
@@ -118,12 +116,7 @@ class UserOperations:
 
     async def update_user(self, r: OperationRequest) -> OperationResult:
         p = r.params
-        if p.get("NewUserName") not in (None, p["UserName"]):
-            raise UnknownOperationException(MSG_NO_RENAME)
-        if p.get("NewPath") is not None:
-            await self._u.update_path(p["UserName"], p["NewPath"])
-        else:
-            await self._u.get(p["UserName"])
+        await self._u.update(p["UserName"], p.get("NewUserName"), p.get("NewPath"))
         return EMPTY
 
     async def delete_user(self, r: OperationRequest) -> OperationResult:
