@@ -7,11 +7,11 @@
 
 A request is for the service its SigV4 credential scope names
 (`Credential=AK/date/region/SERVICE/aws4_request`), else the one its `X-Amz-Target` prefix
-names, else the one its path belongs to (`/_nubis/...`: Nubis's own endpoints; any other
-path: Lambda's REST routes). A service or protocol Nubis does not serve gets a clear error
-in the client's protocol (`unserved`). Every failure of a served service, whatever raised
-it, is mapped by the service (`Service.errors`) and rendered by its codec, so each
-service has one error shape.
+names, else the one its path belongs to (`/_nubis/...` and `/metrics`: Nubis's own
+endpoints; any other path: Lambda's REST routes). A service or protocol Nubis does not
+serve gets a clear error in the client's protocol (`unserved`). Every failure of a served
+service, whatever raised it, is mapped by the service (`Service.errors`) and rendered by
+its codec, so each service has one error shape.
 
 Authentication records the principal; signatures are not verified yet (issue 12 plugs
 SigV4 verification into `Authenticator`). Authorization is a hook (`Authorizer`) that
@@ -30,6 +30,7 @@ from nubis.api import constants, unserved
 from nubis.api.protocols.response import WireResponse
 from nubis.api.request_ids import RequestIds
 from nubis.api.service import OperationRequest, Service
+from nubis.api.services.nubis.codec import METRICS_PATH
 from nubis.control.functions import Principal
 from nubis.http11 import HttpLimits, HttpServer, Request, Response
 from nubis.model import limits
@@ -159,7 +160,7 @@ class Gateway:
         target = request.headers.get(_TARGET_HEADER)
         if target is not None:
             return self._by_target.get(target.partition(".")[0])
-        if request.path.startswith(NUBIS_PREFIX):
+        if request.path.startswith(NUBIS_PREFIX) or request.path == METRICS_PATH:
             return self._nubis
         return self._lambda
 

@@ -25,6 +25,7 @@ from nubis.api.services.lambda_ import lambda_service
 from nubis.api.services.lambda_.async_ops import AsyncOperations
 from nubis.api.services.lambda_.ops import LambdaOperations
 from nubis.api.services.lambda_.version_ops import VersionOperations
+from nubis.api.services.logs import logs_service
 from nubis.api.services.nubis import nubis_service
 from nubis.api.services.sqs import sqs_service
 from nubis.api.services.sts import sts_service
@@ -35,16 +36,19 @@ from nubis.control.functions import Account, FunctionService
 from nubis.control.iam.services import IamServices, iam_services
 from nubis.control.invoke import Invoker
 from nubis.control.layers import LayerService
+from nubis.control.logs.service import LogsService
 from nubis.control.queues import QueueService
 from nubis.control.tags import TagService
 from nubis.engine.base import Engine
 from nubis.engine.local import LocalEngine
+from nubis.engine.state import EnvState
 from nubis.events.async_invoke import AsyncInvoker
 from nubis.events.destinations import Destinations
 from nubis.model.clock import Clock
 from nubis.model.settings import ServerSettings
 from nubis.observe.files import FileLogSink
 from nubis.observe.log_records import LogSinkRecords
+from nubis.observe.metrics import PrometheusMetrics, Sources
 from nubis.observe.recorder import QueueRecorder
 from nubis.sandbox import detect
 from nubis.store.blobs import FileBlobStore
@@ -57,6 +61,7 @@ from nubis.store.sqlite import (
     SqliteVersionStore,
 )
 from nubis.store.sqlite.iam import SqliteIamStore
+from nubis.store.sqlite.logs import SqliteLogStore
 
 Stack = contextlib.AsyncExitStack
 
@@ -65,6 +70,7 @@ Stack = contextlib.AsyncExitStack
 class Observe:
     logs: FileLogSink
     recorder: QueueRecorder
+    metrics: PrometheusMetrics  # GET /metrics; its sources are set as their parts are built
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,7 @@ class Stores:
     events: SqliteEventStore
     queues: SqliteQueueStore
     iam: SqliteIamStore
+    logs: SqliteLogStore  # CloudWatch Logs, in logs.db
 
 
 @dataclass(frozen=True)
@@ -91,6 +98,7 @@ class Control:
     queues: QueueService
     event_configs: EventInvokeConfigs
     iam: IamServices
+    logs: LogsService
     # Set once an event is stored; the async workers wait on it (`build_async_invoker`).
     wake: asyncio.Event
 
@@ -102,9 +110,12 @@ async def build_observe(settings: ServerSettings, stack: Stack) -> Observe:
     # after every part that records, so what they recorded last is handed over.
     recorder = QueueRecorder()
     recorder.subscribe(LogSinkRecords(logs))  # a stopped environment's stream is done
+    metrics = PrometheusMetrics(Sources())
+    metrics.sources.recorder_dropped = lambda: recorder.dropped + recorder.dropped_by(metrics)
+    recorder.subscribe(metrics)
     await recorder.start()
     stack.push_async_callback(recorder.close)
-    return Observe(logs, recorder)
+    return Observe(logs, recorder, metrics)
 
 
 def build_stores(data: Path, stack: Stack) -> Stores:
@@ -127,7 +138,9 @@ def build_stores(data: Path, stack: Stack) -> Stores:
     # not in it (store/sqlite/sealing.py), so a copy of the data dir alone is not enough.
     iam = SqliteIamStore(data / "nubis.db", iam_key_file(data))
     stack.callback(iam.close)
-    return Stores(functions, versions, concurrency, layers, blobs, events, queues, iam)
+    logs = SqliteLogStore(data / "logs.db")
+    stack.callback(logs.close)
+    return Stores(functions, versions, concurrency, layers, blobs, events, queues, iam, logs)
 
 
 def iam_key_file(data: Path) -> Path:
@@ -155,7 +168,16 @@ async def build_engine(
     )
     stack.push_async_callback(engine.close)
     await engine.start()
+    observe.metrics.sources.environments = lambda: environment_states(engine)
     return engine
+
+
+def environment_states(engine: LocalEngine) -> dict[str, int]:
+    """`nubis_environments{state}`: the engine's environments now, every live state listed."""
+    states = {s.value: 0 for s in EnvState if s is not EnvState.DEAD}
+    for env in engine.pool:
+        states[env.state.value] = states.get(env.state.value, 0) + 1
+    return states
 
 
 async def build_control(
@@ -178,6 +200,9 @@ async def build_control(
     wake = asyncio.Event()
     event_configs = EventInvokeConfigs(functions, stores.events, clock)
     functions.subscribe_deleted(event_configs.forget_function)
+    logs = LogsService(stores.logs, clock, settings.region, settings.account_id)
+    await logs.start()  # the retention sweep
+    stack.push_async_callback(logs.close)
     return Control(
         account=account,
         functions=functions,
@@ -189,6 +214,7 @@ async def build_control(
         queues=QueueService(stores.queues, clock, settings.region, settings.account_id),
         event_configs=event_configs,
         iam=iam_services(stores.iam, settings.account_id, clock),
+        logs=logs,
         wake=wake,
     )
 
@@ -227,9 +253,17 @@ def build_gateway(control: Control, stores: Stores, observe: Observe, stack: Sta
             sqs_service(c.queues),
             iam_service(c.iam.users, c.iam.roles, c.iam.policies, c.account.account_id),
             sts_service(c.iam.sts),
-            nubis_service(c.functions, observe.logs, stores.blobs.path, errors=lambda_.codec),
+            logs_service(c.logs),
+            nubis_service(
+                c.functions,
+                observe.logs,
+                stores.blobs.path,
+                errors=lambda_.codec,
+                metrics=observe.metrics,
+            ),
         ],
         recorder=observe.recorder,
     )
     stack.push_async_callback(api.close)
+    observe.metrics.sources.async_events = stores.events.depth
     return api

@@ -5,6 +5,9 @@ as every Lambda error, which `nubis` and boto3 users already read).
     GET /_nubis/code/<sha256>.zip        GetCode    {"Sha256"}
     GET /_nubis/logs/<function>?tail=N   GetLogs    {"FunctionName", "Tail"}
     GET /_nubis/health                   GetHealth  {}
+    GET /metrics                         GetMetrics {}   (Prometheus's conventional path)
+
+The gateway sends `/metrics` here too (`METRICS_PATH`): Prometheus scrapes it unsigned.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ PREFIX = "/_nubis/"
 _CODE_PATH = re.compile(r"^/_nubis/code/([0-9a-f]{64})\.zip$")
 _LOGS_PATH = "/_nubis/logs/"
 _HEALTH_PATH = "/_nubis/health"
+METRICS_PATH = "/metrics"
 
 
 class ErrorRenderer(Protocol):
@@ -59,6 +63,8 @@ class NubisCodec:
                 return Routed("GetLogs")
             if path == _HEALTH_PATH:
                 return Routed("GetHealth")
+            if path == METRICS_PATH:
+                return Routed("GetMetrics")
         raise UnknownOperationException(f"No route for {request.method} {path}")
 
     def parse(self, routed: Routed, request: Request) -> Params:
