@@ -22,6 +22,31 @@ def client(server: Server) -> Any:
     return lambda_client(server.endpoint)
 
 
+@pytest.fixture(scope="session")
+def postgres_dsn() -> Iterator[str]:
+    """A throw-away PostgreSQL database for this test session (`nubis_test_<random>`,
+    dropped at the end) on the server `NUBIS_TEST_POSTGRES` names (default: the local
+    one, which `.ci/run` starts); the test is skipped if no PostgreSQL answers."""
+    import os
+    import uuid
+
+    import psycopg
+    from psycopg import conninfo
+
+    admin = os.environ.get("NUBIS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL answers at {admin}: {exc}")
+    database = f"nubis_test_{uuid.uuid4().hex[:12]}"
+    with conn:
+        conn.execute(f'CREATE DATABASE "{database}"'.encode())
+        try:
+            yield conninfo.make_conninfo(admin, dbname=database)
+        finally:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'.encode())
+
+
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"

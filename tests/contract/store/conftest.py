@@ -1,9 +1,11 @@
 """Every store Protocol against every implementation.
 
-A backend is one entry of `BACKENDS`: how to open each store at a directory. A third
-implementation (PostgreSQL) is one more entry; every test here then runs against it too.
-`durable` backends are also reopened on the same directory to show that what a method
-acknowledged survives `close()`.
+A backend is one entry of `BACKENDS`: how to open each store at a directory. PostgreSQL's
+(`postgres(dsn)`) is built per test: each test gets a schema of its own (created, migrated
+by the stores, dropped after the test) in the session's throw-away database
+(`postgres_dsn`, tests/conftest.py; skipped when no PostgreSQL answers). `durable`
+backends are also reopened on the same directory to show that what a method acknowledged
+survives `close()`.
 
 The tests are coroutines and await every store call (every Protocol is async but
 `close()` and `BlobStore.path`).
@@ -12,13 +14,17 @@ The tests are coroutines and await every store call (every Protocol is async but
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
+from psycopg import conninfo
 
 from nubis.store.blobs import FileBlobStore
 from nubis.store.memory import (
@@ -29,6 +35,15 @@ from nubis.store.memory import (
     MemoryLayerStore,
     MemoryQueueStore,
     MemoryVersionStore,
+)
+from nubis.store.postgres import (
+    PostgresBlobStore,
+    PostgresConcurrencyStore,
+    PostgresEventStore,
+    PostgresFunctionStore,
+    PostgresLayerStore,
+    PostgresQueueStore,
+    PostgresVersionStore,
 )
 from nubis.store.sqlite import (
     SqliteConcurrencyStore,
@@ -54,7 +69,7 @@ class Backend:
     events: Open  # DurableEventQueue and EventInvokeConfigStore
     queues: Open
     # The event queue has one owner (one server): a lease ends only by finish, reschedule
-    # or release_all, never by time. A store shared by nodes would hand expired leases on.
+    # or release_all, never by time. A store shared by nodes hands expired leases on.
     single_owner: bool = True
 
 
@@ -82,6 +97,36 @@ BACKENDS = [
         queues=lambda d: SqliteQueueStore(d / "queues.db"),
     ),
 ]
+LOCAL = {b.name: b for b in BACKENDS}
+
+
+def postgres(dsn: str) -> Backend:
+    """The PostgreSQL stores on `dsn` (one node's: its event leases are "node-a"'s; the
+    blob store's local cache is in the directory)."""
+    return Backend(
+        "postgres",
+        durable=True,
+        functions=lambda _d: PostgresFunctionStore(dsn),
+        blobs=lambda d: PostgresBlobStore(dsn, d / "code"),
+        versions=lambda _d: PostgresVersionStore(dsn),
+        concurrency=lambda _d: PostgresConcurrencyStore(dsn),
+        layers=lambda _d: PostgresLayerStore(dsn),
+        events=lambda _d: PostgresEventStore(dsn, owner="node-a"),
+        queues=lambda _d: PostgresQueueStore(dsn),
+        single_owner=False,
+    )
+
+
+@contextlib.contextmanager
+def schema(dsn: str) -> Iterator[str]:
+    """A DSN whose tables go to a new, empty schema of the database (dropped after)."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}".encode())
+        try:
+            yield conninfo.make_conninfo(dsn, options=f"-c search_path={name}")
+        finally:
+            conn.execute(f"DROP SCHEMA {name} CASCADE".encode())
 
 
 class Opened:
@@ -105,21 +150,38 @@ class Opened:
             opened.close()
 
 
-@pytest.fixture(params=BACKENDS, ids=[b.name for b in BACKENDS])
-def backend(request: pytest.FixtureRequest) -> Backend:
-    b: Backend = request.param
-    return b
+def _params(names: list[str]) -> list[Any]:
+    return [
+        pytest.param(n, id=n, marks=[pytest.mark.postgres] if n == "postgres" else [])
+        for n in names
+    ]
 
 
-DURABLE = [b for b in BACKENDS if b.durable]
+@contextlib.contextmanager
+def _resolved(request: pytest.FixtureRequest, name: str) -> Iterator[Backend]:
+    if name != "postgres":
+        yield LOCAL[name]
+        return
+    with schema(request.getfixturevalue("postgres_dsn")) as dsn:
+        yield postgres(dsn)
 
 
-@pytest.fixture(params=DURABLE, ids=[b.name for b in DURABLE])
+@pytest.fixture(params=_params([*LOCAL, "postgres"]))
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    with _resolved(request, request.param) as b:
+        yield b
+
+
+DURABLE = [*(b.name for b in BACKENDS if b.durable), "postgres"]
+
+
+@pytest.fixture(params=_params(DURABLE))
 def durable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opened]:
     """`durable("functions")` opens a store of a durable backend; call again to reopen."""
-    opened = Opened(request.param, tmp_path)
-    yield opened
-    opened.close_all()
+    with _resolved(request, request.param) as b:
+        opened = Opened(b, tmp_path)
+        yield opened
+        opened.close_all()
 
 
 def _one(kind: str) -> Any:
