@@ -32,7 +32,6 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -45,7 +44,10 @@ from nubis.observe.records import (
     Throttle,
 )
 
-CONTENT_TYPE = CONTENT_TYPE_LATEST  # "text/plain; version=0.0.4; charset=utf-8"
+# The classic text format, which every Prometheus reads: what `generate_latest` writes for
+# names of the legacy character set (all of ours), and what prometheus_client's own
+# server answers a scraper that does not ask for 1.0.0 (its CONTENT_TYPE_LATEST).
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 MAX_SERIES = 1000  # label sets per metric family
 OTHER = "_other"
 
