@@ -15,6 +15,7 @@ _NUBIS_TEST_NEEDS=(
     "ip:iproute2"          # the sandbox tests' network leak checks
     "curl:curl"            # a shell custom runtime in tests/compat/runtimes
     "node:nodejs"          # the Node.js runtime
+    "pg_ctlcluster:postgresql"  # the PostgreSQL store's tests (.ci/run starts the server)
 )
 
 # Prints the packages whose command is missing, one per line.
