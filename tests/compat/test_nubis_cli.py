@@ -111,7 +111,7 @@ def test_logs_of_a_missing_function_print_the_aws_error(server: Any, name: str) 
     assert r.returncode == 1
     assert r.stderr == (
         "nubis: ResourceNotFoundException: Function not found: "
-        f"arn:aws:lambda:us-east-1:000000000000:function:{name}\n"
+        f"arn:aws:lambda:us-east-1:000000000000:function:{name}:$LATEST\n"
     )
 
 

@@ -39,6 +39,11 @@ from nubis.model.versions import (
 log = logging.getLogger(__name__)
 
 MSG_NO_PROVISIONED = "No Provisioned Concurrency Config found for this function"
+MSG_UNQUALIFIED_ONLY = (
+    "This operation is permitted on Lambda functions only. Aliases and versions do not "
+    "support this operation. Please specify either a function name or an unqualified "
+    "function ARN."
+)
 MSG_PROVISIONED_OVER_RESERVED = (
     "Requested Provisioned Concurrency should not be greater than the "
     "reservedConcurrentExecution for function"
@@ -97,8 +102,12 @@ class ConcurrencyService:
 
     # ----------------------------------------------------------------- reserved
     async def _name(self, text: str) -> str:
-        """The name of an existing function (ResourceNotFoundException otherwise)."""
-        return (await self._functions.latest(self._functions.parse_ref(text).name)).name
+        """The name of an existing function (ResourceNotFoundException otherwise); a
+        qualified ARN is refused as Lambda refuses it for function-level operations."""
+        ref = self._functions.parse_ref(text)
+        if ref.qualifier is not None:
+            raise InvalidParameterValueException(MSG_UNQUALIFIED_ONLY)
+        return (await self._functions.latest(ref.name)).name
 
     async def put_reserved(self, text: str, value: int) -> int:
         name = await self._name(text)
@@ -202,8 +211,9 @@ class ConcurrencyService:
 
     async def delete_provisioned(self, text: str, qualifier: str) -> None:
         name, q = await self._target(text, qualifier)
+        # Like Lambda: deleting a configuration that does not exist succeeds (204).
         if not await self._store.delete_provisioned(name, q):
-            raise ProvisionedConcurrencyConfigNotFoundException(MSG_NO_PROVISIONED)
+            return
         self._progress.pop((name, q), None)
         await self.apply(name)
 

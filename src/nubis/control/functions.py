@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from nubis.control import layers as layer_rules
-from nubis.control import packages
+from nubis.control import packages, runtimes
 from nubis.control.specs import SpecCache
 from nubis.control.versions import MSG_STALE_REVISION, Versions, spec_key
 from nubis.engine.base import Engine
@@ -24,10 +24,17 @@ from nubis.model.errors import (
     ResourceConflictException,
     ResourceNotFoundException,
 )
-from nubis.model.function import LATEST, AccountSettings, FunctionConfig, FunctionSpec
+from nubis.model.function import (
+    LATEST,
+    AccountSettings,
+    FunctionConfig,
+    FunctionSpec,
+    LoggingSettings,
+)
 from nubis.model.requests import (
     CodeInput,
     CreateFunctionRequest,
+    LoggingInput,
     UpdateCodeRequest,
     UpdateConfigurationRequest,
 )
@@ -132,19 +139,31 @@ class FunctionService:
             self._engine.prepare_snapstart((await self.spec(version.name, version.version))[1])
         return version
 
-    async def latest(self, name: str) -> FunctionConfig:
-        """The function's $LATEST, or ResourceNotFoundException."""
+    async def published(self, name: str) -> list[FunctionConfig]:
+        """Every published version of the function, oldest first."""
+        out: list[FunctionConfig] = []
+        after = 0
+        while page := await self.versions.store.list_versions(name, after, 1000):
+            out.extend(page)
+            after = int(page[-1].version)
+        return out
+
+    async def latest(self, name: str, qualifier: str | None = None) -> FunctionConfig:
+        """The function's $LATEST, or ResourceNotFoundException naming the ARN qualified as
+        asked, `$LATEST` when it was not (Lambda's "Function not found: ...:f:$LATEST")."""
         cached = self._cache.latest.get(name)
         config = cached[0] if cached else await self._functions.get(name)
         if config is None:
-            raise ResourceNotFoundException(f"Function not found: {self.arn(name)}")
+            raise ResourceNotFoundException(
+                f"Function not found: {self.arn(name, qualifier or LATEST)}"
+            )
         return config
 
     async def get(self, text: str, qualifier: str | None = None) -> FunctionConfig:
         """The configuration a reference names: $LATEST, a version, or the version an
         alias points to (its primary one)."""
         ref = self.parse_ref(text, qualifier)
-        config = await self.latest(ref.name)
+        config = await self.latest(ref.name, ref.qualifier)
         if ref.qualifier in (None, LATEST):
             return config
         arn = self.arn(ref.name, ref.qualifier)
@@ -179,7 +198,7 @@ class FunctionService:
         if not qual.isdigit():
             alias = self._cache.aliases.get((name, qual))
             if alias is None:
-                await self.latest(name)  # the function must exist
+                await self.latest(name, qual)  # the function must exist
                 alias = await self.versions.store.get_alias(name, qual)
                 if alias is None:
                     raise ResourceNotFoundException(f"Function not found: {self.arn(name, qual)}")
@@ -188,7 +207,7 @@ class FunctionService:
         hit = self._cache.versions.get((name, qual))
         if hit is not None:
             return hit
-        await self.latest(name)
+        await self.latest(name, qual)
         entry = await self._build(await self.versions.version(name, qual, self.arn(name, qual)))
         self._cache.put_version(entry, generation)
         return entry
@@ -209,7 +228,7 @@ class FunctionService:
             timeout_s=config.timeout,
             ephemeral_mb=config.ephemeral_storage,
             environment=dict(config.environment),
-            log_group=f"/aws/lambda/{config.name}",
+            log_group=config.log_group,
             reserved_concurrency=await self.concurrency.reserved(config.name),
             opt_dir=opt_dir,
             snap_start=config.snap_start_on,
@@ -241,23 +260,20 @@ class FunctionService:
                 "Runtime and Handler are mandatory parameters for functions created with "
                 "deployment packages."
             )
-        available = self._engine.runtimes()
-        if runtime not in available:
-            raise InvalidParameterValueException(
-                f"The runtime parameter of {runtime} is not supported on this host. "
-                f"Supported runtimes: {', '.join(sorted(available))}."
-            )
+        runtimes.check_runtime(runtime, set(self._engine.runtimes()))
         packages.check_handler(runtime, handler)
         return runtime, handler
 
-    async def _store_code(self, code: CodeInput) -> tuple[str, int]:
+    async def _store_code(
+        self, code: CodeInput, operation: str = "CreateFunction"
+    ) -> tuple[str, int]:
         if code.zip_file is None:
             other = ", ".join(code.other) or "nothing"
             raise InvalidParameterValueException(
                 f"Nubis accepts code as ZipFile only (got {other}); upload the zip directly."
             )
         data = bytes(code.zip_file)
-        packages.check_zip(data)
+        packages.check_zip(data, operation)
         # Hashing, writing and unpacking up to 250 MB would stall the event loop.
         sha = await self._blobs.put(data)
         await self._blobs.unpacked(sha)  # ready for the first cold start
@@ -294,13 +310,14 @@ class FunctionService:
             ephemeral_storage=req.ephemeral_storage or limits.DEFAULT_EPHEMERAL_MB,
             environment=variables,
             description=req.description,
-            architectures=req.architectures or ("x86_64",),
+            architectures=runtimes.check_architectures(req.architectures),
             last_modified=lambda_timestamp(now),
             revision_id=str(uuid.uuid4()),
             tags=dict(req.tags),
             layers=layers,
             snap_start=_snap_start(req.snap_start),
             dead_letter_arn=_dead_letter(req.dead_letter_arn),
+            logging=_logging(LoggingSettings(), req.logging),
         )
         if not await self._functions.create(config):  # lost a race with another create
             raise ResourceConflictException(f"Function already exist: {ref.name}")
@@ -334,10 +351,12 @@ class FunctionService:
         config = await self.get(req.function_name)
         self._check_revision(config, req.revision_id)
         if req.code.zip_file is not None:
-            packages.check_zip_with_layers(bytes(req.code.zip_file), config.layers)
+            packages.check_zip_with_layers(
+                bytes(req.code.zip_file), config.layers, "UpdateFunctionCode"
+            )
         if req.dry_run:
             return config
-        sha, size = await self._store_code(req.code)
+        sha, size = await self._store_code(req.code, "UpdateFunctionCode")
         new = replace(
             config,
             code_sha256=sha,
@@ -370,6 +389,8 @@ class FunctionService:
             changes["snap_start"] = _snap_start(req.snap_start)
         if req.dead_letter_arn is not None:
             changes["dead_letter_arn"] = _dead_letter(req.dead_letter_arn)
+        if req.logging is not None:
+            changes["logging"] = _logging(config.logging, req.logging)
         if req.layers is not None:
             layers = await layer_rules.resolve(self.layers, self.account, req.layers)
             code = await asyncio.to_thread(
@@ -450,6 +471,19 @@ def _dead_letter(target_arn: str | None) -> str | None:
             f"The provided target ARN {target} is invalid: Nubis sends dead letters to SQS queues."
         )
     return target
+
+
+def _logging(current: LoggingSettings, given: LoggingInput | None) -> LoggingSettings:
+    """LoggingConfig: what is given replaces what is stored. Levels are JSON's: under
+    Text Lambda keeps none (and reports none)."""
+    if given is None:
+        return current
+    log_format = given.log_format or current.log_format
+    app = given.application_log_level or current.application_log_level
+    system = given.system_log_level or current.system_log_level
+    if log_format == "Text":
+        app = system = None
+    return LoggingSettings(log_format, app, system, given.log_group or current.log_group)
 
 
 def _snap_start(apply_on: str | None) -> str:

@@ -130,7 +130,7 @@ class LayerService:
                 "Nubis accepts layer content as ZipFile only; upload the zip directly."
             )
         data = bytes(req.content.zip_file)
-        packages.check_zip(data)
+        packages.check_zip(data, "PublishLayerVersion")
         sha = await self._blobs.put(data)
         now = self._clock.time()
         created = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now))

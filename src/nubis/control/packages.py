@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from nubis.model import limits
-from nubis.model.errors import InvalidParameterValueException
+from nubis.model.errors import InvalidParameterValueException, RequestEntityTooLargeException
 from nubis.model.function import LayerRef
 from nubis.store import package_zip
 
@@ -18,15 +18,20 @@ from nubis.store import package_zip
 _PY_HANDLER = re.compile(r"^[A-Za-z0-9_\-/]+(?:\.[A-Za-z0-9_\-/]+)*\.[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def check_zip(data: bytes) -> None:
+# Lambda limits the request, whose zip is base64: 4/3 of the 50 MB direct-upload limit.
+REQUEST_MAX_BYTES = -(-limits.ZIPPED_MAX_BYTES * 4 // 3)  # 69905067
+
+
+def check_zip(data: bytes, operation: str = "CreateFunction") -> None:
     """Raise InvalidParameterValueException unless `data` is a zip within limits whose
     every entry is safe to extract (`nubis.store.package_zip`: no absolute or `..` names,
     devices, duplicates, file/directory clashes, links leading outside). The members'
-    data (sizes, CRCs) is read in full when the blob store stores the package."""
+    data (sizes, CRCs) is read in full when the blob store stores the package. Over the
+    direct-upload limit it is Lambda's 413 RequestEntityTooLargeException, which names
+    the operation."""
     if len(data) > limits.ZIPPED_MAX_BYTES:
-        raise InvalidParameterValueException(
-            f"Zipped size must be smaller than {limits.ZIPPED_MAX_BYTES} bytes "
-            f"(got {len(data)} bytes). Upload larger packages through a layer or shrink it."
+        raise RequestEntityTooLargeException(
+            f"Request must be smaller than {REQUEST_MAX_BYTES} bytes for the {operation} operation"
         )
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
@@ -38,8 +43,9 @@ def check_zip(data: bytes) -> None:
 
 
 def check_unzipped_total(unzipped: int) -> None:
-    """The 250 MB limit on a function's code and all its layers together, unzipped."""
-    if unzipped > limits.UNZIPPED_MAX_BYTES:
+    """The 250 MB limit on a function's code and all its layers together, unzipped:
+    Lambda's "must be smaller than", so exactly 262,144,000 bytes is refused too."""
+    if unzipped >= limits.UNZIPPED_MAX_BYTES:
         raise InvalidParameterValueException(
             f"Unzipped size must be smaller than {limits.UNZIPPED_MAX_BYTES} bytes"
         )
@@ -54,11 +60,13 @@ def unzipped_size(source: bytes | Path) -> int:
         return 0
 
 
-def check_zip_with_layers(data: bytes, layers: Sequence[LayerRef]) -> None:
+def check_zip_with_layers(
+    data: bytes, layers: Sequence[LayerRef], operation: str = "CreateFunction"
+) -> None:
     """`check_zip`, then the unzipped limit counting the layers too."""
     if not data:
         return
-    check_zip(data)
+    check_zip(data, operation)
     check_unzipped_total(unzipped_size(data) + sum(layer.unzipped_size for layer in layers))
 
 

@@ -26,7 +26,10 @@ class TagService:
             )
         if ref.account != self._functions.account.account_id:
             raise ResourceNotFoundException(f"Function not found: {resource}")
-        return await self._functions.latest(ref.name)
+        try:
+            return await self._functions.latest(ref.name)
+        except ResourceNotFoundException:  # Lambda names the resource as it was given
+            raise ResourceNotFoundException(f"Function not found: {resource}") from None
 
     async def list(self, resource: str) -> dict[str, str]:
         return dict((await self._function(resource)).tags)

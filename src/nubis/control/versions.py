@@ -30,7 +30,14 @@ MSG_STALE_REVISION = (
 )
 
 # What a version does not take over from $LATEST when deciding "nothing changed".
-_NOT_CONTENT = ("version", "revision_id", "last_modified", "description", "tags")
+_NOT_CONTENT = (
+    "version",
+    "revision_id",
+    "last_modified",
+    "description",
+    "tags",
+    "source_revision",
+)
 
 
 def b64_digest(hex_digest: str) -> str:
@@ -43,6 +50,15 @@ def _content(config: FunctionConfig) -> dict[str, Any]:
     for key in _NOT_CONTENT:
         data.pop(key, None)
     return data
+
+
+def _unchanged(newest: FunctionConfig, latest: FunctionConfig) -> bool:
+    """$LATEST is what `newest` was published from: the same revision (every update of
+    code or configuration makes a new one). Versions stored before the revision was kept
+    are compared by content."""
+    if newest.source_revision is not None:
+        return newest.source_revision == latest.revision_id
+    return _content(newest) == _content(latest)
 
 
 def spec_key(config: FunctionConfig) -> str:
@@ -68,8 +84,11 @@ class Versions:
         description: str | None = None,
         revision_id: str | None = None,
     ) -> FunctionConfig:
-        """Snapshot `latest` as a new version, or return the newest version if nothing
-        changed since it was published."""
+        """Snapshot `latest` as a new version, or return the newest version if $LATEST has
+        not changed since it was published: code or configuration (Lambda: "Lambda
+        doesn't publish a version if the function's code hasn't changed since the last
+        version" is about code *and* configuration; a configuration-only update makes a
+        new version)."""
         if revision_id is not None and revision_id != latest.revision_id:
             raise PreconditionFailedException(MSG_STALE_REVISION)
         current = b64_digest(latest.code_sha256)
@@ -82,11 +101,12 @@ class Versions:
         # publishes of one function in this process take turns, or both would publish.
         async with self.lock(latest.name):
             newest = await self.store.latest_version(latest.name)
-            if newest is not None and _content(newest) == _content(latest):
+            if newest is not None and _unchanged(newest, latest):
                 return newest
             snapshot = replace(
                 latest,
                 revision_id=str(uuid.uuid4()),
+                source_revision=latest.revision_id,
                 description=latest.description if description is None else description,
                 tags={},  # tags belong to the function, not to a version
             )

@@ -11,6 +11,7 @@
     ├── InvalidParameterValueException      400 User   (semantically wrong value)
     ├── InvalidRequestContentException      400 User   (payload is not JSON, bad body)
     ├── RequestTooLargeException            413 User
+    ├── RequestEntityTooLargeException      413 User   (a zip over the direct-upload limit)
     ├── UnsupportedMediaTypeException       415 User
     ├── PreconditionFailedException         412 User   (stale RevisionId)
     ├── TooManyRequestsException            429 User   (throttled; carries Reason)
@@ -97,6 +98,14 @@ class InvalidRequestContentException(NubisError):
 
 class RequestTooLargeException(NubisError):
     wire_type = "RequestTooLargeException"
+    status = 413
+
+
+class RequestEntityTooLargeException(NubisError):
+    """A code package over the direct-upload limit (not in botocore's model; boto3 shows
+    the wire name as the code)."""
+
+    wire_type = "RequestEntityTooLargeException"
     status = 413
 
 

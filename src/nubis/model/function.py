@@ -30,6 +30,26 @@ class LayerRef:
 
 
 @dataclass(frozen=True)
+class LoggingSettings:
+    """A function's `LoggingConfig` as stored. Levels apply to the JSON format only; None
+    is "not set" (Lambda reports INFO for both under JSON). `log_group` None is the
+    default group, `/aws/lambda/<name>`."""
+
+    log_format: str = "Text"
+    application_log_level: str | None = None
+    system_log_level: str | None = None
+    log_group: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "log_format": self.log_format,
+            "application_log_level": self.application_log_level,
+            "system_log_level": self.system_log_level,
+            "log_group": self.log_group,
+        }
+
+
+@dataclass(frozen=True)
 class FunctionConfig:
     """One function's configuration as stored: `$LATEST`, or a published version
     (`version` "1", "2", ...) which never changes."""
@@ -56,6 +76,14 @@ class FunctionConfig:
     layers: tuple[LayerRef, ...] = ()
     snap_start: str = "None"  # SnapStart.ApplyOn: "PublishedVersions" or "None"
     dead_letter_arn: str | None = None  # DeadLetterConfig.TargetArn (an SQS queue)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    # A published version: the RevisionId of $LATEST it was published from (PublishVersion
+    # publishes again only once $LATEST has a new revision). None on $LATEST.
+    source_revision: str | None = None
+
+    @property
+    def log_group(self) -> str:
+        return self.logging.log_group or f"/aws/lambda/{self.name}"
 
     @property
     def snap_start_on(self) -> bool:
@@ -86,6 +114,8 @@ class FunctionConfig:
             "layers": [layer.to_json() for layer in self.layers],
             "snap_start": self.snap_start,
             "dead_letter_arn": self.dead_letter_arn,
+            "logging": self.logging.to_json(),
+            "source_revision": self.source_revision,
         }
 
     @classmethod
@@ -95,6 +125,7 @@ class FunctionConfig:
         d["architectures"] = tuple(d.get("architectures", ("x86_64",)))
         d["tags"] = dict(d.get("tags", {}))
         d["layers"] = tuple(LayerRef(**layer) for layer in d.get("layers", ()))
+        d["logging"] = LoggingSettings(**d.get("logging", {}))
         return cls(**d)
 
 

@@ -26,6 +26,16 @@ class CodeInput:
 
 
 @dataclass(frozen=True)
+class LoggingInput:
+    """`LoggingConfig` as given; None: the member was not given."""
+
+    log_format: str | None = None
+    application_log_level: str | None = None
+    system_log_level: str | None = None
+    log_group: str | None = None
+
+
+@dataclass(frozen=True)
 class CreateFunctionRequest:
     function_name: str  # a name, partial ARN or ARN (unqualified)
     role: str
@@ -44,6 +54,7 @@ class CreateFunctionRequest:
     snap_start: str | None = None  # SnapStart.ApplyOn
     dead_letter_arn: str | None = None  # DeadLetterConfig.TargetArn
     publish: bool = False
+    logging: LoggingInput | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ class UpdateConfigurationRequest:
     snap_start: str | None = None  # SnapStart.ApplyOn ("None" when SnapStart came without it)
     dead_letter_arn: str | None = None  # "": DeadLetterConfig without a target (remove)
     layers: tuple[str, ...] | None = None
+    logging: LoggingInput | None = None
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ def test_not_found_and_conflict(client: Any, name: str) -> None:
         client.get_function_configuration(FunctionName=name)
     assert error_of(exc) == (
         "ResourceNotFoundException",
-        f"Function not found: arn:aws:lambda:us-east-1:000000000000:function:{name}",
+        f"Function not found: arn:aws:lambda:us-east-1:000000000000:function:{name}:$LATEST",
         404,
     )
     with pytest.raises(client.exceptions.ResourceNotFoundException):
@@ -191,11 +191,6 @@ def raw_client(server: Any) -> Any:
             {"EphemeralStorage": {"Size": 10241}},
             "Value '10241' at 'ephemeralStorage.size' "
             "failed to satisfy constraint: Member must have value less than or equal to 10240",
-        ),
-        (
-            {"Runtime": "cobol85"},
-            "Value 'cobol85' at 'runtime' failed to satisfy constraint: "
-            "Member must satisfy enum value set: [",
         ),
         (
             {"FunctionName": "bad name!"},
@@ -266,5 +261,9 @@ def test_zipped_over_50mb(client: Any, name: str) -> None:
     with pytest.raises(ClientError) as exc:
         create(client, name, {}, Code={"ZipFile": data})
     code, msg, status = error_of(exc)
-    assert (code, status) == ("InvalidParameterValueException", 400)
-    assert "Zipped size must be smaller than 52428800 bytes" in msg
+    # Lambda's 413 on the request (the zip is base64 in it: 4/3 of 50 MB).
+    assert (code, msg, status) == (
+        "RequestEntityTooLargeException",
+        "Request must be smaller than 69905067 bytes for the CreateFunction operation",
+        413,
+    )

@@ -57,7 +57,7 @@ def test_publish_list_get_invoke_delete(client: Any, name: str) -> None:
     assert v2["Version"] == "2"
     versions = client.list_versions_by_function(FunctionName=name)["Versions"]
     assert [v["Version"] for v in versions] == ["$LATEST", "1", "2"]
-    assert versions[0]["FunctionArn"] == arn  # $LATEST unqualified
+    assert versions[0]["FunctionArn"] == f"{arn}:$LATEST"  # as Lambda lists it
     page = client.list_versions_by_function(FunctionName=name, MaxItems=2)
     rest = client.list_versions_by_function(FunctionName=name, Marker=page["NextMarker"])
     assert [v["Version"] for v in page["Versions"] + rest["Versions"]] == ["$LATEST", "1", "2"]
@@ -141,7 +141,7 @@ def test_publish_guards_and_errors(client: Any, name: str) -> None:
 def test_publish_flag_on_create_and_update(client: Any, name: str) -> None:
     out = create(client, name, code(1), Publish=True)
     assert out["Version"] == "1"
-    assert out["FunctionArn"].endswith(f":{name}:1")
+    assert out["FunctionArn"].endswith(f":function:{name}")  # Lambda: unqualified
     out = update(client, name, 2, Publish=True)
     assert out["Version"] == "2"
     assert call(client, name, Qualifier="2")[1]["v"] == 2

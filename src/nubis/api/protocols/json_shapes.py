@@ -98,8 +98,9 @@ def build_nodes(
             min=spec.get("min"),
             max=spec.get("max"),
             pattern=spec.get("pattern"),
-            enum=tuple(spec["enum"]) if "enum" in spec else None,
-            enum_set=frozenset(spec.get("enum", ())),
+            # An overlay's "enum": None drops the model's enum (the service checks it).
+            enum=tuple(spec["enum"]) if spec.get("enum") is not None else None,
+            enum_set=frozenset(spec.get("enum") or ()),
             timestamp_format=spec.get("timestampFormat"),
             required=frozenset(spec.get("required", ())),
             payload=spec.get("payload"),

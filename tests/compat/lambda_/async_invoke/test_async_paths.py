@@ -69,7 +69,7 @@ def test_event_invoke_config_operations(lam: Any, sqs: Any, name: str) -> None:
     # Put replaces everything.
     again = lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
     assert again["MaximumEventAgeInSeconds"] == 21600
-    assert again["DestinationConfig"] == {}
+    assert again["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
     with pytest.raises(ClientError) as exc:
         lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=3)
     assert code(exc) == "ValidationException"

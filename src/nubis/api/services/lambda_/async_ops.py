@@ -21,12 +21,11 @@ def _wire(config: EventInvokeConfig, arn: str) -> dict[str, Any]:
         "MaximumRetryAttempts": config.retries,
         "MaximumEventAgeInSeconds": config.max_age_s,
     }
-    destinations: dict[str, Any] = {}
-    if config.on_success:
-        destinations["OnSuccess"] = {"Destination": config.on_success}
-    if config.on_failure:
-        destinations["OnFailure"] = {"Destination": config.on_failure}
-    out["DestinationConfig"] = destinations
+    # Lambda always sends both members, empty when no destination is set.
+    out["DestinationConfig"] = {
+        "OnSuccess": {"Destination": config.on_success} if config.on_success else {},
+        "OnFailure": {"Destination": config.on_failure} if config.on_failure else {},
+    }
     return out
 
 

@@ -3,6 +3,7 @@ from botocore's model, with Lambda's server-side limits the model does not state
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qs
 
 from nubis.api.protocols.response import WireResponse
@@ -13,10 +14,14 @@ from nubis.model import limits
 from nubis.model.errors import NubisError
 
 # Lambda's server-side limits that botocore's model does not state.
-LAMBDA_OVERLAY = {
+LAMBDA_OVERLAY: dict[str, dict[str, Any]] = {
     "Timeout": {"max": limits.TIMEOUT_MAX_S},
     "MemorySize": {"max": limits.MEMORY_MAX_MB},
     "EphemeralStorageSize": {"max": limits.EPHEMERAL_MAX_MB},
+    # Lambda answers a runtime outside the enum with InvalidParameterValueException and
+    # words of its own, not the model's ValidationException: control checks it
+    # (`nubis.control.runtimes`).
+    "Runtime": {"enum": None},
 }
 
 

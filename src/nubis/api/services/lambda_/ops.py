@@ -12,6 +12,7 @@ from nubis.api.services.lambda_.shapes import account_settings, function_configu
 from nubis.control.functions import FunctionService
 from nubis.control.invoke import DRY_RUN, EVENT, Invocation, Invoker
 from nubis.model import limits
+from nubis.model.function import LATEST
 
 
 class LambdaOperations:
@@ -31,10 +32,11 @@ class LambdaOperations:
         }
 
     def _conf(self, config: Any, qualifier: str | None = None) -> dict[str, Any]:
-        """The configuration with its ARN: qualified by the alias or version asked for, or
-        by its version number when it is a published version."""
-        if qualifier in (None, "$LATEST"):
-            qualifier = None if config.version == "$LATEST" else config.version
+        """The configuration with its ARN: qualified by the alias, version or `$LATEST`
+        asked for (Lambda answers a `$LATEST`-qualified call with `...:f:$LATEST`), or by
+        its version number when it is a published version."""
+        if qualifier is None:
+            qualifier = None if config.version == LATEST else config.version
         return function_configuration(config, self._f.arn(config.name, qualifier))
 
     def _qualifier(self, p: dict[str, Any]) -> str | None:
@@ -42,9 +44,10 @@ class LambdaOperations:
 
     async def create_function(self, req: OperationRequest) -> OperationResult:
         p = req.params
-        return OperationResult(
-            self._conf(await self._f.create(requests.create_function(p), req.principal))
-        )
+        config = await self._f.create(requests.create_function(p), req.principal)
+        # With Publish, Lambda answers with the new version's configuration under the
+        # function's unqualified ARN.
+        return OperationResult(function_configuration(config, self._f.arn(config.name)))
 
     async def get_function(self, req: OperationRequest) -> OperationResult:
         p = req.params
@@ -72,7 +75,15 @@ class LambdaOperations:
     async def list_functions(self, req: OperationRequest) -> OperationResult:
         p = req.params
         page, next_marker = await self._f.list(p.get("Marker"), p.get("MaxItems"))
-        out: dict[str, Any] = {"Functions": [self._conf(c) for c in page]}
+        listed: list[dict[str, Any]] = []
+        for config in page:
+            if p.get("FunctionVersion") == "ALL":
+                # Every version, $LATEST first under its qualified ARN, as Lambda lists them.
+                listed.append(self._conf(config, LATEST))
+                listed.extend(self._conf(v) for v in await self._f.published(config.name))
+            else:
+                listed.append(self._conf(config))
+        out: dict[str, Any] = {"Functions": listed}
         if next_marker is not None:
             out["NextMarker"] = next_marker
         return OperationResult(out)

@@ -15,6 +15,7 @@ from nubis.model.requests import (
     CreateFunctionRequest,
     DestinationInput,
     EventInvokeConfigRequest,
+    LoggingInput,
     PublishLayerRequest,
     UpdateAliasRequest,
     UpdateCodeRequest,
@@ -47,6 +48,17 @@ def _target(dead_letter: Params | None) -> str | None:
     return None if dead_letter is None else str(dead_letter.get("TargetArn") or "")
 
 
+def _logging(config: Params | None) -> LoggingInput | None:
+    if config is None:
+        return None
+    return LoggingInput(
+        log_format=config.get("LogFormat"),
+        application_log_level=config.get("ApplicationLogLevel"),
+        system_log_level=config.get("SystemLogLevel"),
+        log_group=config.get("LogGroup"),
+    )
+
+
 def create_function(p: Params) -> CreateFunctionRequest:
     return CreateFunctionRequest(
         function_name=p["FunctionName"],
@@ -66,6 +78,7 @@ def create_function(p: Params) -> CreateFunctionRequest:
         snap_start=_apply_on(p.get("SnapStart")),
         dead_letter_arn=_target(p.get("DeadLetterConfig")),
         publish=bool(p.get("Publish")),
+        logging=_logging(p.get("LoggingConfig")),
     )
 
 
@@ -100,6 +113,7 @@ def update_configuration(p: Params) -> UpdateConfigurationRequest:
         snap_start=_apply_on(p.get("SnapStart")),
         dead_letter_arn=_target(p.get("DeadLetterConfig")),
         layers=None if layers is None else tuple(layers),
+        logging=_logging(p.get("LoggingConfig")),
     )
 
 

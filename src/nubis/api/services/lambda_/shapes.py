@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 from typing import Any
 
 from nubis.model import limits
@@ -35,15 +36,35 @@ def function_configuration(config: FunctionConfig, arn: str) -> dict[str, Any]:
             "ApplyOn": config.snap_start,
             "OptimizationStatus": "On" if config.snap_start_on else "Off",
         },
-        "LoggingConfig": {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{config.name}"},
+        "LoggingConfig": logging_config(config),
+        "RuntimeVersionConfig": {"RuntimeVersionArn": runtime_version_arn(config.runtime, arn)},
+        "Environment": {"Variables": dict(config.environment)},
     }
-    if config.environment:
-        out["Environment"] = {"Variables": dict(config.environment)}
     if config.dead_letter_arn:
         out["DeadLetterConfig"] = {"TargetArn": config.dead_letter_arn}
     if config.layers:
         out["Layers"] = [{"Arn": layer.arn, "CodeSize": layer.code_size} for layer in config.layers]
     return out
+
+
+def logging_config(config: FunctionConfig) -> dict[str, Any]:
+    """LoggingConfig as Lambda reports it: the format and group always, the levels under
+    JSON (INFO when not set)."""
+    logging = config.logging
+    out: dict[str, Any] = {"LogFormat": logging.log_format}
+    if logging.log_format == "JSON":
+        out["ApplicationLogLevel"] = logging.application_log_level or "INFO"
+        out["SystemLogLevel"] = logging.system_log_level or "INFO"
+    out["LogGroup"] = config.log_group
+    return out
+
+
+def runtime_version_arn(runtime: str, function_arn: str) -> str:
+    """Lambda's runtime version ARN (arn:aws:lambda:<region>::runtime:<64 hex>): one per
+    runtime of this host, stable across calls (Lambda's names a build of the runtime)."""
+    region = function_arn.split(":")[3]
+    digest = hashlib.sha256(f"nubis-runtime:{runtime}".encode()).hexdigest()
+    return f"arn:aws:lambda:{region}::runtime:{digest}"
 
 
 def account_settings(settings: AccountSettings) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from nubis.control.functions import FunctionService
 from nubis.control.layers import LayerService, layer_arn
 from nubis.control.tags import TagService
 from nubis.control.versions import b64_digest
-from nubis.model.function import LATEST, FunctionConfig
+from nubis.model.function import FunctionConfig
 from nubis.model.versions import Alias, LayerVersion
 
 DEFAULT_PAGE = 50
@@ -77,8 +77,9 @@ class VersionOperations:
         }
 
     def _conf(self, config: FunctionConfig) -> dict[str, Any]:
-        qualifier = None if config.version == LATEST else config.version
-        return function_configuration(config, self._f.arn(config.name, qualifier))
+        """A version's configuration under its qualified ARN (`$LATEST` included, as
+        ListVersionsByFunction answers)."""
+        return function_configuration(config, self._f.arn(config.name, config.version))
 
     # --- versions
 
@@ -93,11 +94,7 @@ class VersionOperations:
     async def list_versions(self, req: OperationRequest) -> OperationResult:
         p = req.params
         latest = await self._f.latest(self._f.parse_ref(p["FunctionName"]).name)
-        everything = [latest]
-        after = 0
-        while page := await self._f.versions.store.list_versions(latest.name, after, 1000):
-            everything.extend(page)
-            after = int(page[-1].version)
+        everything = [latest, *await self._f.published(latest.name)]
         start = _offset(p.get("Marker"))
         limit = p.get("MaxItems") or DEFAULT_PAGE
         out: dict[str, Any] = {
@@ -211,11 +208,10 @@ class VersionOperations:
             "Version": layer.version,
             "Description": layer.description,
             "CreatedDate": layer.created_date,
+            # Lambda sends both lists, empty when none were given.
+            "CompatibleRuntimes": list(layer.compatible_runtimes),
+            "CompatibleArchitectures": list(layer.compatible_architectures),
         }
-        if layer.compatible_runtimes:
-            out["CompatibleRuntimes"] = list(layer.compatible_runtimes)
-        if layer.compatible_architectures:
-            out["CompatibleArchitectures"] = list(layer.compatible_architectures)
         if layer.license_info is not None:
             out["LicenseInfo"] = layer.license_info
         return out
