@@ -9,7 +9,8 @@
 - `QueueStore`: the SQS-compatible queues.
 
 What every store promises (`tests/contract/store/` checks each against every
-implementation: `nubis.store.memory`, the SQLite modules; a new one passes the same tests):
+implementation: `nubis.store.memory`, the SQLite modules, `nubis.store.postgres`; a new one
+passes the same tests):
 
 - Every method that touches data is a coroutine (a PostgreSQL store cannot block the
   event loop); `close()` and `BlobStore.path` (a name, no I/O) are not. Callers are on
@@ -353,8 +354,11 @@ class DurableEventQueue(EventQueue, Protocol):
     lease ends with `finish` (gone), `reschedule` (waiting again) or `release_all`: this
     queue has a single owner, which calls it when it starts, so the leases of a server
     that died come back then. `lease_s` is recorded with the lease; single-owner
-    implementations do not hand an expired lease out again before `release_all` (a store
-    shared by several nodes would, and would record the owner).
+    implementations do not hand an expired lease out again before `release_all`. A store
+    shared by several nodes (`nubis.store.postgres`) does: an event whose lease expired is
+    waiting again for `lease_due` (not for `next_due`), each lease records its owner (the
+    node), `release_all` ends only the owner's leases and `reschedule` moves only an event
+    the owner still holds.
     """
 
     async def lease_due(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]:
@@ -374,7 +378,8 @@ class DurableEventQueue(EventQueue, Protocol):
         ...
 
     async def release_all(self) -> int:
-        """End every lease; how many there were."""
+        """End every lease (a shared store: every lease of this owner); how many there
+        were."""
         ...
 
     async def next_due(self) -> float | None:
