@@ -28,6 +28,7 @@ MSG_SPAN = (
     "The batch of log events in a single PutLogEvents request cannot span more than 24 hours."
 )
 MSG_TOO_LARGE = "Upload too large: {size} bytes exceeds limit of {limit}"
+MSG_EVENT_TOO_LARGE = "Log event too large: {size} bytes exceeds limit of {limit}"
 MSG_ORDER_PREFIX = "Cannot order by LastEventTime with a logStreamNamePrefix."
 MSG_NAMES_AND_PREFIX = "logStreamNames and logStreamNamePrefix are mutually exclusive"
 MSG_PREFIX_AND_PATTERN = (

@@ -165,7 +165,18 @@ def test_put_rules(logs: Any, group: str) -> None:
     )
     with pytest.raises(ClientError) as exc:
         put(logs, group, "s", (t - DAY_MS - 1, "a"), (t, "b"))
-    assert error_of(exc)[:2] == ("InvalidParameterException", 400)
+    assert error_of(exc) == (
+        "InvalidParameterException",
+        400,
+        "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.",
+    )
+    with pytest.raises(ClientError) as exc:
+        put(logs, group, "s", (t, "x" * 1_048_576))
+    assert error_of(exc) == (
+        "InvalidParameterException",
+        400,
+        "Log event too large: 1048602 bytes exceeds limit of 1048576",
+    )
     big = "x" * (1_048_576 // 2)
     with pytest.raises(ClientError) as exc:
         put(logs, group, "s", (t, big), (t, big))

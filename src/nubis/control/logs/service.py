@@ -49,6 +49,7 @@ from nubis.model.logs import (
 from nubis.model.logs_errors import (
     MSG_BAD_ARN,
     MSG_BAD_TOKEN,
+    MSG_EVENT_TOO_LARGE,
     MSG_GROUP_EXISTS,
     MSG_NAMES_AND_PREFIX,
     MSG_NO_GROUP,
@@ -72,6 +73,7 @@ log = logging.getLogger(__name__)
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
                   2192, 2557, 2922, 3288, 3653)  # fmt: skip
 MAX_BATCH_BYTES = 1_048_576
+MAX_EVENT_BYTES = 1_048_576  # one event, its 26 bytes included (256 KB before 2025)
 EVENT_OVERHEAD = 26  # bytes counted per event on top of its UTF-8 message
 MAX_SPAN_MS = DAY_MS
 TOO_OLD_MS = 14 * DAY_MS
@@ -337,7 +339,13 @@ def _check_tags(tags: Mapping[str, str]) -> None:
 
 
 def _check_batch(events: Sequence[NewEvent]) -> None:
-    size = sum(len(e.message.encode()) + EVENT_OVERHEAD for e in events)
+    sizes = [len(e.message.encode()) + EVENT_OVERHEAD for e in events]
+    largest = max(sizes, default=0)
+    if largest > MAX_EVENT_BYTES:
+        raise InvalidParameterException(
+            MSG_EVENT_TOO_LARGE.format(size=largest, limit=MAX_EVENT_BYTES)
+        )
+    size = sum(sizes)
     if size > MAX_BATCH_BYTES:
         raise InvalidParameterException(MSG_TOO_LARGE.format(size=size, limit=MAX_BATCH_BYTES))
     for before, after in itertools.pairwise(events):
