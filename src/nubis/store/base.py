@@ -356,9 +356,9 @@ class DurableEventQueue(EventQueue, Protocol):
     that died come back then. `lease_s` is recorded with the lease; single-owner
     implementations do not hand an expired lease out again before `release_all`. A store
     shared by several nodes (`nubis.store.postgres`) does: an event whose lease expired is
-    waiting again for `lease_due` (not for `next_due`), each lease records its owner (the
-    node), `release_all` ends only the owner's leases and `reschedule` moves only an event
-    the owner still holds.
+    waiting again, each lease records its owner (the node), `next_due` counts the expiry
+    of other owners' leases as due, `release_all` ends only the owner's leases and
+    `reschedule` moves only an event the owner still holds.
     """
 
     async def lease_due(self, now: float, lease_s: float, limit: int) -> list[QueuedEvent]:

@@ -56,6 +56,8 @@ async def test_an_expired_lease_is_taken_by_another_node(shared: tuple[str, str]
             await a.enqueue(event(name, clock.time()))
         assert [e.id for e in await a.lease_due(clock.time(), LEASE_S, 1)] == ["x"]
         assert [e.id for e in await b.lease_due(clock.time(), LEASE_S, 10)] == ["y"]
+        assert await a.next_due() == clock.time() + LEASE_S  # b's lease of y runs out
+        assert await b.next_due() == clock.time() + LEASE_S  # a's of x
         clock.advance(LEASE_S - 1)
         assert await b.lease_due(clock.time(), LEASE_S, 10) == []  # a still holds x
         clock.advance(1)  # a's lease (and b's of y) ran out: a died, say

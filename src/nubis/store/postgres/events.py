@@ -11,8 +11,10 @@ only moves an event this owner still holds (after its lease expired and another 
 the event, the other node decides). `finish` removes the event whoever holds it: the work
 was done (at least once).
 
-Nothing here sends a `NOTIFY`: workers poll `next_due`/`lease_due` (DESIGN.md: no
-`NOTIFY` inside enqueue transactions).
+`next_due` is the earliest `due_at` of a waiting event or, if sooner, the expiry of a
+lease another owner holds: a worker that sleeps until `next_due` wakes when it could take
+over a dead node's events. Nothing here sends a `NOTIFY`: workers poll
+`next_due`/`lease_due` (DESIGN.md: no `NOTIFY` inside enqueue transactions).
 """
 
 from __future__ import annotations
@@ -128,8 +130,16 @@ class PostgresEventStore(PostgresDb):
         return await self._run(op)
 
     async def next_due(self) -> float | None:
+        # Another node's lease is as good as due when it expires: a worker that sleeps
+        # until `next_due` then takes over the events of a node that died.
         def op(db: Conn) -> float | None:
-            row = db.execute("SELECT MIN(due_at) FROM events WHERE leased_until = 0").fetchone()
+            row = db.execute(
+                "SELECT LEAST("
+                "(SELECT MIN(due_at) FROM events WHERE leased_until = 0), "
+                "(SELECT MIN(leased_until) FROM events "
+                "WHERE leased_until > 0 AND leased_by <> %s))",
+                (self.owner,),
+            ).fetchone()
             return None if row is None or row[0] is None else float(row[0])
 
         return await self._run(op)
