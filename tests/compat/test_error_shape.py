@@ -224,10 +224,10 @@ UNSERVED = [
     ),
     (
         "json",
-        ("POST", "/", b"{}", {"X-Amz-Target": "Logs_20140328.DescribeLogGroups"}),
+        ("POST", "/", b"{}", {"X-Amz-Target": "DynamoDB_20120810.ListTables"}),
         400,
         "UnknownOperationException",
-        "Nubis does not serve the 'Logs_20140328' service",
+        "Nubis does not serve the 'DynamoDB_20120810' service",
     ),
 ]
 

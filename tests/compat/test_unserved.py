@@ -19,7 +19,6 @@ CALLS: list[tuple[str, Callable[[Any], Any], str, str]] = [
     ("cloudformation", lambda c: c.list_stacks(), "InvalidAction", "query"),
     ("s3", lambda c: c.list_buckets(), "NotImplemented", "rest-xml"),
     ("cloudwatch", lambda c: c.list_metrics(), "UnknownOperationException", "cbor"),
-    ("logs", lambda c: c.describe_log_groups(), "UnknownOperationException", "json"),
     ("kinesis", lambda c: c.list_streams(), "UnknownOperationException", "json"),
     ("events", lambda c: c.list_rules(), "UnknownOperationException", "json"),
 ]

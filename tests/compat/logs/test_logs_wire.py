@@ -1,0 +1,50 @@
+"""The CloudWatch Logs API's error shape on the wire (JSON 1.1): raw requests that boto3
+would not send, and botocore's json parser reading the code back."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from botocore.awsrequest import HeadersDict
+from botocore.parsers import create_parser
+
+from tests.helpers import Server
+
+FAILING = [
+    ("Logs_20140328.NoSuchOperation", b"{}", "UnknownOperationException"),
+    ("Logs_20140328.DescribeLogGroups", b"{not json", "SerializationException"),
+    ("Logs_20140328.CreateLogGroup", b"{}", "InvalidParameterException"),
+    ("Logs_20140328.DescribeLogGroups", b'{"limit": 51}', "InvalidParameterException"),
+    ("Logs_20140328.DeleteLogGroup", b'{"logGroupName": "/no/such"}', "ResourceNotFoundException"),
+    ("Logs_20140328.GetLogEvents", b'{"logStreamName": "s"}', "InvalidParameterException"),
+]
+
+
+def send(server: Server, target: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+    url = urlsplit(server.endpoint)
+    conn = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=30)
+    try:
+        headers = {"X-Amz-Target": target, "Content-Type": "application/x-amz-json-1.1"}
+        conn.request("POST", "/", body, headers)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(("target", "body", "code"), FAILING)
+def test_errors_are_json_11_with_400(server: Server, target: str, body: bytes, code: str) -> None:
+    status, headers, data = send(server, target, body)
+    assert status == 400
+    assert headers["content-type"] == "application/x-amz-json-1.1"
+    assert headers["x-amzn-requestid"]
+    document: dict[str, Any] = json.loads(data)
+    assert document["message"]
+    parsed = create_parser("json").parse(
+        {"status_code": status, "headers": HeadersDict(headers), "body": data}, None
+    )
+    assert parsed["Error"]["Code"] == code
