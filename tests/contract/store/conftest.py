@@ -45,6 +45,7 @@ from nubis.store.postgres import (
     PostgresQueueStore,
     PostgresVersionStore,
 )
+from nubis.store.postgres import db as pg_db
 from nubis.store.sqlite import (
     SqliteConcurrencyStore,
     SqliteEventStore,
@@ -164,6 +165,8 @@ def _resolved(request: pytest.FixtureRequest, name: str) -> Iterator[Backend]:
         return
     with schema(request.getfixturevalue("postgres_dsn")) as dsn:
         yield postgres(dsn)
+        # Every store object closed, the DSN's pool (connections, threads) with them.
+        assert dsn not in pg_db._pools, "a PostgreSQL store was left open"
 
 
 @pytest.fixture(params=_params([*LOCAL, "postgres"]))

@@ -192,6 +192,15 @@ def test_concurrent_migrations_apply_each_version_once(postgres_dsn: str) -> Non
         assert {"functions", "events", "messages", "blob_chunks", "nubis_migrations"} <= tables
 
 
+def test_a_node_older_than_the_schema_refuses_it(postgres_dsn: str) -> None:
+    with schema(postgres_dsn) as dsn:
+        migrations.migrate(dsn)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("INSERT INTO nubis_migrations (version, name) VALUES (999, 'later')")
+        with pytest.raises(RuntimeError, match="version 999"):
+            migrations.migrate(dsn)
+
+
 async def test_a_package_put_by_one_node_is_streamed_to_another(
     shared: tuple[str, str], tmp_path: Path
 ) -> None:

@@ -9,7 +9,8 @@ edited; a change is a new version (`ALTER TABLE ...`).
 advisory lock (`pg_advisory_xact_lock`) while it reads which versions are applied and
 applies the rest, so concurrent migrators queue behind each other and the later ones find
 nothing left to do. PostgreSQL's DDL is transactional: a migration that fails leaves
-nothing half-applied.
+nothing half-applied. A node older than the database's schema refuses to start (it does
+not know the newer tables) rather than write under rules it does not know.
 """
 
 from __future__ import annotations
@@ -159,6 +160,13 @@ def migrate(dsn: str) -> list[int]:
             "name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
         )
         done = {r[0] for r in conn.execute("SELECT version FROM nubis_migrations")}
+        known = max(version for version, _name, _sql in MIGRATIONS)
+        if done and max(done) > known:
+            # A newer Nubis migrated this database: this one does not know its tables.
+            raise RuntimeError(
+                f"the database's schema is at version {max(done)}; this Nubis knows up to "
+                f"{known}: upgrade this node"
+            )
         for version, name, statements in MIGRATIONS:
             if version in done:
                 continue
