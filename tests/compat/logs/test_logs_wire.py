@@ -16,6 +16,7 @@ from tests.helpers import Server
 
 FAILING = [
     ("Logs_20140328.NoSuchOperation", b"{}", "UnknownOperationException"),
+    ("Logs_20140328.DescribeMetricFilters", b"{}", "UnknownOperationException"),  # not served
     ("Logs_20140328.DescribeLogGroups", b"{not json", "SerializationException"),
     ("Logs_20140328.CreateLogGroup", b"{}", "InvalidParameterException"),
     ("Logs_20140328.DescribeLogGroups", b'{"limit": 51}', "InvalidParameterException"),
