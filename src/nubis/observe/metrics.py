@@ -1,16 +1,18 @@
 """Prometheus metrics from the typed records (`GET /metrics`; names in docs/metrics.md).
 
-    QueueRecorder ─batch─▶ PrometheusMetrics.consume ─▶ counters, histograms (own registry)
-    GET /metrics ─▶ PrometheusMetrics.render ─▶ sample the `Sources` ─▶ text format 0.0.4
+    QueueRecorder ─batch─▶ PrometheusMetrics.consume ─▶ Counters, Histograms (plain dicts)
+    GET /metrics ─▶ PrometheusMetrics.render ─▶ sample `Sources`, copy ─▶ text format 0.0.4
 
-`consume` runs in the recorder's subscriber task, never on an invocation's path; each
-record is a dict lookup of its label set and one `inc`/`observe`. What records cannot say
-(environments by state, events waiting, records the recorder dropped) is sampled at scrape
-time through `Sources`, plain callbacks that `nubis serve` builds from the engine and the
-stores (observe imports neither).
+`consume` runs in the recorder's subscriber task, never on an invocation's path; a record
+costs a dict lookup of its label set and a float add or a bisect (about 1.5 µs per
+invocation, its REPORT and its API call; prometheus_client's own metric objects lock per
+update and cost four times that). What records cannot say (environments by state, events
+waiting, records dropped) is sampled at scrape time through `Sources`, callbacks that
+`nubis serve` builds from the engine and the stores (observe imports neither).
+prometheus_client writes the text: its metric families and `generate_latest`.
 
-Each instance has a `CollectorRegistry` of its own, never prometheus_client's global one:
-two servers in one process (tests) do not share figures.
+The figures are the instance's own (no registry of prometheus_client's is touched): two
+servers in one process (tests) do not share them.
 
 Label cardinality is bounded: function names and versions come from the function store
 (bounded by what is deployed), API services and operations from the gateway's tables, but
@@ -18,21 +20,27 @@ a request for an unserved service names it freely and versions accumulate, so ev
 set is admitted through a `LabelBound` of `MAX_SERIES` sets per family; past it, new sets
 are counted under `_other` (the totals stay right, the breakdown is cut).
 
-Not thread-safe beyond what prometheus_client guarantees: `consume` and `render` are
-called on the event loop (the rendering itself runs in a worker thread, which the
-client's per-value locks allow).
+Not thread-safe: `consume` and `render` are called on the event loop. `render` copies the
+figures there and formats the copy in a worker thread.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
+import itertools
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client import generate_latest
+from prometheus_client.metrics_core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
 from prometheus_client.registry import Collector
 
 from nubis.observe.records import (
@@ -72,6 +80,10 @@ API_BUCKETS = (
 )  # fmt: skip
 
 K = TypeVar("K", bound=tuple[str, ...])
+
+ASYNC_DOC = "Events stored for asynchronous invocation (waiting or leased)."
+PROBE_DOC = "How long the last scrape's query of the event store took."
+DROPPED_DOC = "Typed records lost because a queue of the recorder was full."
 
 
 @dataclass
@@ -113,165 +125,183 @@ def outcome_of(report: InvocationReport) -> str:
     return ERROR
 
 
-class _Sampled(Collector):
-    """The figures of `Sources`, read when the registry is collected (a scrape). The
-    async ones are awaited by `PrometheusMetrics.render` first and kept here."""
+class Counters:
+    """One counter family's values by label set: plain floats, updated on the event loop
+    only (prometheus_client's own `Counter` takes a lock per `inc`: four times the cost)."""
 
-    def __init__(self, sources: Sources) -> None:
-        self.sources = sources
-        self.async_events: int | None = None
-        self.store_seconds: float | None = None
+    __slots__ = ("doc", "labels", "name", "values")
+
+    def __init__(self, name: str, doc: str, labels: Sequence[str] = ()) -> None:
+        self.name, self.doc, self.labels = name, doc, tuple(labels)
+        self.values: dict[tuple[str, ...], float] = {}
+
+    def inc(self, key: tuple[str, ...] = (), by: float = 1.0) -> None:
+        self.values[key] = self.values.get(key, 0.0) + by
+
+    def copy(self) -> Counters:
+        other = Counters(self.name, self.doc, self.labels)
+        other.values = dict(self.values)
+        return other
+
+    def family(self) -> Metric:
+        family = CounterMetricFamily(self.name, self.doc, labels=self.labels)
+        for key, total in sorted(self.values.items()):
+            family.add_metric(key, total)
+        return family
+
+
+class Histograms:
+    """One histogram family by label set: per series a list of per-bucket counts (the
+    last bucket is +Inf) followed by the sum. Event loop only, like `Counters`."""
+
+    __slots__ = ("bounds", "doc", "labels", "name", "series")
+
+    def __init__(self, name: str, doc: str, labels: Sequence[str], bounds: Sequence[float]):
+        self.name, self.doc, self.labels = name, doc, tuple(labels)
+        self.bounds = tuple(bounds)
+        self.series: dict[tuple[str, ...], list[float]] = {}
+
+    def observe(self, key: tuple[str, ...], value: float) -> None:
+        counts = self.series.get(key)
+        if counts is None:
+            counts = self.series[key] = [0.0] * (len(self.bounds) + 2)
+        counts[bisect.bisect_left(self.bounds, value)] += 1  # the first bound >= value
+        counts[-1] += value
+
+    def copy(self) -> Histograms:
+        other = Histograms(self.name, self.doc, self.labels, self.bounds)
+        other.series = {key: list(counts) for key, counts in self.series.items()}
+        return other
+
+    def family(self) -> Metric:
+        family = HistogramMetricFamily(self.name, self.doc, labels=self.labels)
+        edges = [*(repr(float(b)) for b in self.bounds), "+Inf"]  # le="0.005", "1.0"
+        for key, counts in sorted(self.series.items()):
+            cumulative = list(itertools.accumulate(counts[:-1]))
+            family.add_metric(key, list(zip(edges, cumulative, strict=True)), counts[-1])
+        return family
+
+
+class _Snapshot(Collector):
+    """What one scrape shows: copies taken on the event loop, formatted in a thread."""
+
+    def __init__(self, families: list[Counters | Histograms], sampled: list[Metric]) -> None:
+        self._families = families
+        self._sampled = sampled
 
     def collect(self) -> Iterable[Metric]:
-        s = self.sources
+        yield from self._sampled
+        for f in self._families:
+            yield f.family()
+
+
+class PrometheusMetrics:
+    """A recorder `Subscriber` keeping Nubis's figures for Prometheus."""
+
+    content_type = CONTENT_TYPE
+
+    def __init__(self, sources: Sources | None = None, max_series: int = MAX_SERIES) -> None:
+        self.sources = sources or Sources()
+        self._functions = LabelBound(max_series)
+        self._apis = LabelBound(max_series)
+        self._throttle_keys = LabelBound(max_series)
+        fv = ("function", "version")
+        self.invocations = Counters(
+            "nubis_invocations",
+            "Invocations that ran (Lambda's Invocations; throttles excluded), by outcome.",
+            (*fv, "outcome"),
+        )
+        self.duration = Histograms(
+            "nubis_invocation_duration_seconds",
+            "Invocation duration (the REPORT line's Duration).",
+            fv,
+            DURATION_BUCKETS,
+        )
+        self.init_duration = Histograms(
+            "nubis_init_duration_seconds",
+            "Init duration of new environments (the REPORT line's Init Duration).",
+            fv,
+            INIT_BUCKETS,
+        )
+        self.throttles = Counters(
+            "nubis_throttles",
+            "Invocations refused before they ran (TooManyRequestsException), by reason.",
+            ("function", "reason"),
+        )
+        self.env_started = Counters(
+            "nubis_environments_started",
+            "Environments that finished init, by initialization type.",
+            ("initialization_type",),
+        )
+        self.env_stopped = Counters("nubis_environments_stopped", "Environments destroyed.")
+        api = ("service", "operation", "status")
+        self.api_requests = Counters("nubis_api_requests", "Requests through the API gateway.", api)
+        self.api_duration = Histograms(
+            "nubis_api_request_duration_seconds",
+            "Time from a request's arrival to its answer.",
+            api,
+            API_BUCKETS,
+        )
+        self._async_events: float | None = None
+        self._store_seconds: float | None = None
+
+    async def consume(self, records: Sequence[Record]) -> None:
+        for r in records:
+            if isinstance(r, ApiCall):
+                key = self._apis.admit((r.service, r.operation, str(r.status)))
+                self.api_requests.inc(key)
+                self.api_duration.observe(key, r.duration_ms / 1000)
+            elif isinstance(r, InvocationReport):
+                fv = self._functions.admit((r.function_name, r.version))
+                self.invocations.inc((*fv, outcome_of(r)))
+                self.duration.observe(fv, r.duration_ms / 1000)
+                if r.init_duration_ms is not None:
+                    self.init_duration.observe(fv, r.init_duration_ms / 1000)
+            elif isinstance(r, Throttle):
+                self.throttles.inc(self._throttle_keys.admit((r.function_name, r.reason)))
+            elif isinstance(r, EnvironmentStarted):
+                self.env_started.inc((r.initialization_type,))
+            elif isinstance(r, EnvironmentStopped):
+                self.env_stopped.inc()
+
+    async def render(self) -> bytes:
+        """The exposition (text format 0.0.4): the sources sampled and the figures copied
+        on the event loop, the text written in a worker thread (many series take
+        milliseconds to format)."""
+        source = self.sources.async_events
+        if source is not None:
+            started = time.perf_counter()
+            self._async_events = await source()
+            self._store_seconds = time.perf_counter() - started
+        families: list[Counters | Histograms] = [
+            self.invocations.copy(),
+            self.duration.copy(),
+            self.init_duration.copy(),
+            self.throttles.copy(),
+            self.env_started.copy(),
+            self.env_stopped.copy(),
+            self.api_requests.copy(),
+            self.api_duration.copy(),
+        ]
+        return await asyncio.to_thread(generate_latest, _Snapshot(families, self._sampled()))
+
+    def _sampled(self) -> list[Metric]:
+        s, out = self.sources, list[Metric]()
         if s.environments is not None:
             envs = GaugeMetricFamily(
                 "nubis_environments", "Execution environments now, by state.", labels=["state"]
             )
             for state, count in sorted(s.environments().items()):
                 envs.add_metric([state], count)
-            yield envs
-        if self.async_events is not None:
-            yield GaugeMetricFamily(
-                "nubis_async_events",
-                "Events stored for asynchronous invocation (waiting or leased).",
-                value=self.async_events,
-            )
-        if self.store_seconds is not None:
-            yield GaugeMetricFamily(
-                "nubis_store_probe_seconds",
-                "How long the last scrape's query of the event store took.",
-                value=self.store_seconds,
+            out.append(envs)
+        if self._async_events is not None:
+            out.append(GaugeMetricFamily("nubis_async_events", ASYNC_DOC, self._async_events))
+        if self._store_seconds is not None:
+            out.append(
+                GaugeMetricFamily("nubis_store_probe_seconds", PROBE_DOC, self._store_seconds)
             )
         if s.recorder_dropped is not None:
-            yield CounterMetricFamily(
-                "nubis_records_dropped",
-                "Typed records lost because a queue of the recorder was full.",
-                value=s.recorder_dropped(),
+            out.append(
+                CounterMetricFamily("nubis_records_dropped", DROPPED_DOC, s.recorder_dropped())
             )
-
-
-class PrometheusMetrics:
-    """A recorder `Subscriber` keeping Nubis's figures as Prometheus metrics."""
-
-    content_type = CONTENT_TYPE
-
-    def __init__(self, sources: Sources | None = None, max_series: int = MAX_SERIES) -> None:
-        self.registry = CollectorRegistry(auto_describe=False)
-        self._sampled = _Sampled(sources or Sources())
-        self.sources = self._sampled.sources
-        self.registry.register(self._sampled)
-        self._functions = LabelBound(max_series)
-        self._apis = LabelBound(max_series)
-        self._throttle_keys = LabelBound(max_series)
-        self._build_metrics()
-        # Children by label set: `labels()` validates and locks on every call; this is
-        # one dict lookup on the way to the same child.
-        self._invocations: dict[tuple[str, str, str], Counter] = {}
-        self._durations: dict[tuple[str, str], Histogram] = {}
-        self._api_children: dict[tuple[str, str, str], tuple[Counter, Histogram]] = {}
-
-    def _build_metrics(self) -> None:
-        reg = self.registry
-        fv = ("function", "version")
-        self.invocations = Counter(
-            "nubis_invocations",
-            "Invocations that ran (Lambda's Invocations; throttles excluded), by outcome.",
-            [*fv, "outcome"],
-            registry=reg,
-        )
-        self.duration = Histogram(
-            "nubis_invocation_duration_seconds",
-            "Invocation duration (the REPORT line's Duration).",
-            fv,
-            buckets=DURATION_BUCKETS,
-            registry=reg,
-        )
-        self.init_duration = Histogram(
-            "nubis_init_duration_seconds",
-            "Init duration of new environments (the REPORT line's Init Duration).",
-            fv,
-            buckets=INIT_BUCKETS,
-            registry=reg,
-        )
-        self.throttles = Counter(
-            "nubis_throttles",
-            "Invocations refused before they ran (TooManyRequestsException), by reason.",
-            ["function", "reason"],
-            registry=reg,
-        )
-        self.env_started = Counter(
-            "nubis_environments_started",
-            "Environments that finished init, by initialization type.",
-            ["initialization_type"],
-            registry=reg,
-        )
-        self.env_stopped = Counter(
-            "nubis_environments_stopped", "Environments destroyed.", registry=reg
-        )
-        self._build_api_metrics()
-
-    def _build_api_metrics(self) -> None:
-        labels = ("service", "operation", "status")
-        self.api_requests = Counter(
-            "nubis_api_requests",
-            "Requests through the API gateway.",
-            labels,
-            registry=self.registry,
-        )
-        self.api_duration = Histogram(
-            "nubis_api_request_duration_seconds",
-            "Time from a request's arrival to its answer.",
-            labels,
-            buckets=API_BUCKETS,
-            registry=self.registry,
-        )
-
-    async def consume(self, records: Sequence[Record]) -> None:
-        for r in records:
-            if isinstance(r, ApiCall):
-                self._api_call(r)
-            elif isinstance(r, InvocationReport):
-                self._report(r)
-            elif isinstance(r, Throttle):
-                key = self._throttle_keys.admit((r.function_name, r.reason))
-                self.throttles.labels(*key).inc()
-            elif isinstance(r, EnvironmentStarted):
-                self.env_started.labels(r.initialization_type).inc()
-            elif isinstance(r, EnvironmentStopped):
-                self.env_stopped.inc()
-
-    def _report(self, r: InvocationReport) -> None:
-        fv = self._functions.admit((r.function_name, r.version))
-        key = (fv[0], fv[1], outcome_of(r))
-        counter = self._invocations.get(key)
-        if counter is None:
-            counter = self._invocations[key] = self.invocations.labels(*key)
-        counter.inc()
-        histogram = self._durations.get(fv)
-        if histogram is None:
-            histogram = self._durations[fv] = self.duration.labels(*fv)
-        histogram.observe(r.duration_ms / 1000)
-        if r.init_duration_ms is not None:
-            self.init_duration.labels(*fv).observe(r.init_duration_ms / 1000)
-
-    def _api_call(self, r: ApiCall) -> None:
-        key = self._apis.admit((r.service, r.operation, str(r.status)))
-        children = self._api_children.get(key)
-        if children is None:
-            children = self._api_children[key] = (
-                self.api_requests.labels(*key),
-                self.api_duration.labels(*key),
-            )
-        children[0].inc()
-        children[1].observe(r.duration_ms / 1000)
-
-    async def render(self) -> bytes:
-        """The exposition (text format 0.0.4) after sampling the async sources."""
-        source = self._sampled.sources.async_events
-        if source is not None:
-            started = time.perf_counter()
-            self._sampled.async_events = await source()
-            self._sampled.store_seconds = time.perf_counter() - started
-        # A registry of many series takes milliseconds to format: not on the event loop.
-        return await asyncio.to_thread(generate_latest, self.registry)
+        return out

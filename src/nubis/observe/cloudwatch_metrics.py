@@ -1,0 +1,139 @@
+"""Lambda's CloudWatch metrics (`AWS/Lambda`) from the typed records, one minute at a time.
+
+    QueueRecorder ─batch─▶ LambdaMetrics.consume ─▶ {minute: {(metric, dimensions): datapoint}}
+                                                     (read by the CloudWatch API: `datapoints`)
+
+What Lambda publishes, and what is folded here (docs/metrics.md says the same):
+
+- `Invocations` (Count): 1 per invocation that ran (throttles excluded), success or error.
+- `Errors` (Count): 1 per invocation that failed (the function's error, a crash, a timeout,
+  a failed init), 0 per one that succeeded: `Sum` is Lambda's error count and `Average`
+  the error rate.
+- `Duration` (Milliseconds): the REPORT line's `Duration`.
+- `Throttles` (Count): 1 per invocation refused (`TooManyRequestsException`).
+
+each under Lambda's dimension sets: none (the account's total), `FunctionName`, and
+`FunctionName` + `Resource` (`name` for $LATEST, `name:version` for a published version)
++ `ExecutedVersion` for a published version. A throttle has no version: it is counted
+under none and `FunctionName`.
+
+The datapoint of a (metric, dimensions, minute) is an aggregate the caller supplies
+(`new_datapoint`, control's `Aggregate` in `nubis serve`: observe does not import
+control), so every statistic the CloudWatch API answers is computed the one way it is
+for PutMetricData. Memory is bounded: minutes older than `retention_minutes` before the
+newest are dropped (CloudWatch keeps one-minute data 15 days), and so are the oldest
+minutes while more than `max_datapoints` are held. Event loop only (not thread-safe).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Sequence
+from typing import Generic, Protocol, TypeVar
+
+from nubis.observe.records import InvocationReport, Record, Throttle
+
+NAMESPACE = "AWS/Lambda"
+INVOCATIONS, ERRORS, DURATION, THROTTLES = "Invocations", "Errors", "Duration", "Throttles"
+UNITS = {INVOCATIONS: "Count", ERRORS: "Count", DURATION: "Milliseconds", THROTTLES: "Count"}
+FUNCTION_NAME, RESOURCE, EXECUTED_VERSION = "FunctionName", "Resource", "ExecutedVersion"
+LATEST = "$LATEST"
+
+MINUTE = 60
+RETENTION_MINUTES = 15 * 24 * 60
+MAX_DATAPOINTS = 200_000
+
+Dimensions = tuple[tuple[str, str], ...]  # (name, value) sorted by name
+MetricKey = tuple[str, Dimensions]  # (metric name, dimensions)
+
+
+class Datapoint(Protocol):
+    def add(self, value: float, count: float = 1.0) -> None: ...
+
+
+D = TypeVar("D", bound=Datapoint)
+
+
+def dimension_sets(function: str, version: str | None) -> list[Dimensions]:
+    """The dimension sets an invocation of `function` at `version` is counted under (none
+    for a throttle's unknown version: the account's and the function's only)."""
+    sets: list[Dimensions] = [(), ((FUNCTION_NAME, function),)]
+    if version is None:
+        return sets
+    if version == LATEST:
+        sets.append(((FUNCTION_NAME, function), (RESOURCE, function)))
+    else:
+        resource = f"{function}:{version}"
+        sets.append(((FUNCTION_NAME, function), (RESOURCE, resource)))
+        sets.append(((EXECUTED_VERSION, version), (FUNCTION_NAME, function), (RESOURCE, resource)))
+    return sets
+
+
+class LambdaMetrics(Generic[D]):
+    """A recorder `Subscriber` keeping `AWS/Lambda` one-minute datapoints in memory."""
+
+    def __init__(
+        self,
+        new_datapoint: Callable[[], D],
+        retention_minutes: int = RETENTION_MINUTES,
+        max_datapoints: int = MAX_DATAPOINTS,
+    ) -> None:
+        self._new = new_datapoint
+        self._retention_s = retention_minutes * MINUTE
+        self._max = max_datapoints
+        self._minutes: dict[int, dict[MetricKey, D]] = {}
+        self._order: list[int] = []  # the keys of `_minutes`, ascending
+        self._held = 0  # datapoints in `_minutes`
+        self.dropped = 0  # records older than the retention when they came
+
+    async def consume(self, records: Sequence[Record]) -> None:
+        for r in records:
+            if isinstance(r, InvocationReport):
+                failed = 0.0 if r.error_type is None else 1.0
+                for dims in dimension_sets(r.function_name, r.version):
+                    self._add(r.at, INVOCATIONS, dims, 1.0)
+                    self._add(r.at, ERRORS, dims, failed)
+                    self._add(r.at, DURATION, dims, r.duration_ms)
+            elif isinstance(r, Throttle):
+                for dims in dimension_sets(r.function_name, None):
+                    self._add(r.at, THROTTLES, dims, 1.0)
+
+    def _add(self, at: float, metric: str, dims: Dimensions, value: float) -> None:
+        minute = int(at // MINUTE) * MINUTE
+        points = self._minutes.get(minute)
+        if points is None:
+            if self._order and minute <= self._order[-1] - self._retention_s:
+                self.dropped += 1
+                return
+            points = self._minutes[minute] = {}
+            bisect.insort(self._order, minute)
+        key = (metric, dims)
+        point = points.get(key)
+        if point is None:
+            point = points[key] = self._new()
+            self._held += 1
+        point.add(value)
+        self._evict()
+
+    def _evict(self) -> None:
+        newest = self._order[-1]
+        while len(self._order) > 1 and (
+            self._order[0] <= newest - self._retention_s or self._held > self._max
+        ):
+            oldest = self._order.pop(0)
+            self._held -= len(self._minutes.pop(oldest))
+
+    def datapoints(
+        self, metric: str, dimensions: Dimensions, start: float, end: float
+    ) -> list[tuple[int, D]]:
+        """(minute, datapoint) of one metric and dimension set with `start <= minute <
+        end`, ascending; minutes without a datapoint are absent (as in CloudWatch)."""
+        lo = bisect.bisect_left(self._order, start)
+        hi = bisect.bisect_left(self._order, end)
+        key = (metric, dimensions)
+        found = ((m, self._minutes[m].get(key)) for m in self._order[lo:hi])
+        return [(m, point) for m, point in found if point is not None]
+
+    def metrics(self) -> set[MetricKey]:
+        """Every (metric, dimensions) with a datapoint held (ListMetrics)."""
+        return {key for points in self._minutes.values() for key in points}
