@@ -104,6 +104,7 @@ class DescribeGroups:
     pattern: str | None = None  # logGroupNamePattern: case-insensitive substring
     limit: int | None = None
     next_token: str | None = None
+    identifiers: Sequence[str] | None = None  # logGroupIdentifiers: names or ARNs
 
 
 @dataclass(frozen=True, slots=True)

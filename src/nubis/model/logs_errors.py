@@ -34,6 +34,9 @@ MSG_NAMES_AND_PREFIX = "logStreamNames and logStreamNamePrefix are mutually excl
 MSG_PREFIX_AND_PATTERN = (
     "LogGroupNamePrefix and LogGroupNamePattern are mutually exclusive parameters."
 )
+MSG_IDENTIFIERS_AND_NAMES = (
+    "logGroupIdentifiers cannot be specified with logGroupNamePrefix or logGroupNamePattern."
+)
 MSG_NAME_AND_ARN = "LogGroup name and LogGroup ARN are mutually exclusive parameters."
 MSG_NAME_OR_ARN = "Should provide either name or ARN for the log group."
 MSG_BAD_ARN = "Invalid resource arn: {arn}"

@@ -222,3 +222,39 @@ def test_retention_expires_events(clocked: ClockedLogs) -> None:
     clocked.clock.advance(86_400)
     assert clocked.run(clocked.service.sweep()) == 1
     assert logs.get_log_events(logGroupName="/short", logStreamName="s")["events"] == []
+
+
+def test_a_response_holds_at_most_one_megabyte(logs: Any, group: str) -> None:
+    make(logs, group, "s")
+    t = now_ms() - 60_000
+    big = 400_000  # three of them are more than 1 MB
+    put(logs, group, "s", (t, "a" * big), (t + 1, "b" * big))
+    put(logs, group, "s", (t + 2, "c" * big))
+    newest = logs.get_log_events(logGroupName=group, logStreamName="s")
+    assert [e["message"][0] for e in newest["events"]] == ["b", "c"]
+    oldest = logs.get_log_events(logGroupName=group, logStreamName="s", startFromHead=True)
+    assert [e["message"][0] for e in oldest["events"]] == ["a", "b"]
+    first = logs.filter_log_events(logGroupName=group)
+    assert [e["message"][0] for e in first["events"]] == ["a", "b"]
+    rest = logs.filter_log_events(logGroupName=group, nextToken=first["nextToken"])
+    assert [e["message"][0] for e in rest["events"]] == ["c"]
+    assert "nextToken" not in rest
+
+
+def test_log_group_identifiers(logs: Any, group: str) -> None:
+    make(logs, group, "s")
+    put(logs, group, "s", (now_ms(), "by arn"))
+    arn = f"arn:aws:logs:us-east-1:000000000000:log-group:{group}"
+    got = logs.get_log_events(logGroupIdentifier=arn, logStreamName="s")
+    assert messages(got["events"]) == ["by arn"]
+    (s,) = logs.describe_log_streams(logGroupIdentifier=arn)["logStreams"]
+    assert s["logStreamName"] == "s"
+    found = logs.describe_log_groups(logGroupIdentifiers=[arn, f"{group}-missing"])
+    assert [g["logGroupName"] for g in found["logGroups"]] == [group]
+    with pytest.raises(ClientError) as exc:
+        logs.get_log_events(logGroupName=group, logGroupIdentifier=arn, logStreamName="s")
+    assert error_of(exc) == (
+        "InvalidParameterException",
+        400,
+        "LogGroup name and LogGroup ARN are mutually exclusive parameters.",
+    )

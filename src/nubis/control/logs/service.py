@@ -25,7 +25,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from nubis.control.logs.filter_pattern import compile_filter_pattern
+from nubis.control.logs.filter_pattern import FilterPattern, compile_filter_pattern
 from nubis.model.clock import Clock
 from nubis.model.logs import (
     START,
@@ -51,6 +51,7 @@ from nubis.model.logs_errors import (
     MSG_BAD_TOKEN,
     MSG_EVENT_TOO_LARGE,
     MSG_GROUP_EXISTS,
+    MSG_IDENTIFIERS_AND_NAMES,
     MSG_NAMES_AND_PREFIX,
     MSG_NO_GROUP,
     MSG_NO_STREAM,
@@ -81,6 +82,7 @@ TOO_NEW_MS = 2 * 3600 * 1000
 MAX_TAGS = 50
 DESCRIBE_LIMIT = 50
 EVENTS_LIMIT = 10_000
+MAX_RESPONSE_BYTES = 1_048_576  # GetLogEvents and FilterLogEvents return at most 1 MB
 SCAN_BUDGET = 10_000  # events one FilterLogEvents call reads before handing back a token
 SWEEP_INTERVAL_S = 60.0
 _SEQUENCE_DIGITS = 56
@@ -183,11 +185,21 @@ class LogsService:
         if r.prefix is not None and r.pattern is not None:
             raise InvalidParameterException(MSG_PREFIX_AND_PATTERN)
         limit = _limit(r.limit, DESCRIBE_LIMIT)
+        if r.identifiers is not None:
+            if r.prefix is not None or r.pattern is not None:
+                raise InvalidParameterException(MSG_IDENTIFIERS_AND_NAMES)
+            return await self._groups_named(r.identifiers), None
         after = str(_token_in(r.next_token)) if r.next_token else None
         groups = await self._store.list_groups(r.prefix, r.pattern, after, limit + 1)
         more = len(groups) > limit
         groups = groups[:limit]
         return groups, _token_out(groups[-1].name) if more else None
+
+    async def _groups_named(self, identifiers: Sequence[str]) -> list[LogGroup]:
+        """The groups of logGroupIdentifiers that exist, by name (missing ones are left out)."""
+        names = {self.group_of_arn(i) if i.startswith("arn:") else i for i in identifiers}
+        found = [await self._store.get_group(n) for n in sorted(names)]
+        return [g for g in found if g is not None]
 
     async def put_retention(self, name: str, days: int) -> None:
         if days not in RETENTION_DAYS:
@@ -285,6 +297,8 @@ class LogsService:
         events = await self._store.read_stream(
             r.group, r.stream, r.start_time, r.end_time, after, before, limit, r.start_from_head
         )
+        newest = before is not None or (after is None and not r.start_from_head)
+        events = _fit(events, keep_last=newest)
         if events:
             first, last = events[0].position, events[-1].position
             return EventsPage(events, f"f/{last.encode()}", f"b/{first.encode()}")
@@ -305,24 +319,36 @@ class LogsService:
                 raise InvalidParameterException(MSG_BAD_TOKEN)
             after = Position(int(mark[0]), int(mark[1]))
         await self.group(r.group)
+        matched, after, done = await self._matches(r, pattern, after, limit)
+        token = None if done or after is None else _token_out([after.timestamp, after.seq])
+        searched = await self._searched(r, done)
+        return FilteredPage(matched, searched, token)
+
+    async def _matches(
+        self, r: FilterEvents, pattern: FilterPattern, after: Position | None, limit: int
+    ) -> tuple[list[LogEvent], Position | None, bool]:
+        """Matching events after `after`: at most `limit`, 1 MB and SCAN_BUDGET events
+        read. Returns them, where the next page starts, and whether the scan reached the
+        end."""
         matched: list[LogEvent] = []
-        scanned, done = 0, False
-        while not done and len(matched) < limit and scanned < SCAN_BUDGET:
+        scanned, size = 0, 0
+        while scanned < SCAN_BUDGET:
             want = min(1000, SCAN_BUDGET - scanned)
             chunk = await self._store.scan(
                 r.group, r.stream_names, r.stream_prefix, r.start_time, r.end_time, after, want
             )
-            done = len(chunk) < want  # the store had no more
             for i, event in enumerate(chunk):
-                after, scanned = event.position, scanned + 1
                 if pattern.matches(event.message):
+                    size += len(event.message.encode()) + EVENT_OVERHEAD
+                    if size > MAX_RESPONSE_BYTES and matched:
+                        return matched, after, False  # this event starts the next page
                     matched.append(event)
-                    if len(matched) == limit:
-                        done = done and i == len(chunk) - 1
-                        break
-        token = None if done or after is None else _token_out([after.timestamp, after.seq])
-        searched = await self._searched(r, done)
-        return FilteredPage(matched, searched, token)
+                after, scanned = event.position, scanned + 1
+                if len(matched) == limit:
+                    return matched, after, len(chunk) < want and i == len(chunk) - 1
+            if len(chunk) < want:  # the store had no more
+                return matched, after, True
+        return matched, after, False
 
     async def _searched(self, r: FilterEvents, done: bool) -> list[tuple[str, bool]]:
         if r.stream_names is not None:
@@ -331,6 +357,18 @@ class LogsService:
             r.group, r.stream_prefix, False, False, None, EVENTS_LIMIT
         )
         return [(s.name, done) for s in streams]
+
+
+def _fit(events: list[LogEvent], keep_last: bool) -> list[LogEvent]:
+    """The events that fit in one response (1 MB, 26 bytes per event counted as in
+    PutLogEvents): the newest of them when reading backward, else the oldest."""
+    size, kept = 0, 0
+    for event in reversed(events) if keep_last else events:
+        size += len(event.message.encode()) + EVENT_OVERHEAD
+        if size > MAX_RESPONSE_BYTES and kept:
+            break
+        kept += 1
+    return events[len(events) - kept :] if keep_last else events[:kept]
 
 
 def _check_tags(tags: Mapping[str, str]) -> None:

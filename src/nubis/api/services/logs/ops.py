@@ -132,7 +132,7 @@ class LogsOperations:
         p = request.params
         r = DescribeGroups(
             p.get("logGroupNamePrefix"), p.get("logGroupNamePattern"), p.get("limit"),
-            p.get("nextToken"),
+            p.get("nextToken"), p.get("logGroupIdentifiers"),
         )  # fmt: skip
         groups, token = await self._l.describe_groups(r)
         return OperationResult(_page("logGroups", [_wire_group(self._l, g) for g in groups], token))
