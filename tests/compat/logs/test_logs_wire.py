@@ -12,6 +12,10 @@ import pytest
 from botocore.awsrequest import HeadersDict
 from botocore.parsers import create_parser
 
+from nubis.api.services.logs import logs_service
+from nubis.control.logs.service import LogsService
+from nubis.model.clock import FakeClock
+from nubis.store.memory.logs import MemoryLogStore
 from tests.helpers import Server
 
 FAILING = [
@@ -49,3 +53,20 @@ def test_errors_are_json_11_with_400(server: Server, target: str, body: bytes, c
         {"status_code": status, "headers": HeadersDict(headers), "body": data}, None
     )
     assert parsed["Error"]["Code"] == code
+
+
+def test_operation_table_names_iam_actions_and_log_group_arns() -> None:
+    store = MemoryLogStore()
+    service = logs_service(LogsService(store, FakeClock(), "eu-west-1", "123456789012"))
+    group = "arn:aws:logs:eu-west-1:123456789012:log-group:/g"
+    assert len(service.operations) == 17
+    for name, op in service.operations.items():
+        assert op.action == f"logs:{name}"
+        assert op.resource({"logGroupName": "/g"}) == f"{group}:*"
+    assert service.operations["DescribeLogGroups"].resource({}) == "*"
+    tag = service.operations["TagResource"]
+    assert tag.resource({"resourceArn": group}) == group
+    get = service.operations["GetLogEvents"]
+    assert get.resource({"logGroupIdentifier": group}) == f"{group}:*"
+    assert service.target_prefixes == ("Logs_20140328",)
+    store.close()
