@@ -24,6 +24,7 @@ from nubis.api.services.iam import iam_service
 from nubis.api.services.lambda_ import lambda_service
 from nubis.api.services.lambda_.async_ops import AsyncOperations
 from nubis.api.services.lambda_.ops import LambdaOperations
+from nubis.api.services.lambda_.settings_ops import SettingsOperations
 from nubis.api.services.lambda_.version_ops import VersionOperations
 from nubis.api.services.logs import logs_service
 from nubis.api.services.nubis import nubis_service
@@ -32,6 +33,7 @@ from nubis.api.services.sts import sts_service
 from nubis.control.aliases import AliasService
 from nubis.control.async_config import EventInvokeConfigs
 from nubis.control.concurrency import ConcurrencyService
+from nubis.control.function_settings import FunctionSettings
 from nubis.control.functions import Account, FunctionService
 from nubis.control.iam.services import IamServices, iam_services
 from nubis.control.invoke import Invoker
@@ -245,6 +247,7 @@ def build_gateway(control: Control, stores: Stores, observe: Observe, stack: Sta
             **LambdaOperations(c.functions, c.invoker).handlers,
             **VersionOperations(c.functions, c.aliases, c.concurrency, c.layers, c.tags).handlers,
             **AsyncOperations(c.event_configs).handlers,
+            **SettingsOperations(FunctionSettings(c.functions)).handlers,
         },
     )
     api = Gateway(

@@ -6,6 +6,7 @@ destinations and dead-letter queues.
                        then OnFailure with condition RetriesExhausted
     throttle/system -> retry with exponential backoff (not counted as a retry)
     older than MaximumEventAgeInSeconds -> OnFailure with condition EventAgeExceeded
+    throttled with reserved concurrency 0 -> OnFailure with ZeroReservedConcurrency, no retry
     success         -> OnSuccess with condition Success
 """
 
@@ -18,6 +19,7 @@ from typing import Any
 
 from nubis.control.functions import FunctionService
 from nubis.model import async_config as defaults
+from nubis.model.arn import parse_function_ref
 from nubis.model.async_config import AsyncSettings, EventInvokeConfig
 from nubis.model.clock import Clock
 from nubis.model.errors import (
@@ -32,9 +34,14 @@ from nubis.store.base import EventInvokeConfigStore, QueuedEvent
 SUCCESS = "Success"
 RETRIES_EXHAUSTED = "RetriesExhausted"
 EVENT_AGE_EXCEEDED = "EventAgeExceeded"
+ZERO_RESERVED_CONCURRENCY = "ZeroReservedConcurrency"  # reserved concurrency 0: no retry
 DLQ_ERROR_MESSAGE_MAX = 1024
 _DESTINATION_KINDS = ("arn:aws:sqs:", "arn:aws:lambda:")
 DEFAULT_PAGE = 50
+# Lambda's words (as seen from boto3).
+MSG_NO_SETTINGS = "You must specify at least one of error handling or destination setting."
+MSG_NO_FUNCTION = "The function doesn't exist."
+MSG_SELF_DESTINATION = "You can't specify the function as a destination for itself."
 
 
 def _check_destination(arn: str | None, which: str) -> None:
@@ -78,24 +85,52 @@ class EventInvokeConfigs:
         except NubisError:
             return None
 
+    async def zero_reserved(self, function: str) -> bool:
+        """The function's reserved concurrency is 0: its events can never run."""
+        return await self._functions.concurrency.reserved(function) == 0
+
     async def forget_function(self, function: str) -> None:
         """A deleted function's configs go with it (a new function of the same name
         starts without them)."""
         await self._store.drop_function_configs(function)
 
+    def _missing_config(self, text: str, qualifier: str | None) -> NubisError:
+        """Lambda's answer for a config that is not there (whether or not the function is)."""
+        ref = self._functions.parse_ref(text, qualifier)
+        arn = self._functions.arn(ref.name, ref.qualifier or LATEST)
+        return ResourceNotFoundException(f"The function {arn} doesn't have an EventInvokeConfig")
+
+    async def _check_lambda_destination(self, name: str, arn: str | None) -> None:
+        """A function destination must exist and not be the function itself."""
+        if arn is None or not arn.startswith("arn:aws:lambda:"):
+            return
+        ref = parse_function_ref(arn)
+        if ref is not None and ref.name == name:
+            raise InvalidParameterValueException(MSG_SELF_DESTINATION)
+        try:
+            await self._functions.get(arn)
+        except (ResourceNotFoundException, InvalidParameterValueException):
+            raise InvalidParameterValueException(f"The destination ARN {arn} is invalid.") from None
+
     async def put(self, req: EventInvokeConfigRequest, merge: bool) -> EventInvokeConfig:
         """Put (`merge=False`: replace everything) or Update (`merge=True`: only what `req`
         names changes; there must be a config already)."""
-        name, qual = await self._ref(req.function_name, req.qualifier)
-        current = await self._store.get_config(name, qual)
-        if merge and current is None:
-            raise ResourceNotFoundException(
-                f"The function {self._functions.arn(name, qual)} doesn't have an EventInvokeConfig"
-            )
         on_success = req.on_success.arn if req.on_success else None
         on_failure = req.on_failure.arn if req.on_failure else None
+        given = (req.max_retry_attempts, req.max_event_age_s, req.on_success, req.on_failure)
+        if all(v is None for v in given):
+            raise InvalidParameterValueException(MSG_NO_SETTINGS)
+        try:
+            name, qual = await self._ref(req.function_name, req.qualifier)
+        except ResourceNotFoundException:
+            raise ResourceNotFoundException(MSG_NO_FUNCTION) from None
+        current = await self._store.get_config(name, qual)
+        if merge and current is None:
+            raise self._missing_config(name, qual)
         _check_destination(on_success, "OnSuccess")
         _check_destination(on_failure, "OnFailure")
+        await self._check_lambda_destination(name, on_success)
+        await self._check_lambda_destination(name, on_failure)
         retries, age = req.max_retry_attempts, req.max_event_age_s
         if merge and current is not None:
             config = replace(
@@ -114,25 +149,30 @@ class EventInvokeConfigs:
         return config
 
     async def get(self, text: str, qualifier: str | None) -> EventInvokeConfig:
-        name, qual = await self._ref(text, qualifier)
+        try:
+            name, qual = await self._ref(text, qualifier)
+        except ResourceNotFoundException:
+            raise self._missing_config(text, qualifier) from None
         config = await self._store.get_config(name, qual)
         if config is None:
-            raise ResourceNotFoundException(
-                f"The function {self._functions.arn(name, qual)} doesn't have an EventInvokeConfig"
-            )
+            raise self._missing_config(name, qual)
         return config
 
     async def delete(self, text: str, qualifier: str | None) -> None:
-        name, qual = await self._ref(text, qualifier)
+        try:
+            name, qual = await self._ref(text, qualifier)
+        except ResourceNotFoundException:
+            raise self._missing_config(text, qualifier) from None
         if not await self._store.delete_config(name, qual):
-            raise ResourceNotFoundException(
-                f"The function {self._functions.arn(name, qual)} doesn't have an EventInvokeConfig"
-            )
+            raise self._missing_config(name, qual)
 
     async def list(
         self, text: str, marker: str | None, max_items: int | None
     ) -> tuple[list[EventInvokeConfig], str | None]:
-        name, _ = await self._ref(text, None)
+        try:
+            name, _ = await self._ref(text, None)
+        except ResourceNotFoundException:
+            raise ResourceNotFoundException(MSG_NO_FUNCTION) from None
         configs = [c for c in await self._store.list_configs(name) if c.qualifier > (marker or "")]
         limit = max_items or DEFAULT_PAGE
         page = configs[:limit]

@@ -25,6 +25,7 @@ from nubis.model.clock import Clock
 from nubis.model.errors import (
     InvalidParameterValueException,
     ProvisionedConcurrencyConfigNotFoundException,
+    ResourceConflictException,
     ResourceNotFoundException,
 )
 from nubis.model.function import LATEST, FunctionSpec
@@ -39,6 +40,15 @@ from nubis.model.versions import (
 log = logging.getLogger(__name__)
 
 MSG_NO_PROVISIONED = "No Provisioned Concurrency Config found for this function"
+MSG_NOT_PUBLISHED = (
+    "Provisioned Concurrency Configs cannot be applied to unpublished function versions."
+)
+MSG_ALIAS_OR_VERSION = "The function resource provided must be an alias or a published version."
+MSG_ALIAS_ON_PROVISIONED_VERSION = (
+    "Alias can't be used for Provisioned Concurrency configuration on an already Provisioned "
+    "version"
+)
+MSG_VERSION_UNDER_PROVISIONED_ALIAS = "Version is pointed by a Provisioned Concurrency alias"
 MSG_UNQUALIFIED_ONLY = (
     "This operation is permitted on Lambda functions only. Aliases and versions do not "
     "support this operation. Please specify either a function name or an unqualified "
@@ -170,27 +180,38 @@ class ConcurrencyService:
             )
 
     # ----------------------------------------------------------------- provisioned
-    async def _target(self, text: str, qualifier: str) -> tuple[str, str]:
+    async def _target(
+        self, text: str, qualifier: str, unpublished: str = MSG_NOT_PUBLISHED
+    ) -> tuple[str, str]:
+        """The function and the alias or version named; `unpublished` is the message for
+        `$LATEST` (Put's differs from Get's and Delete's)."""
         ref = self._functions.parse_ref(text, qualifier)
         name = (await self._functions.latest(ref.name)).name
         q = ref.qualifier
         if q in (None, LATEST):
-            raise InvalidParameterValueException(
-                "Provisioned Concurrency Configs cannot be applied to unpublished function "
-                "versions."
-            )
+            raise InvalidParameterValueException(unpublished)
         assert q is not None
         # ResourceNotFoundException for an unknown one; an alias may point to $LATEST.
         if (await self._functions.get(name, q)).version == LATEST:
-            raise InvalidParameterValueException(
-                "Provisioned Concurrency Configs cannot be applied to unpublished function "
-                "versions."
-            )
+            raise InvalidParameterValueException(unpublished)
         return name, q
+
+    async def _check_overlap(self, name: str, qualifier: str) -> None:
+        """An alias and the version it points to cannot both have a configuration."""
+        configured = {c.qualifier for c in await self._store.list_provisioned(name)}
+        aliases = {a.name: a for a in await self._functions.versions.store.list_aliases(name)}
+        alias = aliases.get(qualifier)
+        if alias is not None:
+            if alias.function_version in configured:
+                raise ResourceConflictException(MSG_ALIAS_ON_PROVISIONED_VERSION)
+            return
+        if any(a.function_version == qualifier and a.name in configured for a in aliases.values()):
+            raise ResourceConflictException(MSG_VERSION_UNDER_PROVISIONED_ALIAS)
 
     async def put_provisioned(self, text: str, qualifier: str, count: int) -> ProvisionedStatus:
         name, q = await self._target(text, qualifier)
         async with self._limits:
+            await self._check_overlap(name, q)
             await self._check_provisioned(name, q, count)
             config = ProvisionedConfig(name, q, count, lambda_timestamp(self._clock.time()))
             await self._store.put_provisioned(config)
@@ -199,7 +220,7 @@ class ConcurrencyService:
         return self._status(config)
 
     async def get_provisioned(self, text: str, qualifier: str) -> ProvisionedStatus:
-        name, q = await self._target(text, qualifier)
+        name, q = await self._target(text, qualifier, MSG_ALIAS_OR_VERSION)
         config = await self._store.provisioned(name, q)
         if config is None:
             raise ProvisionedConcurrencyConfigNotFoundException(MSG_NO_PROVISIONED)
@@ -210,7 +231,7 @@ class ConcurrencyService:
         return [self._status(c) for c in await self._store.list_provisioned(name)]
 
     async def delete_provisioned(self, text: str, qualifier: str) -> None:
-        name, q = await self._target(text, qualifier)
+        name, q = await self._target(text, qualifier, MSG_ALIAS_OR_VERSION)
         # Like Lambda: deleting a configuration that does not exist succeeds (204).
         if not await self._store.delete_provisioned(name, q):
             return

@@ -286,6 +286,12 @@ class FunctionService:
             raise InvalidParameterValueException(
                 f"Invalid function name for CreateFunction: {req.function_name}"
             )
+        if len(ref.name) > limits.FUNCTION_NAME_MAX:
+            raise InvalidParameterValueException(
+                f"1 validation error detected: Value '{req.function_name}' at 'functionName' "
+                "failed to satisfy constraint: Member must have length less than or equal to "
+                f"{limits.FUNCTION_NAME_MAX}"
+            )
         if req.package_type != "Zip":
             raise InvalidParameterValueException("Nubis supports PackageType Zip only.")
         runtime, handler = self._check_runtime(req.runtime, req.handler)
@@ -441,6 +447,15 @@ class FunctionService:
             latest = await self._functions.get(name)
             keep = [spec_key(latest)] if latest else []
             await self._engine.retire(name, None, keep + await self.versions.keys(name))
+
+    async def replace_settings(self, old: FunctionConfig, new: FunctionConfig) -> bool:
+        """Store `new` (the same function with settings that are not code or
+        configuration: tags, runtime management, recursion) under the same revision;
+        False if `old` is no longer the stored one. Warm environments stay."""
+        if not await self._functions.replace(new, old.revision_id):
+            return False
+        self._cache.changed(old.name)
+        return True
 
     async def set_tags(self, config: FunctionConfig, tags: dict[str, str]) -> None:
         """Replace the function's tags. Tags are not code or configuration: the revision

@@ -105,6 +105,9 @@ def _compatible(layer: LayerVersion, runtime: str | None, architecture: str | No
     return architecture is None or architecture in layer.compatible_architectures
 
 
+MSG_VERSION_BELOW_ONE = "Layer Version Cannot be less than 1"
+
+
 class LayerService:
     def __init__(
         self, account: AccountLike, store: LayerStore, blobs: BlobStore, clock: Clock
@@ -151,6 +154,7 @@ class LayerService:
         )
 
     async def get(self, name: str, version: int) -> LayerVersion:
+        _check_version_number(version)
         layer = await self._store.get(self._name(name), version)
         if layer is None:
             raise ResourceNotFoundException(MSG_NO_SUCH_RESOURCE)
@@ -195,4 +199,10 @@ class LayerService:
 
     async def delete(self, name: str, version: int) -> None:
         """Idempotent, as in Lambda. Functions using it keep their copy (`LayerRef`)."""
+        _check_version_number(version)
         await self._store.delete(self._name(name), version)
+
+
+def _check_version_number(version: int) -> None:
+    if version < 1:
+        raise InvalidParameterValueException(MSG_VERSION_BELOW_ONE)

@@ -22,7 +22,9 @@ class TagService:
             raise InvalidParameterValueException(f"Invalid resource ARN: {resource}")
         if ref.qualifier is not None:
             raise InvalidParameterValueException(
-                "Tags are not supported on function versions or aliases; tag the function."
+                "Tagging operations are permitted on Lambda functions only. Tags on aliases "
+                "and versions are not supported. Please specify either a function name or a "
+                "function ARN."
             )
         if ref.account != self._functions.account.account_id:
             raise ResourceNotFoundException(f"Function not found: {resource}")
@@ -35,12 +37,14 @@ class TagService:
         return dict((await self._function(resource)).tags)
 
     async def tag(self, resource: str, tags: Mapping[str, str]) -> None:
+        if not tags:  # Lambda's words for TagResource without tags
+            raise InvalidParameterValueException(
+                "An error occurred and the request cannot be processed."
+            )
         config = await self._function(resource)
         merged = {**config.tags, **tags}
         if len(merged) > limits.TAGS_MAX:
-            raise InvalidParameterValueException(
-                f"Number of tags exceeds resource tag limit of {limits.TAGS_MAX}."
-            )
+            raise InvalidParameterValueException("Number of tags exceeds function tag limit.")
         await self._functions.set_tags(config, merged)
 
     async def untag(self, resource: str, keys: Sequence[str]) -> None:

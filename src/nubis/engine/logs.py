@@ -53,5 +53,8 @@ def timeout_message(request_id: str, timeout_s: float) -> str:
 
 
 def exit_message(request_id: str, how: str) -> str:
-    """`how` is e.g. `exit status 1` or `signal: killed`."""
+    """`how` is e.g. `exit status 1` or `signal: killed`; a clean exit (status 0) before
+    answering is Lambda's "Runtime exited without providing a reason"."""
+    if how == "exit status 0":
+        return f"RequestId: {request_id} Error: Runtime exited without providing a reason"
     return f"RequestId: {request_id} Error: Runtime exited with error: {how}"

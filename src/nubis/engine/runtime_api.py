@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from nubis.engine import runtime_api_constants as C
 from nubis.http11 import HttpServer, Request, Response
 from nubis.model.function import InvokeRequest
-from nubis.model.limits import SYNC_PAYLOAD_MAX_BYTES
+from nubis.model.limits import SYNC_RESPONSE_MAX_BYTES
 
 _ACCEPTED = b'{"status":"OK"}'
 _JSON_HEADERS = {"Content-Type": "application/json"}
@@ -64,7 +64,7 @@ def too_large_payload() -> bytes:
     return json.dumps(
         {
             "errorMessage": "Response payload size exceeded maximum allowed payload size "
-            f"({SYNC_PAYLOAD_MAX_BYTES} bytes).",
+            f"({SYNC_RESPONSE_MAX_BYTES} bytes).",
             "errorType": C.ERR_RESPONSE_TOO_LARGE,
         }
     ).encode()
@@ -73,7 +73,7 @@ def too_large_payload() -> bytes:
 class RuntimeApiServer:
     """Owns one listening socket and the HTTP connections to it. `close()` is idempotent."""
 
-    def __init__(self, max_response_bytes: int = SYNC_PAYLOAD_MAX_BYTES) -> None:
+    def __init__(self, max_response_bytes: int = SYNC_RESPONSE_MAX_BYTES) -> None:
         self._max_response = max_response_bytes
         loop = asyncio.get_running_loop()
         # Resolved with None by the first GET /next, or with the runtime's init error.

@@ -132,6 +132,11 @@ class AsyncInvoker:
             await self._queue.finish(event.id)
             return
         except TooManyRequestsException:
+            if await self._configs.zero_reserved(event.function_name):
+                # Lambda does not retry a function that may not run at all.
+                condition = rules.ZERO_RESERVED_CONCURRENCY
+                await self._give_up(event, config, condition, None, event.attempts - 1)
+                return
             await self._settle(
                 event,
                 config,

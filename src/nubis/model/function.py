@@ -80,6 +80,10 @@ class FunctionConfig:
     # A published version: the RevisionId of $LATEST it was published from (PublishVersion
     # publishes again only once $LATEST has a new revision). None on $LATEST.
     source_revision: str | None = None
+    # PutRuntimeManagementConfig: "Auto", "FunctionUpdate" or "Manual" (with the ARN).
+    runtime_update_on: str = "Auto"
+    runtime_version_arn: str | None = None
+    recursive_loop: str = "Terminate"  # PutFunctionRecursionConfig: "Allow" or "Terminate"
 
     @property
     def log_group(self) -> str:
@@ -116,6 +120,9 @@ class FunctionConfig:
             "dead_letter_arn": self.dead_letter_arn,
             "logging": self.logging.to_json(),
             "source_revision": self.source_revision,
+            "runtime_update_on": self.runtime_update_on,
+            "runtime_version_arn": self.runtime_version_arn,
+            "recursive_loop": self.recursive_loop,
         }
 
     @classmethod

@@ -18,8 +18,12 @@ UNZIPPED_MAX_BYTES = 250 * 1024 * 1024
 ENVIRONMENT_MAX_BYTES = 4 * 1024
 
 SYNC_PAYLOAD_MAX_BYTES = 6 * 1024 * 1024  # request and response of RequestResponse
+# A function's response may be 100 bytes more: Lambda's limit and message say 6291556
+# (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html says "6 MB").
+SYNC_RESPONSE_MAX_BYTES = SYNC_PAYLOAD_MAX_BYTES + 100
 ASYNC_PAYLOAD_MAX_BYTES = 1024 * 1024  # Event invocations (256 KB before 2025)
 LOG_TAIL_BYTES = 4 * 1024
+FUNCTION_NAME_MAX = 64  # the name itself; an ARN may be longer (the model's 140)
 LAYERS_MAX = 5  # per function
 TAGS_MAX = 50  # per function
 

@@ -118,7 +118,9 @@ def test_response_too_large(make_spec: MakeSpec) -> None:
         assert result.function_error == "Unhandled"
         err = error(result.payload)
         assert err["errorType"] == "Function.ResponseSizeTooLarge"
-        assert "exceeded maximum allowed payload size (6291456 bytes)" in err["errorMessage"]
+        assert err["errorMessage"] == (
+            "Response payload size exceeded maximum allowed payload size (6291556 bytes)."
+        )
         # The environment goes on serving.
         ok = await engine.invoke(spec, request(spec, b"1"))
         assert ok.function_error is None

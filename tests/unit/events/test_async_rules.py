@@ -44,6 +44,9 @@ class Configs:
     async def dead_letter(self, function: str, qualifier: str | None) -> str | None:
         return self.dead_letters.get(function)
 
+    async def zero_reserved(self, function: str) -> bool:
+        return False  # reserved concurrency 0: tests/compat/lambda_/async_invoke
+
     async def effective(self, function: str, qualifier: str | None) -> EventInvokeConfig:
         return self.config
 
