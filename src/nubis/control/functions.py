@@ -115,6 +115,7 @@ class FunctionService:
         ref = parse_function_ref(text)
         if ref is None:
             raise InvalidParameterValueException(f"Invalid function name: {text}")
+        self._check_region(ref)
         if ref.account is not None and ref.account != self.account.account_id:
             raise ResourceNotFoundException(f"Function not found: {self.arn(ref.name)}")
         if qualifier and ref.qualifier and qualifier != ref.qualifier:
@@ -123,6 +124,14 @@ class FunctionService:
                 "qualifier."
             )
         return FunctionRef(ref.name, qualifier or ref.qualifier, ref.account, ref.region)
+
+    def _check_region(self, ref: FunctionRef) -> None:
+        """An ARN of another region names nothing here (Lambda's 404 and words)."""
+        if ref.region is not None and ref.region != self.account.region:
+            raise ResourceNotFoundException(
+                f"Functions from '{ref.region}' are not reachable in this region "
+                f"('{self.account.region}')"
+            )
 
     async def publish(
         self,
@@ -286,6 +295,7 @@ class FunctionService:
             raise InvalidParameterValueException(
                 f"Invalid function name for CreateFunction: {req.function_name}"
             )
+        self._check_region(ref)
         if len(ref.name) > limits.FUNCTION_NAME_MAX:
             raise InvalidParameterValueException(
                 f"1 validation error detected: Value '{req.function_name}' at 'functionName' "

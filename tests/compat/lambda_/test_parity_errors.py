@@ -168,6 +168,22 @@ def test_response_limit_is_6291556_bytes(client: Any, name: str) -> None:
     }
 
 
+# ----------------------------------------------------------------- cause 3: regions
+
+
+def test_an_arn_of_another_region_is_not_reachable(client: Any, name: str) -> None:
+    create(client, name, HELLO)
+    other = f"arn:aws:lambda:eu-central-1:000000000000:function:{name}"
+    expected = (
+        "ResourceNotFoundException",
+        "Functions from 'eu-central-1' are not reachable in this region ('us-east-1')",
+        404,
+    )
+    assert fails(client.get_function, FunctionName=other) == expected
+    assert fails(client.invoke, FunctionName=other) == expected
+    assert fails(create, client=client, name=other, code=HELLO) == expected
+
+
 # ----------------------------------------------------------------- cause 4: validation
 
 
