@@ -8,6 +8,7 @@ the command's flags, their `NUBIS_*` variables and their help are derived from i
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +202,16 @@ class ServerSettings:
     """The server"""
 
     host: str = field(default="127.0.0.1", metadata=flag("--host", "address to listen on"))
+    # "auto": open when the server listens on loopback only, iam otherwise (`auth_mode`).
+    auth: str = field(
+        default="auto",
+        metadata=flag(
+            "--auth",
+            "open (any credentials, nothing checked) or iam (SigV4 and IAM policies); "
+            "auto: open on loopback, iam elsewhere",
+            choices=("auto", "open", "iam"),
+        ),
+    )
     port: int = field(default=9000, metadata=flag("--port", "port of the Lambda and SQS APIs"))
     data_dir: Path = field(
         default=Path("./data"),
@@ -242,5 +253,23 @@ class ServerSettings:
     http: ApiHttpSettings = ApiHttpSettings()
 
     @property
+    def auth_mode(self) -> str:
+        """ "open" or "iam": `auth` as given, or for "auto" by the address listened on."""
+        if self.auth != "auto":
+            return self.auth
+        return "open" if is_loopback(self.host) else "iam"
+
+    @property
     def public_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or a name) reaches this machine only: `localhost` or a
+    loopback address. Any other name may resolve elsewhere, so it is not."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

@@ -45,6 +45,7 @@ OLD_FLAGS = [
     ("--http-idle-timeout", "NUBIS_HTTP_IDLE_TIMEOUT", "60"),
     ("--log-level", "NUBIS_LOG_LEVEL", "INFO"),
     ("--isolation", "NUBIS_ISOLATION", "auto"),
+    ("--auth", "NUBIS_AUTH", "auto"),
 ]
 
 # Per flag: a value as text, where it lands in the tree, and what it becomes there (in
@@ -72,6 +73,7 @@ SAMPLES = [
     ("--http-idle-timeout", "3", "http.idle_timeout_s", 3.0),
     ("--log-level", "DEBUG", "log_level", "DEBUG"),
     ("--isolation", "off", "engine.isolation", "off"),
+    ("--auth", "iam", "auth", "iam"),
 ]
 
 
@@ -255,3 +257,21 @@ def test_docs_list_every_flag_as_the_tree_has_it() -> None:
         for f in flags.fields()
     ]
     assert rows == expected, "docs/cli.md's table, as the tree has it:\n" + "\n".join(expected)
+
+
+@pytest.mark.parametrize(
+    ("argv", "mode"),
+    [
+        ((), "open"),
+        (("--host", "localhost"), "open"),
+        (("--host", "::1"), "open"),
+        (("--host", "127.0.0.2"), "open"),
+        (("--host", "0.0.0.0"), "iam"),
+        (("--host", "10.1.2.3"), "iam"),
+        (("--host", "nubis.example"), "iam"),
+        (("--host", "0.0.0.0", "--auth", "open"), "open"),
+        (("--auth", "iam"), "iam"),
+    ],
+)
+def test_the_auth_mode_follows_the_address_unless_given(argv: tuple[str, ...], mode: str) -> None:
+    assert build(*argv).auth_mode == mode
