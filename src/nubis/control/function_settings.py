@@ -12,7 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from nubis.control.functions import FunctionService
-from nubis.model.errors import InvalidParameterValueException, ResourceConflictException
+from nubis.model.errors import (
+    InvalidParameterValueException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+)
 from nubis.model.function import LATEST, FunctionConfig
 
 MSG_MANUAL_NEEDS_ARN = (
@@ -36,8 +40,14 @@ class FunctionSettings:
         self._functions = functions
 
     async def code_signing(self, text: str) -> str:
-        """The function's name; it has no code signing config (Nubis has none)."""
-        return (await self._functions.get(text)).name
+        """The function's name; it has no code signing config (Nubis has none). Lambda's
+        not-found names the unqualified ARN here."""
+        ref = self._functions.parse_ref(text)
+        try:
+            return (await self._functions.latest(ref.name)).name
+        except ResourceNotFoundException:
+            arn = self._functions.arn(ref.name)
+            raise ResourceNotFoundException(f"Function not found: {arn}") from None
 
     async def runtime_management(self, text: str, qualifier: str | None) -> RuntimeManagement:
         ref = self._functions.parse_ref(text, qualifier)
