@@ -13,10 +13,11 @@ serve gets a clear error in the client's protocol (`unserved`). Every failure of
 service, whatever raised it, is mapped by the service (`Service.errors`) and rendered by
 its codec, so each service has one error shape.
 
-Authentication records the principal; signatures are not verified yet (issue 12 plugs
-SigV4 verification into `Authenticator`). Authorization is a hook (`Authorizer`) that
-gets the operation's IAM action and resource; none is installed today, and then no
-resource is computed, so the hot path pays nothing for it.
+Authentication and authorization are hooks (`Authenticator`, `Authorizer`), installed by
+`nubis serve --auth iam` (`nubis.api.auth`: SigV4 verification, IAM policies). Without
+them (`--auth open`) the gateway records the access key a request names, verifies
+nothing and computes no resource, so the hot path pays nothing for them. A refusal of
+the authorizer (`Denied`) is AccessDenied in the service's protocol family.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from nubis.api.request_ids import RequestIds
 from nubis.api.service import OperationRequest, Service
 from nubis.api.services.nubis.codec import METRICS_PATH
 from nubis.control.functions import Principal
+from nubis.http import Family, family_for
 from nubis.http11 import HttpLimits, HttpServer, Request, Response
 from nubis.model import limits
 from nubis.model.errors import (
@@ -77,24 +79,41 @@ def credential_of(authorization: str) -> tuple[str | None, str | None]:
 
 
 class Authenticator(Protocol):
-    """Who sent a request. Raises a `NubisError` (rendered in the service's protocol) for a
-    request it refuses; must not block the event loop."""
+    """Who sent a request for `action` of `service`. Raises a `NubisError` (rendered in
+    the service's protocol) for a request it refuses; must not block the event loop."""
 
-    def principal(self, request: Request, access_key: str | None) -> Principal: ...
+    async def authenticate(self, request: Request, service: Service, action: str) -> Principal: ...
+
+
+class Denied(Exception):
+    """An authorizer's refusal: AccessDenied, with `message`, in the service's protocol."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AccessDeniedException(NubisError):
+    wire_type = "AccessDeniedException"  # the JSON protocols' (Lambda's) name
+    status = 403
+
+
+class AccessDenied(NubisError):
+    wire_type = "AccessDenied"  # the query protocols' (IAM's, STS's) name
+    status = 403
 
 
 class Authorizer(Protocol):
     """Whether `principal` may perform `action` (`lambda:InvokeFunction`) on `resource` (an
-    ARN or "*"). Raises a `NubisError` (AccessDenied) to refuse; returns to allow."""
+    ARN or "*"). Raises `Denied` (or another `NubisError`) to refuse; returns to allow."""
 
     async def authorize(self, principal: Principal, action: str, resource: str) -> None: ...
 
 
-class RecordPrincipal:
-    """Today's authentication: the access key the request was signed with, unverified."""
-
-    def principal(self, request: Request, access_key: str | None) -> Principal:
-        return Principal(access_key=access_key)
+def denied_error(service: Service, message: str) -> NubisError:
+    if family_for(service.codec.protocol, service.name) is Family.JSON:
+        return AccessDeniedException(message)
+    return AccessDenied(message)
 
 
 class Gateway:
@@ -117,7 +136,7 @@ class Gateway:
                 self._by_target[prefix] = service
         self._lambda = self._by_scope.get("lambda")
         self._nubis = self._by_scope.get("nubis")
-        self._authenticator = authenticator or RecordPrincipal()
+        self._authenticator = authenticator  # None: the access key recorded, unverified
         self._authorizer = authorizer
         self._ids = RequestIds()
         self._server: HttpServer | None = None
@@ -196,10 +215,17 @@ class Gateway:
                 raise RequestTooLargeException(
                     MSG_TOO_LARGE.format(limit=MAX_BODY_BYTES, operation=operation)
                 )
-            principal = self._authenticator.principal(request, access_key)
+            if self._authenticator is None:
+                principal = Principal(access_key=access_key)
+            else:
+                principal = await self._authenticator.authenticate(request, service, entry.action)
             params = codec.parse(routed, request)
             if self._authorizer is not None:
-                await self._authorizer.authorize(principal, entry.action, entry.resource(params))
+                try:
+                    resource = entry.resource(params)
+                    await self._authorizer.authorize(principal, entry.action, resource)
+                except Denied as denied:
+                    raise denied_error(service, denied.message) from None
             call = OperationRequest(
                 operation, params, principal, request_id, f"http://{request.host}"
             )
