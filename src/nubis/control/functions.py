@@ -179,8 +179,8 @@ class FunctionService:
         if ref.qualifier.isdigit():
             return await self.versions.version(ref.name, ref.qualifier, arn)
         alias = await self.versions.store.get_alias(ref.name, ref.qualifier)
-        if alias is None:
-            raise ResourceNotFoundException(f"Function not found: {arn}")
+        if alias is None:  # Lambda's words for an unknown alias as a qualifier
+            raise ResourceNotFoundException(f"Cannot find alias arn: {arn}")
         return await self.versions.version(ref.name, alias.function_version, arn)
 
     async def spec(

@@ -97,6 +97,15 @@ def test_not_found_names_the_latest_arn(client: Any, name: str) -> None:
         )
 
 
+def test_an_unknown_alias_as_qualifier(client: Any, name: str) -> None:
+    create(client, name, HELLO)
+    assert fails(client.get_function_configuration, FunctionName=name, Qualifier="nope") == (
+        "ResourceNotFoundException",
+        f"Cannot find alias arn: {ARN}{name}:nope",
+        404,
+    )
+
+
 def test_event_invoke_config_errors(client: Any, name: str) -> None:
     """Lambda's words for the event-invoke-config errors
     (https://docs.aws.amazon.com/lambda/latest/api/API_PutFunctionEventInvokeConfig.html)."""
@@ -239,6 +248,25 @@ def test_concurrency_calls_refuse_qualified_arns(client: Any, name: str) -> None
             message,
             400,
         )
+
+
+def test_provisioned_concurrency_above_what_is_available(client: Any, name: str) -> None:
+    """Provisioned concurrency comes out of the unreserved pool, which keeps its minimum
+    (https://docs.aws.amazon.com/lambda/latest/dg/provisioned-concurrency.html)."""
+    create(client, name, HELLO, Publish=True)
+    assert fails(
+        client.put_provisioned_concurrency_config,
+        FunctionName=name,
+        Qualifier="1",
+        ProvisionedConcurrentExecutions=901,
+    ) == (
+        "InvalidParameterValueException",
+        "Specified ConcurrentExecutions for function decreases account's "
+        "UnreservedConcurrentExecution below its minimum value of [100].",
+        400,
+    )
+    listed = client.list_provisioned_concurrency_configs(FunctionName=name)
+    assert listed["ProvisionedConcurrencyConfigs"] == []
 
 
 def test_layer_version_below_one(client: Any, name: str) -> None:
