@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from nubis.control import config_values, packages, runtimes
 from nubis.control import layers as layer_rules
-from nubis.control import packages, runtimes
 from nubis.control.specs import SpecCache
 from nubis.control.versions import MSG_STALE_REVISION, Versions, spec_key
 from nubis.engine.base import Engine
@@ -34,7 +34,6 @@ from nubis.model.function import (
 from nubis.model.requests import (
     CodeInput,
     CreateFunctionRequest,
-    LoggingInput,
     UpdateCodeRequest,
     UpdateConfigurationRequest,
 )
@@ -331,9 +330,9 @@ class FunctionService:
             revision_id=str(uuid.uuid4()),
             tags=dict(req.tags),
             layers=layers,
-            snap_start=_snap_start(req.snap_start),
-            dead_letter_arn=_dead_letter(req.dead_letter_arn),
-            logging=_logging(LoggingSettings(), req.logging),
+            snap_start=config_values.snap_start(req.snap_start),
+            dead_letter_arn=config_values.dead_letter(req.dead_letter_arn),
+            logging=config_values.logging_settings(LoggingSettings(), req.logging),
         )
         if not await self._functions.create(config):  # lost a race with another create
             raise ResourceConflictException(f"Function already exist: {ref.name}")
@@ -402,11 +401,11 @@ class FunctionService:
         if req.ephemeral_storage:
             changes["ephemeral_storage"] = req.ephemeral_storage
         if req.snap_start is not None:
-            changes["snap_start"] = _snap_start(req.snap_start)
+            changes["snap_start"] = config_values.snap_start(req.snap_start)
         if req.dead_letter_arn is not None:
-            changes["dead_letter_arn"] = _dead_letter(req.dead_letter_arn)
+            changes["dead_letter_arn"] = config_values.dead_letter(req.dead_letter_arn)
         if req.logging is not None:
-            changes["logging"] = _logging(config.logging, req.logging)
+            changes["logging"] = config_values.logging_settings(config.logging, req.logging)
         if req.layers is not None:
             layers = await layer_rules.resolve(self.layers, self.account, req.layers)
             code = await asyncio.to_thread(
@@ -486,37 +485,3 @@ class FunctionService:
             total_code_size=sum(f.code_size for f in functions),
             function_count=len(functions),
         )
-
-
-def _dead_letter(target_arn: str | None) -> str | None:
-    """DeadLetterConfig's target: an SQS queue ARN, or None (an empty TargetArn removes it)."""
-    target = target_arn or None
-    if target is not None and not target.startswith("arn:aws:sqs:"):
-        raise InvalidParameterValueException(
-            f"The provided target ARN {target} is invalid: Nubis sends dead letters to SQS queues."
-        )
-    return target
-
-
-def _logging(current: LoggingSettings, given: LoggingInput | None) -> LoggingSettings:
-    """LoggingConfig: what is given replaces what is stored. Levels are JSON's: under
-    Text Lambda keeps none (and reports none)."""
-    if given is None:
-        return current
-    log_format = given.log_format or current.log_format
-    app = given.application_log_level or current.application_log_level
-    system = given.system_log_level or current.system_log_level
-    if log_format == "Text":
-        app = system = None
-    return LoggingSettings(log_format, app, system, given.log_group or current.log_group)
-
-
-def _snap_start(apply_on: str | None) -> str:
-    """SnapStart.ApplyOn; absent (or SnapStart without it) is "None"."""
-    apply_on = apply_on or "None"
-    if apply_on not in ("PublishedVersions", "None"):
-        raise InvalidParameterValueException(
-            f"1 validation error detected: Value '{apply_on}' at 'snapStart.applyOn' failed to "
-            "satisfy constraint: Member must satisfy enum value set: [PublishedVersions, None]"
-        )
-    return apply_on

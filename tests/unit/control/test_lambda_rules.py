@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 
 from nubis.control import packages, runtimes
-from nubis.control.functions import _logging
+from nubis.control.config_values import logging_settings
 from nubis.model.errors import InvalidParameterValueException, RequestEntityTooLargeException
 from nubis.model.function import LoggingSettings
 from nubis.model.requests import LoggingInput, UpdateConfigurationRequest
@@ -103,14 +103,14 @@ def test_a_version_stored_without_its_source_revision_compares_content() -> None
 
 def test_logging_settings() -> None:
     text = LoggingSettings()
-    as_json = _logging(text, LoggingInput(log_format="JSON", application_log_level="DEBUG"))
+    as_json = logging_settings(text, LoggingInput(log_format="JSON", application_log_level="DEBUG"))
     assert as_json == LoggingSettings("JSON", "DEBUG", None, None)
-    group = _logging(as_json, LoggingInput(log_group="/g"))
+    group = logging_settings(as_json, LoggingInput(log_group="/g"))
     assert group == LoggingSettings("JSON", "DEBUG", None, "/g")
-    assert _logging(group, LoggingInput(log_format="Text")) == LoggingSettings(
+    assert logging_settings(group, LoggingInput(log_format="Text")) == LoggingSettings(
         "Text", None, None, "/g"
     )
-    assert _logging(group, None) is group
+    assert logging_settings(group, None) is group
 
 
 def test_unzipped_limit_is_exclusive() -> None:
