@@ -214,13 +214,13 @@ UNSERVED = [
         "smithy-rpc-v2-cbor",
         (
             "POST",
-            "/service/GraniteServiceVersion20100801/operation/ListMetrics",
+            "/service/CloudWatchOmniFrontend/operation/ListDomains",
             cbor2.dumps({}),
-            {"Smithy-Protocol": "rpc-v2-cbor", **_scope("monitoring")},
+            {"Smithy-Protocol": "rpc-v2-cbor", **_scope("cloudwatch")},
         ),
         400,
         "UnknownOperationException",
-        "Nubis does not serve the 'monitoring' service",
+        "Nubis does not serve the 'cloudwatch' service",
     ),
     (
         "json",

@@ -18,7 +18,7 @@ CALLS: list[tuple[str, Callable[[Any], Any], str, str]] = [
     ("sns", lambda c: c.list_topics(), "InvalidAction", "query"),
     ("cloudformation", lambda c: c.list_stacks(), "InvalidAction", "query"),
     ("s3", lambda c: c.list_buckets(), "NotImplemented", "rest-xml"),
-    ("cloudwatch", lambda c: c.list_metrics(), "UnknownOperationException", "cbor"),
+    ("cloudwatchomni", lambda c: c.list_domains(), "UnknownOperationException", "cbor"),
     ("kinesis", lambda c: c.list_streams(), "UnknownOperationException", "json"),
     ("events", lambda c: c.list_rules(), "UnknownOperationException", "json"),
 ]

@@ -78,7 +78,7 @@ async def serve(
         engine = await wiring.build_engine(settings, observe, clock, stack)
         control = await wiring.build_control(settings, stores, engine, clock, stack)
         async_invoker = await wiring.build_async_invoker(settings, stores, control, clock, stack)
-        api = wiring.build_gateway(control, stores, observe, stack)
+        api = wiring.build_gateway(control, stores, observe, stack, clock)
         try:
             await api.start(settings.host, settings.port, api_limits(settings.http))
         except OSError as exc:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nubis.api.gateway import Gateway
+from nubis.api.services.cloudwatch import cloudwatch_service
 from nubis.api.services.iam import iam_service
 from nubis.api.services.lambda_ import lambda_service
 from nubis.api.services.lambda_.async_ops import AsyncOperations
@@ -32,6 +33,8 @@ from nubis.api.services.sqs import sqs_service
 from nubis.api.services.sts import sts_service
 from nubis.control.aliases import AliasService
 from nubis.control.async_config import EventInvokeConfigs
+from nubis.control.cloudwatch.aggregate import Aggregate
+from nubis.control.cloudwatch.service import MetricsService
 from nubis.control.concurrency import ConcurrencyService
 from nubis.control.function_settings import FunctionSettings
 from nubis.control.functions import Account, FunctionService
@@ -46,8 +49,10 @@ from nubis.engine.local import LocalEngine
 from nubis.engine.state import EnvState
 from nubis.events.async_invoke import AsyncInvoker
 from nubis.events.destinations import Destinations
-from nubis.model.clock import Clock
+from nubis.model.clock import Clock, SystemClock
 from nubis.model.settings import ServerSettings
+from nubis.observe.cloudwatch_metrics import UNITS as LAMBDA_UNITS
+from nubis.observe.cloudwatch_metrics import LambdaMetrics
 from nubis.observe.files import FileLogSink
 from nubis.observe.log_records import LogSinkRecords
 from nubis.observe.metrics import PrometheusMetrics, Sources
@@ -73,6 +78,7 @@ class Observe:
     logs: FileLogSink
     recorder: QueueRecorder
     metrics: PrometheusMetrics  # GET /metrics; its sources are set as their parts are built
+    cloudwatch: LambdaMetrics[Aggregate]  # AWS/Lambda datapoints for the CloudWatch API
 
 
 @dataclass(frozen=True)
@@ -115,9 +121,11 @@ async def build_observe(settings: ServerSettings, stack: Stack) -> Observe:
     metrics = PrometheusMetrics(Sources())
     metrics.sources.recorder_dropped = lambda: recorder.dropped + recorder.dropped_by(metrics)
     recorder.subscribe(metrics)
+    cloudwatch = LambdaMetrics(Aggregate)
+    recorder.subscribe(cloudwatch)
     await recorder.start()
     stack.push_async_callback(recorder.close)
-    return Observe(logs, recorder, metrics)
+    return Observe(logs, recorder, metrics, cloudwatch)
 
 
 def build_stores(data: Path, stack: Stack) -> Stores:
@@ -238,9 +246,12 @@ async def build_async_invoker(
     return async_invoker
 
 
-def build_gateway(control: Control, stores: Stores, observe: Observe, stack: Stack) -> Gateway:
+def build_gateway(
+    control: Control, stores: Stores, observe: Observe, stack: Stack, clock: Clock | None = None
+) -> Gateway:
     """Every service's operation table behind one gateway; not listening yet."""
     c = control
+    metrics = MetricsService(clock or SystemClock(), observe.cloudwatch, LAMBDA_UNITS)
     lambda_ = lambda_service(
         c.functions,
         {
@@ -257,6 +268,7 @@ def build_gateway(control: Control, stores: Stores, observe: Observe, stack: Sta
             iam_service(c.iam.users, c.iam.roles, c.iam.policies, c.account.account_id),
             sts_service(c.iam.sts),
             logs_service(c.logs),
+            cloudwatch_service(metrics),
             nubis_service(
                 c.functions,
                 observe.logs,

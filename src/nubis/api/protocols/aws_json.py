@@ -53,7 +53,7 @@ class JsonService:
         self._constraints = constraints
         model = botocore.loaders.create_loader().load_service_model(service, "service-2")
         meta = model["metadata"]
-        if meta.get("protocol") != "json":
+        if "json" not in (meta.get("protocols") or [meta.get("protocol")]):
             raise ValueError(f"{service} speaks {meta.get('protocol')}, not json")
         self.service = service
         self.target_prefix: str = meta["targetPrefix"]
