@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
-from nubis.api.gateway import Denied
+from nubis.api.gateway import AuthError, Denied
 from nubis.api.service import Operation, OperationRequest, OperationResult, Service
 from nubis.control.functions import Principal
 from nubis.control.iam import DecisionCache, Policy, Request, access_denied_message
@@ -37,7 +37,6 @@ from nubis.control.iam.users import CreateUser
 from nubis.http import SigV4Error, Verifier, family_for, wire_error
 from nubis.http11 import Request as HttpRequest
 from nubis.model.clock import Clock
-from nubis.model.errors import NubisError
 from nubis.model.iam_errors import NoSuchEntity
 
 log = logging.getLogger(__name__)
@@ -70,9 +69,9 @@ class SignedPrincipal(Principal):
 
 
 @functools.cache
-def error_class(code: str, status: int) -> type[NubisError]:
+def error_class(code: str, status: int) -> type[AuthError]:
     """A branch of the error tree for an AWS code that only authentication answers."""
-    return cast(type[NubisError], type(code, (NubisError,), {"wire_type": code, "status": status}))
+    return cast(type[AuthError], type(code, (AuthError,), {"wire_type": code, "status": status}))
 
 
 class SigV4Authenticator:

@@ -7,11 +7,12 @@
 
 A request is for the service its SigV4 credential scope names
 (`Credential=AK/date/region/SERVICE/aws4_request`), else the one its `X-Amz-Target` prefix
-names, else the one its path belongs to (`/_nubis/...` and `/metrics`: Nubis's own
-endpoints; any other path: Lambda's REST routes). A service or protocol Nubis does not
-serve gets a clear error in the client's protocol (`unserved`). Every failure of a served
-service, whatever raised it, is mapped by the service (`Service.errors`) and rendered by
-its codec, so each service has one error shape.
+names, else (an unsigned form of the query protocol) the query service with an
+operation of its `Action`, else the one its path belongs to (`/_nubis/...` and
+`/metrics`: Nubis's own endpoints; any other path: Lambda's REST routes). A service or
+protocol Nubis does not serve gets a clear error in the client's protocol (`unserved`).
+Every failure of a served service, whatever raised it, is mapped by the service
+(`Service.errors`) and rendered by its codec, so each service has one error shape.
 
 Authentication and authorization are hooks (`Authenticator`, `Authorizer`), installed by
 `nubis serve --auth iam` (`nubis.api.auth`: SigV4 verification, IAM policies). Without
@@ -26,6 +27,7 @@ import logging
 import time
 from collections.abc import Iterable
 from typing import Protocol
+from urllib.parse import parse_qs
 
 from nubis.api import constants, unserved
 from nubis.api.protocols.response import WireResponse
@@ -93,12 +95,17 @@ class Denied(Exception):
         self.message = message
 
 
-class AccessDeniedException(NubisError):
+class AuthError(NubisError):
+    """A refusal of the authenticate or authorize step: already the code, status and
+    message AWS sends, so no service's error mapping rewrites it."""
+
+
+class AccessDeniedException(AuthError):
     wire_type = "AccessDeniedException"  # the JSON protocols' (Lambda's) name
     status = 403
 
 
-class AccessDenied(NubisError):
+class AccessDenied(AuthError):
     wire_type = "AccessDenied"  # the query protocols' (IAM's, STS's) name
     status = 403
 
@@ -130,8 +137,11 @@ class Gateway:
         self._recorder: Recorder = recorder or NullRecorder()  # one ApiCall per request
         self._by_scope: dict[str, Service] = {}
         self._by_target: dict[str, Service] = {}
+        self._by_action: dict[str, Service] = {}  # query services' operations
         for service in services:
             self._by_scope[service.name] = service
+            if service.codec.protocol == "query":
+                self._by_action.update(dict.fromkeys(service.operations, service))
             for prefix in service.target_prefixes:
                 self._by_target[prefix] = service
         self._lambda = self._by_scope.get("lambda")
@@ -181,6 +191,8 @@ class Gateway:
             return self._by_target.get(target.partition(".")[0])
         if request.path.startswith(NUBIS_PREFIX) or request.path == METRICS_PATH:
             return self._nubis
+        if unserved.client_protocol(request, None) == "query":
+            return self._by_action.get(_action_of(request), self._lambda)
         return self._lambda
 
     async def _call(
@@ -231,6 +243,8 @@ class Gateway:
             )
             result = await entry.handler(call)
             return operation, codec.serialize(operation, result, request_id)
+        except AuthError as exc:
+            return operation, codec.serialize_error(exc, request_id)
         except NubisError as exc:
             error = exc
         except RecursionError:
@@ -241,6 +255,15 @@ class Gateway:
         except Exception as exc:
             error = _unexpected(exc, service.name, operation, request_id)
         return operation, codec.serialize_error(service.errors(error), request_id)
+
+
+def _action_of(request: Request) -> str:
+    """The `Action` of an unsigned query-protocol request (form body, else the URL)."""
+    for text in (request.body.decode("utf-8", "replace"), request.query_string):
+        found = parse_qs(text).get("Action")
+        if found:
+            return found[0]
+    return ""
 
 
 def _unexpected(exc: Exception, service: str, operation: str, request_id: str) -> NubisError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import configparser
 import io
 import json
 import os
@@ -16,17 +17,62 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
+# The placeholder keys of an open-mode server, which checks none.
+OPEN_KEY = "nubis"
+CREDENTIALS_FILE = "credentials"  # in the data dir, written by `nubis serve --auth iam`
+_AWS_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE")
 
-def lambda_client(endpoint: str) -> Any:
+
+def region() -> str:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+
+def credentials(data_dir: str | None) -> dict[str, str] | None:
+    """The keys the client signs with (docs/auth.md, "The nubis CLI"): None when AWS
+    credentials are given in the environment (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`,
+    `AWS_SHARED_CREDENTIALS_FILE`: botocore finds them); else the `[default]` of
+    `<data dir>/credentials` (`--data-dir`/`NUBIS_DATA_DIR`, else `./data`) when that
+    file exists; else placeholder keys, which only an open-mode server accepts."""
+    if any(os.environ.get(name) for name in _AWS_CREDENTIAL_VARIABLES):
+        return None
+    path = Path(data_dir or "data") / CREDENTIALS_FILE
+    if path.is_file():
+        parser = configparser.ConfigParser()
+        parser.read(path)
+        section = parser["default"] if parser.has_section("default") else {}
+        key, secret = section.get("aws_access_key_id"), section.get("aws_secret_access_key")
+        if key and secret:
+            return {"aws_access_key_id": key, "aws_secret_access_key": secret}
+    return {"aws_access_key_id": OPEN_KEY, "aws_secret_access_key": OPEN_KEY}
+
+
+def lambda_client(endpoint: str, data_dir: str | None = None) -> Any:
     import boto3  # lazy: only the client commands need it, and it is slow to import
 
-    return boto3.client(
-        "lambda",
-        endpoint_url=endpoint,
-        region_name=os.environ.get("AWS_REGION", "us-east-1"),
-        aws_access_key_id=os.environ.get("AWS_ACCESS_KEY_ID", "nubis"),
-        aws_secret_access_key=os.environ.get("AWS_SECRET_ACCESS_KEY", "nubis"),
-    )
+    keys = credentials(data_dir) or {}
+    return boto3.client("lambda", endpoint_url=endpoint, region_name=region(), **keys)
+
+
+def signed_get(url: str, data_dir: str | None) -> urllib.request.Request:
+    """A GET of Nubis's own endpoints, signed (scope `nubis`) as an iam-mode server
+    wants; an open-mode server ignores the signature."""
+    import boto3
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    keys = credentials(data_dir)
+    if keys is None:
+        found = boto3.Session().get_credentials()
+        if found is None:
+            raise SystemExit("nubis: no AWS credentials found")
+        frozen = found.get_frozen_credentials()
+        creds = Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+    else:
+        creds = Credentials(keys["aws_access_key_id"], keys["aws_secret_access_key"])
+    request = AWSRequest(method="GET", url=url)
+    SigV4Auth(creds, "nubis", region()).add_auth(request)
+    return urllib.request.Request(url, headers=dict(request.headers.items()))
 
 
 def zip_source(source: Path) -> bytes:
@@ -53,7 +99,7 @@ def _env(pairs: list[str]) -> dict[str, str]:
 
 
 def deploy(args: argparse.Namespace) -> int:
-    client = lambda_client(args.endpoint)
+    client = lambda_client(args.endpoint, args.data_dir)
     code = zip_source(Path(args.source))
     config: dict[str, Any] = {"Runtime": args.runtime, "Handler": args.handler}
     if args.memory:
@@ -81,7 +127,7 @@ def invoke(args: argparse.Namespace) -> int:
     payload = args.payload
     if payload.startswith("@"):
         payload = Path(payload[1:]).read_text()
-    client = lambda_client(args.endpoint)
+    client = lambda_client(args.endpoint, args.data_dir)
     out = client.invoke(
         FunctionName=args.name,
         Payload=payload.encode(),
@@ -101,7 +147,7 @@ def invoke(args: argparse.Namespace) -> int:
 
 
 def ls(args: argparse.Namespace) -> int:
-    client = lambda_client(args.endpoint)
+    client = lambda_client(args.endpoint, args.data_dir)
     rows = [("NAME", "RUNTIME", "MEMORY", "LAST MODIFIED")]
     for page in client.get_paginator("list_functions").paginate():
         for f in page["Functions"]:
@@ -117,7 +163,7 @@ def logs(args: argparse.Namespace) -> int:
     name = urllib.parse.quote(args.name, safe="")
     url = f"{args.endpoint.rstrip('/')}/_nubis/logs/{name}?tail={args.tail}"
     try:
-        with urllib.request.urlopen(url) as resp:
+        with urllib.request.urlopen(signed_get(url, args.data_dir)) as resp:
             sys.stdout.write(resp.read().decode(errors="replace"))
     except urllib.error.HTTPError as exc:
         print(f"nubis: {_http_error(exc)}", file=sys.stderr)
@@ -149,7 +195,7 @@ def _unreachable(endpoint: str) -> int:
 
 
 def rm(args: argparse.Namespace) -> int:
-    lambda_client(args.endpoint).delete_function(FunctionName=args.name)
+    lambda_client(args.endpoint, args.data_dir).delete_function(FunctionName=args.name)
     print(f"deleted {args.name}")
     return 0
 

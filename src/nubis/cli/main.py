@@ -33,6 +33,12 @@ def _parser() -> argparse.ArgumentParser:
             default=env("NUBIS_ENDPOINT", DEFAULT_ENDPOINT),
             help=f"the server's URL (NUBIS_ENDPOINT; default {DEFAULT_ENDPOINT})",
         )
+        c.add_argument(
+            "--data-dir",
+            default=env("NUBIS_DATA_DIR"),
+            help="the server's data dir, whose credentials file is used when no AWS "
+            "credentials are given (NUBIS_DATA_DIR; default ./data if it has one)",
+        )
         return c
 
     d = client("deploy", "create or update a function from a directory or zip")

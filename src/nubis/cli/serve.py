@@ -14,13 +14,14 @@ import sys
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from nubis.api.auth import bootstrap_admin
 from nubis.api.gateway import Gateway
 from nubis.cli import wiring
 from nubis.cli.datalock import DataDirInUse, DataDirLock
 from nubis.events.async_invoke import AsyncInvoker
 from nubis.http11 import HttpLimits
 from nubis.model.clock import SystemClock
-from nubis.model.settings import ApiHttpSettings, ServerSettings
+from nubis.model.settings import ApiHttpSettings, ServerSettings, is_loopback
 
 log = logging.getLogger("nubis")
 
@@ -78,7 +79,15 @@ async def serve(
         engine = await wiring.build_engine(settings, observe, clock, stack)
         control = await wiring.build_control(settings, stores, engine, clock, stack)
         async_invoker = await wiring.build_async_invoker(settings, stores, control, clock, stack)
-        api = wiring.build_gateway(control, stores, observe, stack, clock)
+        if settings.auth_mode == "iam":
+            await _bootstrap_admin(settings, control)
+        elif not is_loopback(settings.host):
+            log.warning(
+                "--auth open on %s: anyone who reaches the port can do anything", settings.host
+            )
+        api = wiring.build_gateway(
+            control, stores, observe, stack, clock, auth_mode=settings.auth_mode
+        )
         try:
             await api.start(settings.host, settings.port, api_limits(settings.http))
         except OSError as exc:
@@ -96,6 +105,20 @@ async def serve(
             ready.set()
         await (stop or asyncio.Event()).wait()
         await _drain(settings.drain_timeout_s, api, async_invoker)
+
+
+async def _bootstrap_admin(settings: ServerSettings, control: wiring.Control) -> None:
+    """The first start in iam mode creates the administrator and says where its
+    credentials are (never the secret)."""
+    written = await bootstrap_admin(control.iam, settings.data_dir)
+    if written is not None:
+        log.warning(
+            "auth iam: created the administrator 'admin'; its access key is in %s "
+            "(AWS_SHARED_CREDENTIALS_FILE=%s, or nubis --data-dir %s)",
+            written,
+            written,
+            settings.data_dir,
+        )
 
 
 async def _drain(timeout_s: float, api: Gateway, async_invoker: AsyncInvoker) -> None:

@@ -19,6 +19,7 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from nubis.api.auth import IamAuthorizer, SigV4Authenticator, count_writes
 from nubis.api.gateway import Gateway
 from nubis.api.services.cloudwatch import cloudwatch_service
 from nubis.api.services.iam import iam_service
@@ -49,6 +50,7 @@ from nubis.engine.local import LocalEngine
 from nubis.engine.state import EnvState
 from nubis.events.async_invoke import AsyncInvoker
 from nubis.events.destinations import Destinations
+from nubis.http import Verifier
 from nubis.model.clock import Clock, SystemClock
 from nubis.model.settings import ServerSettings
 from nubis.observe.cloudwatch_metrics import UNITS as LAMBDA_UNITS
@@ -247,10 +249,25 @@ async def build_async_invoker(
 
 
 def build_gateway(
-    control: Control, stores: Stores, observe: Observe, stack: Stack, clock: Clock | None = None
+    control: Control,
+    stores: Stores,
+    observe: Observe,
+    stack: Stack,
+    clock: Clock | None = None,
+    *,
+    auth_mode: str = "open",
 ) -> Gateway:
-    """Every service's operation table behind one gateway; not listening yet."""
+    """Every service's operation table behind one gateway; not listening yet. In the
+    `iam` auth mode every request is verified against the IAM store's keys and
+    authorized by IAM's policies, and IAM's writes bump the version the authorizer's
+    caches follow (`nubis.api.auth`)."""
     c = control
+    iam = iam_service(c.iam.users, c.iam.roles, c.iam.policies, c.account.account_id)
+    authenticator, authorizer = None, None
+    if auth_mode == "iam":
+        iam = count_writes(iam, c.iam.version)
+        authenticator = SigV4Authenticator(Verifier(stores.iam), clock or SystemClock())
+        authorizer = IamAuthorizer(c.iam)
     metrics = MetricsService(clock or SystemClock(), observe.cloudwatch, LAMBDA_UNITS)
     lambda_ = lambda_service(
         c.functions,
@@ -265,7 +282,7 @@ def build_gateway(
         [
             lambda_,
             sqs_service(c.queues),
-            iam_service(c.iam.users, c.iam.roles, c.iam.policies, c.account.account_id),
+            iam,
             sts_service(c.iam.sts),
             logs_service(c.logs),
             cloudwatch_service(metrics),
@@ -277,6 +294,8 @@ def build_gateway(
                 metrics=observe.metrics,
             ),
         ],
+        authenticator=authenticator,
+        authorizer=authorizer,
         recorder=observe.recorder,
     )
     stack.push_async_callback(api.close)
