@@ -21,22 +21,30 @@ MetricData.member.1.MetricName is required.").
 from __future__ import annotations
 
 import contextvars
+import zlib
 from collections.abc import Mapping
 from typing import Any
 
 from nubis.api.protocols import Codec, WireRequest, codec_for
 from nubis.api.protocols.aws_json import JsonService
+from nubis.api.protocols.errors import SerializationException
 from nubis.api.protocols.response import WireResponse
 from nubis.api.protocols.shapes import Shape, error_info, load_service
 from nubis.api.service import OperationResult, Params, Routed
 from nubis.http11 import Request
-from nubis.model.errors import NubisError
+from nubis.model.errors import NubisError, RequestTooLargeException
 
 SERVICE = "cloudwatch"
 CBOR, JSON, QUERY = "smithy-rpc-v2-cbor", "json", "query"
 _CBOR_HEADER = "smithy-protocol"
 _TARGET_HEADER = "x-amz-target"
 _CBOR_PATH = "/service/"
+_ENCODING_HEADER = "content-encoding"
+# PutMetricData's model asks clients to gzip large bodies (botocore does past 10 KB);
+# AWS takes up to 1 MB of it uncompressed.
+MAX_INFLATED = 1024 * 1024
+MSG_TOO_LARGE = "The request body is larger than {limit} bytes once decompressed."
+MSG_BAD_GZIP = "The request body is not valid gzip: {detail}"
 
 _chosen: contextvars.ContextVar[str] = contextvars.ContextVar("cloudwatch_protocol", default=CBOR)
 
@@ -44,6 +52,20 @@ _chosen: contextvars.ContextVar[str] = contextvars.ContextVar("cloudwatch_protoc
 class MissingRequiredParameterException(NubisError):
     wire_type = "MissingRequiredParameterException"  # code MissingParameter, 400
     status = 400
+
+
+def body_of(request: Request) -> bytes:
+    """The body, inflated when the client gzipped it (`Content-Encoding: gzip`)."""
+    if request.headers.get(_ENCODING_HEADER, "").strip().lower() != "gzip":
+        return request.body
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        body = inflater.decompress(request.body, MAX_INFLATED + 1)
+    except zlib.error as exc:
+        raise SerializationException(MSG_BAD_GZIP.format(detail=exc)) from exc
+    if len(body) > MAX_INFLATED or inflater.unconsumed_tail:
+        raise RequestTooLargeException(MSG_TOO_LARGE.format(limit=MAX_INFLATED))
+    return body
 
 
 def protocol_of(request: Request) -> str:
@@ -76,11 +98,12 @@ class CloudWatchCodec:
     def route(self, request: Request) -> Routed:
         chosen = protocol_of(request)
         _chosen.set(chosen)  # first, so that an error below is rendered in this protocol
+        body = body_of(request)
         if chosen == JSON:
             target = request.headers.get(_TARGET_HEADER, "")
-            return Routed(self._json.operation_of(target))
+            return Routed(self._json.operation_of(target), body)
         wire = WireRequest(
-            request.method, request.path, request.query_string, request.headers, request.body
+            request.method, request.path, request.query_string, request.headers, body
         )
         codec = self._cbor if chosen == CBOR else self._query
         return Routed(codec.operation(wire), wire)
@@ -88,7 +111,7 @@ class CloudWatchCodec:
     def parse(self, routed: Routed, request: Request) -> Params:
         chosen = _chosen.get()
         if chosen == JSON:
-            params = self._json.parse(routed.operation, request.body)
+            params = self._json.parse(routed.operation, routed.state)
         else:
             codec = self._cbor if chosen == CBOR else self._query
             params = codec.parse(routed.operation, routed.state)
