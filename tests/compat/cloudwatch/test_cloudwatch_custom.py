@@ -180,6 +180,13 @@ def test_read_errors(cw: Any, cw_unvalidated: Any, namespace: str) -> None:
     assert period["Message"] == "The parameter Period must be a multiple of 60."
     nothing = error_of(cw.get_metric_statistics, Period=60, **base)
     assert nothing["Code"] == "InvalidParameterCombination"
+    both = error_of(
+        cw.get_metric_statistics, Period=60, Statistics=["Sum"], ExtendedStatistics=["p9"], **base
+    )
+    assert both["Message"] == (
+        "The parameters Statistics and ExtendedStatistics are mutually exclusive and you have "
+        "specified both."
+    )
     percentile = error_of(cw.get_metric_statistics, Period=60, ExtendedStatistics=["tm90"], **base)
     assert percentile["Code"] == "InvalidParameterValue"
     stat = {"Metric": {"Namespace": namespace, "MetricName": "M"}, "Period": 60, "Stat": "Median"}

@@ -59,6 +59,10 @@ RECENT_SECONDS = 3 * 3600
 MSG_NO_STATISTICS = (
     "At least one of the parameters Statistics and ExtendedStatistics must be specified."
 )
+MSG_BOTH_STATISTICS = (
+    "The parameters Statistics and ExtendedStatistics are mutually exclusive and you have "
+    "specified both."
+)
 MSG_TOKEN = "The service couldn't process the NextToken."
 
 
@@ -153,6 +157,8 @@ class MetricsService:
     def get_statistics(self, request: GetStatistics) -> list[StatisticsPoint]:
         if not request.statistics and not request.extended:
             raise InvalidParameterCombinationError(MSG_NO_STATISTICS)
+        if request.statistics and request.extended:
+            raise InvalidParameterCombinationError(MSG_BOTH_STATISTICS)
         simple = [_simple(name) for name in request.statistics]
         extended = [parse_extended_statistic(name) for name in request.extended]
         start, end = int(request.start), math.ceil(request.end)
