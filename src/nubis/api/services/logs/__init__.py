@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from nubis.api.json_codec import JsonCodec
 from nubis.api.service import Operation, Resource, Service
-from nubis.api.services.logs.codec import LogsCodec, logs_error
+from nubis.api.services.logs.codec import logs_error
 from nubis.api.services.logs.ops import LogsOperations
 from nubis.control.logs.service import LogsService
 
@@ -41,7 +42,7 @@ def logs_service(logs: LogsService) -> Service:
         name: Operation(handler, f"logs:{name}", resource)
         for name, handler in LogsOperations(logs).handlers.items()
     }
-    return Service("logs", LogsCodec(), table, logs_error, target_prefixes=(TARGET_PREFIX,))
+    return Service("logs", JsonCodec("logs"), table, logs_error, target_prefixes=(TARGET_PREFIX,))
 
 
 __all__ = ["TARGET_PREFIX", "logs_service", "resource_of"]

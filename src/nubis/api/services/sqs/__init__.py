@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from nubis.api.service import Operation, Resource, Service
-from nubis.api.services.sqs.codec import SqsCodec, sqs_error
+from nubis.api.services.sqs.codec import sqs_codec, sqs_error
 from nubis.api.services.sqs.ops import SqsOperations
 from nubis.control.queues import QueueService
 
@@ -48,7 +48,7 @@ def sqs_service(queues: QueueService) -> Service:
         name: Operation(handler, action_of(name), resource)
         for name, handler in SqsOperations(queues).handlers.items()
     }
-    return Service("sqs", SqsCodec(), table, sqs_error, target_prefixes=(TARGET_PREFIX,))
+    return Service("sqs", sqs_codec(), table, sqs_error, target_prefixes=(TARGET_PREFIX,))
 
 
 __all__ = ["TARGET_PREFIX", "action_of", "resource_of", "sqs_service"]

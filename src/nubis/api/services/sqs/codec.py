@@ -1,4 +1,4 @@
-"""SQS's JSON protocol as the gateway drives it (`aws_json.JsonService`), and SQS's word
+"""SQS's JSON protocol as the gateway drives it (`nubis.api.json_codec`), and SQS's word
 on the tree's errors: SQS answers a missing member with `MissingParameter`, a body that is
 not JSON with `SerializationException`, an unknown operation with `InvalidAction` and its
 own 5xx with `InternalFailure` (Receiver fault: clients retry it)."""
@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import logging
 
-from nubis.api.protocols.aws_json import JsonService
+from nubis.api.json_codec import JsonCodec
 from nubis.api.protocols.errors import SerializationException
-from nubis.api.protocols.response import WireResponse
-from nubis.api.service import OperationResult, Params, Routed
-from nubis.http11 import Request
 from nubis.model.errors import (
     InvalidRequestContentException,
     NubisError,
@@ -25,7 +22,6 @@ from nubis.model.queue_errors import InternalFailure, MissingParameter, QueueErr
 log = logging.getLogger(__name__)
 
 MSG_INTERNAL = "An internal error occurred; see the server log."
-_TARGET_HEADER = "x-amz-target"
 
 
 class UnknownOperation(QueueError):
@@ -36,33 +32,10 @@ class UnknownOperation(QueueError):
     query_code = "InvalidAction"
 
 
-class SqsCodec:
-    """`ServiceCodec` of SQS. Immutable; thread-safe."""
-
-    protocol = "json"
-
-    def __init__(self) -> None:
-        # SQS, unlike Lambda, does not enforce its model's enums and lengths: only
-        # required members are checked here, the rest by `nubis.control.queue_rules`.
-        self.wire = JsonService("sqs", constraints=False)
-
-    def route(self, request: Request) -> Routed:
-        target = request.headers.get(_TARGET_HEADER, "")
-        if request.method != "POST":
-            raise UnknownOperationException(f"No route for {request.method} with {target}")
-        return Routed(self.wire.operation_of(target))
-
-    def parse(self, routed: Routed, request: Request) -> Params:
-        return self.wire.parse(routed.operation, request.body)
-
-    def serialize(self, operation: str, result: OperationResult, request_id: str) -> WireResponse:
-        return self.wire.serialize(operation, result.members)
-
-    def serialize_error(self, error: NubisError, request_id: str) -> WireResponse:
-        query_code = error.query_code if isinstance(error, QueueError) else None
-        return self.wire.serialize_error(
-            error.status, error.wire_type, error.message, query_code, error.fault
-        )
+def sqs_codec() -> JsonCodec:
+    """SQS, unlike Lambda, does not enforce its model's enums and lengths: only required
+    members are checked by the codec, the rest by `nubis.control.queue_rules`."""
+    return JsonCodec("sqs", constraints=False)
 
 
 def sqs_error(error: NubisError) -> NubisError:
