@@ -20,7 +20,6 @@ from typing import Any
 # The placeholder keys of an open-mode server, which checks none.
 OPEN_KEY = "nubis"
 CREDENTIALS_FILE = "credentials"  # in the data dir, written by `nubis serve --auth iam`
-_AWS_CREDENTIAL_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_SHARED_CREDENTIALS_FILE")
 
 
 def region() -> str:
@@ -29,11 +28,16 @@ def region() -> str:
 
 def credentials(data_dir: str | None) -> dict[str, str] | None:
     """The keys the client signs with (docs/auth.md, "The nubis CLI"): None when AWS
-    credentials are given in the environment (`AWS_ACCESS_KEY_ID`, `AWS_PROFILE`,
-    `AWS_SHARED_CREDENTIALS_FILE`: botocore finds them); else the `[default]` of
-    `<data dir>/credentials` (`--data-dir`/`NUBIS_DATA_DIR`, else `./data`) when that
-    file exists; else placeholder keys, which only an open-mode server accepts."""
-    if any(os.environ.get(name) for name in _AWS_CREDENTIAL_VARIABLES):
+    credentials are given in the environment (`AWS_ACCESS_KEY_ID` or `AWS_PROFILE` set,
+    or `AWS_SHARED_CREDENTIALS_FILE` naming a file: botocore finds them); else the
+    `[default]` of `<data dir>/credentials` (`--data-dir`/`NUBIS_DATA_DIR`, else
+    `./data`) when that file exists; else placeholder keys, which only an open-mode
+    server accepts."""
+    environ = os.environ
+    shared = environ.get("AWS_SHARED_CREDENTIALS_FILE")
+    if environ.get("AWS_ACCESS_KEY_ID") or environ.get("AWS_PROFILE"):
+        return None
+    if shared and Path(shared).is_file():
         return None
     path = Path(data_dir or "data") / CREDENTIALS_FILE
     if path.is_file():
