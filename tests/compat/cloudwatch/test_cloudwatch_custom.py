@@ -213,3 +213,11 @@ def test_read_errors(cw: Any, cw_unvalidated: Any, namespace: str) -> None:
         cw_unvalidated.put_metric_data, Namespace=namespace, MetricData=[{"Value": 1.0}]
     )
     assert missing["Code"] == "MissingParameter"
+
+
+def test_an_operation_not_served_is_a_client_error(cw: Any) -> None:
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        cw.describe_alarms()
+    error = caught.value.response["Error"]
+    assert error["Code"] == "UnknownOperationException"
+    assert error["Message"] == "The operation DescribeAlarms is not supported by Nubis yet."
