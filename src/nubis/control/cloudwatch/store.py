@@ -31,6 +31,7 @@ class CustomMetricStore:
         self._minutes: dict[int, dict[Key, Aggregate]] = {}
         self._order: list[int] = []  # keys of `_minutes`, ascending
         self._held = 0
+        self._series: dict[Metric, dict[str, dict[int, Aggregate]]] = {}  # unit -> minute
         self._per_metric: dict[Metric, int] = {}  # datapoints held per metric
         self._last: dict[Metric, int] = {}  # newest minute with data per metric
 
@@ -44,6 +45,7 @@ class CustomMetricStore:
         agg = points.get(key)
         if agg is None:
             agg = points[key] = Aggregate()
+            self._series.setdefault(metric, {}).setdefault(unit, {})[minute] = agg
             self._held += 1
             self._per_metric[metric] = self._per_metric.get(metric, 0) + 1
         if minute > self._last.get(metric, -1):
@@ -57,26 +59,32 @@ class CustomMetricStore:
             if self._order[0] == keep and self._order[0] >= horizon:
                 break  # the minute being written is never the one evicted for room
             oldest = self._order.pop(0)
-            for (metric, _unit), _agg in self._minutes.pop(oldest).items():
+            for metric, unit in self._minutes.pop(oldest):
                 self._held -= 1
+                units = self._series[metric]
+                del units[unit][oldest]
+                if not units[unit]:
+                    del units[unit]
                 left = self._per_metric[metric] - 1
                 if left:
                     self._per_metric[metric] = left
                 else:
-                    del self._per_metric[metric], self._last[metric]
+                    del self._per_metric[metric], self._last[metric], self._series[metric]
 
     def datapoints(
         self, metric: Metric, unit: str | None, start: float, end: float
     ) -> list[tuple[int, Aggregate, str]]:
         """(minute, aggregate, unit) with `start <= minute < end`, ascending; every unit
         when `unit` is None."""
-        lo = bisect.bisect_left(self._order, start)
-        hi = bisect.bisect_left(self._order, end)
-        out: list[tuple[int, Aggregate, str]] = []
-        for minute in self._order[lo:hi]:
-            for (m, u), agg in self._minutes[minute].items():
-                if m == metric and (unit is None or u == unit):
-                    out.append((minute, agg, u))
+        units = self._series.get(metric, {})
+        chosen = units.items() if unit is None else [(unit, units.get(unit, {}))]
+        out = [
+            (minute, agg, u)
+            for u, minutes in chosen
+            for minute, agg in minutes.items()
+            if start <= minute < end
+        ]
+        out.sort(key=lambda item: item[0])
         return out
 
     def metrics(self) -> dict[Metric, int]:
