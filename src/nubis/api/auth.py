@@ -58,6 +58,7 @@ MSG_NO_SESSION_ALLOW = (
     "User: {principal} is not authorized to perform: {action} on resource: {resource} "
     "because no session policy allows the {action} action"
 )
+MSG_ANONYMOUS = "User: anonymous is not authorized to perform: {action} on resource: {resource}"
 _IDENTITIES_MAX = 10_000
 
 
@@ -126,8 +127,8 @@ class IamAuthorizer:
     async def authorize(self, principal: Principal, action: str, resource: str) -> None:
         if action in UNCHECKED_ACTIONS or action.startswith(NUBIS_ACTION_PREFIX):
             return
-        if principal.access_key is None:  # unsigned: the authenticator let it through
-            return
+        if principal.access_key is None:  # never so after SigV4Authenticator: refuse
+            raise Denied(MSG_ANONYMOUS.format(action=action, resource=resource))
         identity = await self._identity(principal.access_key)
         who = identity.principal
         request = Request.build(who, action, resource)
