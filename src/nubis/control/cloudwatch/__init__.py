@@ -9,9 +9,14 @@
     math_functions.py  SUM, AVG, RATE, FILL, IF, METRICS, SORT, ...
     metric_math.py     MathEvaluator: a GetMetricData request's expressions
     errors.py          InvalidParameterValue, InvalidParameterCombination, ValidationError
+    requests.py        typed requests and results of the API
+    put_rules.py       PutMetricData's rules; query_rules.py GetMetricData's
+    store.py           CustomMetricStore: PutMetricData's datapoints, in memory, bounded
+    service.py         MetricsService: the four operations over the store and AWS/Lambda
 
-Pure functions on values, standard library only, no I/O: the metric store, the
-`AWS/Lambda` publisher and the CloudWatch API live elsewhere. See docs/metric-math.md.
+Standard library only, no I/O: the `AWS/Lambda` datapoints come from observe
+(`cloudwatch_metrics.LambdaMetrics`), the wire from api/services/cloudwatch. See
+docs/metric-math.md and docs/metrics.md.
 """
 
 from nubis.control.cloudwatch.aggregate import Aggregate, combine

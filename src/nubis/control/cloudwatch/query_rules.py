@@ -38,8 +38,6 @@ def check_queries(request: GetData) -> None:
     seen: set[str] = set()
     for index, q in enumerate(request.queries, 1):
         _check_query(q, index, seen)
-    if not any(q.return_data for q in request.queries):
-        return
 
 
 def _check_query(q: DataQuery, index: int, seen: set[str]) -> None:

@@ -10,13 +10,14 @@ serve`).
     service.get_data(GetData(queries, t0, t1))            -> DataPage
     service.list_metrics(ListRequest(namespace="AWS/Lambda"))  -> MetricsPage
 
-Errors are AWS's (codes and texts; errors.py and `put_rules.py`). Event loop only.
+Errors are AWS's (codes and texts: errors.py, put_rules.py, query_rules.py). Custom
+metrics are in memory only (store.py): a restart forgets them. Event loop only.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar, Protocol
 
 from nubis.control.cloudwatch import periods as P
@@ -302,5 +303,4 @@ def _offset(token: str | None, total: int) -> int:
     return int(digits)
 
 
-Check = Callable[[PutData, float], None]
 __all__ = ["LAMBDA_NAMESPACE", "InvalidNextTokenError", "LambdaSource", "MetricsService"]
