@@ -42,6 +42,7 @@ LATEST = "$LATEST"
 MINUTE = 60
 RETENTION_MINUTES = 15 * 24 * 60
 MAX_DATAPOINTS = 200_000
+FOLD_EVERY = 2_000  # buffered records folded at once: a few ms of the loop at most
 
 Dimensions = tuple[tuple[str, str], ...]  # (name, value) sorted by name
 MetricKey = tuple[str, Dimensions]  # (metric name, dimensions)
@@ -85,32 +86,70 @@ class LambdaMetrics(Generic[D]):
         self._order: list[int] = []  # the keys of `_minutes`, ascending
         self._held = 0  # datapoints in `_minutes`
         self.dropped = 0  # datapoints of records older than the retention when they came
+        # Records not yet folded into datapoints: (minute, function, version) -> durations
+        # (a failed invocation's as -1 - duration), (minute, function) -> throttles.
+        self._runs: dict[tuple[int, str, str | None], list[float]] = {}
+        self._throttles: dict[tuple[int, str], int] = {}
+        self._waiting = 0
+        self._newest = 0  # the newest minute of a record consumed
 
     async def consume(self, records: Sequence[Record]) -> None:
-        # One minute lookup and one eviction check per record, not per datapoint: this
-        # runs for every invocation (about 9 datapoints each).
+        # This runs for every invocation, on the loop that serves them: a record only
+        # lands in a small buffer (a list append); the datapoints (about 9 per invocation)
+        # are folded from it in bulk, counts added once per (function, version), when a
+        # read needs them or when `FOLD_EVERY` records are waiting (a bounded step).
         for r in records:
-            if isinstance(r, InvocationReport):
-                sets = dimension_sets(r.function_name, r.version)
-                points = self._minute(r.at, 3 * len(sets))
-                if points is None:
-                    continue
-                failed = 0.0 if r.error_type is None else 1.0
-                for dims in sets:
-                    self._add(points, (INVOCATIONS, dims), 1.0)
-                    self._add(points, (ERRORS, dims), failed)
-                    self._add(points, (DURATION, dims), r.duration_ms)
-            elif isinstance(r, Throttle):
-                sets = dimension_sets(r.function_name, None)
-                points = self._minute(r.at, len(sets))
-                if points is None:
-                    continue
-                for dims in sets:
-                    self._add(points, (THROTTLES, dims), 1.0)
-            else:
+            if not isinstance(r, InvocationReport | Throttle):
                 continue
-            if self._held > self._max:
-                self._evict()
+            minute = int(r.at // MINUTE) * MINUTE
+            if minute > self._newest:
+                self._newest = minute
+            elif minute <= self._newest - self._retention_s:  # past the retention already
+                version = r.version if isinstance(r, InvocationReport) else None
+                per_set = 3 if isinstance(r, InvocationReport) else 1
+                self.dropped += per_set * len(dimension_sets(r.function_name, version))
+                continue
+            if isinstance(r, InvocationReport):
+                key = (minute, r.function_name, r.version)
+                runs = self._runs.get(key)
+                if runs is None:
+                    runs = self._runs[key] = []
+                runs.append(r.duration_ms if r.error_type is None else -1.0 - r.duration_ms)
+            else:
+                tkey = (minute, r.function_name)
+                self._throttles[tkey] = self._throttles.get(tkey, 0) + 1
+            self._waiting += 1
+        if self._waiting >= FOLD_EVERY:
+            self._fold()
+
+    def _fold(self) -> None:
+        """Move the buffered records into the datapoints (see `consume`)."""
+        runs, self._runs = self._runs, {}
+        throttles, self._throttles = self._throttles, {}
+        self._waiting = 0
+        for (minute, function, version), values in runs.items():  # as they came
+            sets = dimension_sets(function, version)
+            points = self._minute(minute, 3 * len(sets) * len(values))
+            if points is None:
+                continue
+            durations = [v if v >= 0 else -1.0 - v for v in values]
+            failed = sum(1 for v in values if v < 0)
+            for dims in sets:
+                self._add(points, (INVOCATIONS, dims), 1.0, len(values))
+                if failed:
+                    self._add(points, (ERRORS, dims), 1.0, failed)
+                if failed < len(values):
+                    self._add(points, (ERRORS, dims), 0.0, len(values) - failed)
+                self._add_all(points, (DURATION, dims), durations)
+        for (minute, function), count in throttles.items():
+            sets = dimension_sets(function, None)
+            points = self._minute(minute, len(sets) * count)
+            if points is None:
+                continue
+            for dims in sets:
+                self._add(points, (THROTTLES, dims), 1.0, count)
+        if self._held > self._max:
+            self._evict()
 
     def _minute(self, at: float, datapoints: int) -> dict[MetricKey, D] | None:
         """The datapoints of `at`'s minute (created, evicting what has aged out, when
@@ -126,12 +165,20 @@ class LambdaMetrics(Generic[D]):
             self._evict()
         return points
 
-    def _add(self, points: dict[MetricKey, D], key: MetricKey, value: float) -> None:
+    def _point(self, points: dict[MetricKey, D], key: MetricKey) -> D:
         point = points.get(key)
         if point is None:
             point = points[key] = self._new()
             self._held += 1
-        point.add(value)
+        return point
+
+    def _add(self, points: dict[MetricKey, D], key: MetricKey, value: float, n: int) -> None:
+        self._point(points, key).add(value, float(n))
+
+    def _add_all(self, points: dict[MetricKey, D], key: MetricKey, values: list[float]) -> None:
+        add = self._point(points, key).add
+        for value in values:
+            add(value)
 
     def _evict(self) -> None:
         newest = self._order[-1]
@@ -146,6 +193,8 @@ class LambdaMetrics(Generic[D]):
     ) -> list[tuple[int, D]]:
         """(minute, datapoint) of one metric and dimension set with `start <= minute <
         end`, ascending; minutes without a datapoint are absent (as in CloudWatch)."""
+        if self._waiting:
+            self._fold()
         lo = bisect.bisect_left(self._order, start)
         hi = bisect.bisect_left(self._order, end)
         key = (metric, dimensions)
@@ -154,4 +203,6 @@ class LambdaMetrics(Generic[D]):
 
     def metrics(self) -> set[MetricKey]:
         """Every (metric, dimensions) with a datapoint held (ListMetrics)."""
+        if self._waiting:
+            self._fold()
         return {key for points in self._minutes.values() for key in points}
