@@ -21,7 +21,7 @@ call) with one of `nubis.observe.records.Record`. Contract:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from nubis.observe.records import Record
 
@@ -61,3 +61,14 @@ class Subscriber(Protocol):
         """Handle a batch, oldest first. May await (a network sink); an exception is
         logged and the batch lost, the subscriber stays subscribed."""
         ...
+
+
+@runtime_checkable
+class InlineSubscriber(Protocol):
+    """A subscriber cheap enough to run inside the recorder's hand-over: in-memory
+    folding of a few µs per record that never awaits and never blocks (metrics). It gets
+    no task and no queue of its own (two task wake-ups fewer per batch on a loop that
+    serves invocations); a slow one would delay the loop, so anything that does I/O is a
+    plain `Subscriber`. An exception is logged and the batch lost, as for the others."""
+
+    def consume_now(self, records: Sequence[Record]) -> None: ...

@@ -94,6 +94,10 @@ class LambdaMetrics(Generic[D]):
         self._newest = 0  # the newest minute of a record consumed
 
     async def consume(self, records: Sequence[Record]) -> None:
+        self.consume_now(records)
+
+    def consume_now(self, records: Sequence[Record]) -> None:
+        """An `InlineSubscriber`: the recorder calls this in its hand-over."""
         # This runs for every invocation, on the loop that serves them: a record only
         # lands in a small buffer (a list append); the datapoints (about 9 per invocation)
         # are folded from it in bulk, counts added once per (function, version), when a

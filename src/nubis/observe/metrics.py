@@ -246,6 +246,10 @@ class PrometheusMetrics:
         self._store_seconds: float | None = None
 
     async def consume(self, records: Sequence[Record]) -> None:
+        self.consume_now(records)
+
+    def consume_now(self, records: Sequence[Record]) -> None:
+        """An `InlineSubscriber`: the recorder calls this in its hand-over."""
         for r in records:
             if isinstance(r, ApiCall):
                 key = self._apis.admit((r.service, r.operation, str(r.status)))

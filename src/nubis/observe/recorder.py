@@ -5,7 +5,8 @@
 
 `record` is one length check, one `deque.append` and, for the first record of a batch,
 one `loop.call_soon`: nothing is formatted, awaited or written on the caller's path. The
-hand-over (after the caller's step of the loop) moves the batch to every subscriber's
+hand-over (after the caller's step of the loop) gives the batch to each cheap in-memory
+subscriber (`InlineSubscriber`: metrics) at once, and moves it to every other subscriber's
 own queue; each subscriber has a task of its own, so a slow one (a network sink) only
 ever fills its own queue, and what does not fit is dropped and counted, never waited for.
 With no subscriber at all, `record` keeps nothing (there is nobody to hand it to).
@@ -21,7 +22,7 @@ import collections
 import logging
 from collections.abc import Sequence
 
-from nubis.observe.base import Subscriber
+from nubis.observe.base import InlineSubscriber, Subscriber
 from nubis.observe.records import Record
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,8 @@ class QueueRecorder:
         self._subscriber_limit = subscriber_limit
         self._queue: collections.deque[Record] = collections.deque()
         self._subs: list[_Subscription] = []
+        self._inline: list[InlineSubscriber] = []  # run in the hand-over itself
+        self.inline_failures = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._due = False  # a hand-over is scheduled
         self._closing: asyncio.Event | None = None
@@ -92,6 +95,9 @@ class QueueRecorder:
     def subscribe(self, subscriber: Subscriber) -> None:
         """Add a subscriber (before or after `start`); it sees every record handed over
         from now on (also those recorded earlier and still queued)."""
+        if isinstance(subscriber, InlineSubscriber):
+            self._inline.append(subscriber)
+            return
         sub = _Subscription(subscriber, self._subscriber_limit)
         self._subs.append(sub)
         if self._closing is not None:
@@ -116,7 +122,7 @@ class QueueRecorder:
         # Never raises, never blocks (the contract): a try costs nothing when nothing
         # fails, and a failure here must not become the invocation's.
         try:
-            if not self._subs:
+            if not self._subs and not self._inline:
                 return
             if self._closed or len(self._queue) >= self._limit:
                 self.dropped += 1
@@ -138,6 +144,12 @@ class QueueRecorder:
             return
         batch = list(self._queue)
         self._queue.clear()
+        for inline in self._inline:
+            try:
+                inline.consume_now(batch)
+            except Exception:
+                self.inline_failures += 1
+                log.exception("observe: subscriber %r failed", inline)
         for sub in self._subs:
             sub.offer(batch)
 

@@ -139,3 +139,38 @@ def test_records_are_frozen_and_report_billing_as_lambda() -> None:
 
 def _fields(r: InvocationReport) -> dict[str, object]:
     return {name: getattr(r, name) for name in r.__dataclass_fields__}
+
+
+class Inline:
+    """An `InlineSubscriber`: called in the hand-over, never from inside `record`."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.seen: list[Record] = []
+        self.fail = fail
+
+    async def consume(self, records: Sequence[Record]) -> None:
+        raise AssertionError("an inline subscriber gets no task")
+
+    def consume_now(self, records: Sequence[Record]) -> None:
+        if self.fail:
+            raise RuntimeError("metrics broke")
+        self.seen.extend(records)
+
+
+def test_inline_subscribers_run_in_the_hand_over_and_a_failing_one_is_counted() -> None:
+    async def main() -> None:
+        recorder = QueueRecorder()
+        inline, broken, queued = Inline(), Inline(fail=True), Collect()
+        for sub in (broken, inline, queued):
+            recorder.subscribe(sub)
+        await recorder.start()
+        for i in range(10):
+            recorder.record(throttle(i))
+        assert inline.seen == []  # not from inside record
+        await asyncio.sleep(0)  # one step of the loop: the hand-over
+        assert [r.at for r in inline.seen] == [float(i) for i in range(10)]
+        assert recorder.inline_failures == 1
+        await recorder.close()
+        assert [r.at for r in queued.seen] == [float(i) for i in range(10)]  # unaffected
+
+    asyncio.run(main())
