@@ -1,6 +1,6 @@
 """Lambda's CloudWatch metrics (`AWS/Lambda`) from the typed records, one minute at a time.
 
-    QueueRecorder ─batch─▶ LambdaMetrics.consume ─▶ {minute: {(metric, dimensions): datapoint}}
+    QueueRecorder ─batch─▶ LambdaMetrics.consume_now ─▶ {minute: {(metric, dimensions): datapoint}}
                                                      (read by the CloudWatch API: `datapoints`)
 
 What Lambda publishes, and what is folded here (docs/metrics.md says the same):

@@ -1,9 +1,10 @@
 """Prometheus metrics from the typed records (`GET /metrics`; names in docs/metrics.md).
 
-    QueueRecorder ─batch─▶ PrometheusMetrics.consume ─▶ Counters, Histograms (plain dicts)
+    QueueRecorder ─batch─▶ PrometheusMetrics.consume_now ─▶ Counters, Histograms (plain dicts)
     GET /metrics ─▶ PrometheusMetrics.render ─▶ sample `Sources`, copy ─▶ text format 0.0.4
 
-`consume` runs in the recorder's subscriber task, never on an invocation's path; a record
+`consume_now` runs in the recorder's hand-over (an `InlineSubscriber`: no task of its
+own), never on an invocation's path; a record
 costs a dict lookup of its label set and a float add or a bisect (about 1.5 µs per
 invocation, its REPORT and its API call; prometheus_client's own metric objects lock per
 update and cost four times that). What records cannot say (environments by state, events
