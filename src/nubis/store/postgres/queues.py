@@ -28,7 +28,8 @@ from nubis.model.queue import (
     StoredMessage,
 )
 from nubis.store.postgres.db import Conn, PostgresDb
-from nubis.store.postgres.receive import Receive, attrs_out
+from nubis.store.postgres.receive import Receive
+from nubis.store.queue_rows import attrs_out
 
 _QUEUE_COLUMNS = "name, attributes, created, modified, tags"
 

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 from nubis.model.queue import (
-    MessageAttribute,
     NewMessage,
     QueueCounts,
     QueueRecord,
@@ -27,6 +26,7 @@ from nubis.model.queue import (
     SentMessage,
     StoredMessage,
 )
+from nubis.store.queue_rows import COLUMNS, attrs_out, message
 from nubis.store.sqlite.writer import SqliteWriter
 
 _SCHEMA = """
@@ -67,42 +67,7 @@ CREATE TABLE IF NOT EXISTS dedup (
 );
 """
 
-_COLUMNS = (
-    "seq, message_id, body, attributes, system_attributes, md5_body, md5_attributes, "
-    "md5_system, sent_at, receive_count, first_receive_at, token, group_id, dedup_id, "
-    "dead_letter_source, visible_at"
-)
 _CHUNK = 200
-
-
-def _attrs_out(attrs: Mapping[str, MessageAttribute]) -> str | None:
-    return json.dumps({k: v.to_json() for k, v in attrs.items()}) if attrs else None
-
-
-def _attrs_in(text: str | None) -> dict[str, MessageAttribute]:
-    if not text:
-        return {}
-    return {k: MessageAttribute.from_json(v) for k, v in json.loads(text).items()}
-
-
-def _message(row: Sequence[Any]) -> StoredMessage:
-    return StoredMessage(
-        seq=row[0],
-        message_id=row[1],
-        body=row[2],
-        attributes=_attrs_in(row[3]),
-        system_attributes=_attrs_in(row[4]),
-        md5_body=row[5],
-        md5_attributes=row[6],
-        md5_system_attributes=row[7],
-        sent_at=row[8],
-        receive_count=row[9],
-        first_receive_at=row[10],
-        receipt=f"{row[0]}:{row[11]}",
-        group_id=row[12],
-        dedup_id=row[13],
-        dead_letter_source=row[14],
-    )
 
 
 def _record(row: Sequence[Any]) -> QueueRecord:
@@ -213,8 +178,8 @@ class SqliteQueueStore:
                         name,
                         m.message_id,
                         m.body,
-                        _attrs_out(m.attributes),
-                        _attrs_out(m.system_attributes),
+                        attrs_out(m.attributes),
+                        attrs_out(m.system_attributes),
                         m.md5_body,
                         m.md5_attributes,
                         m.md5_system_attributes,
@@ -358,7 +323,7 @@ class _Receive:
             # Every message in sequence order: a group is blocked from its first message
             # that cannot be handed out now.
             return self.db.execute(
-                f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND seq > ? ORDER BY seq LIMIT ?",
+                f"SELECT {COLUMNS} FROM messages WHERE queue = ? AND seq > ? ORDER BY seq LIMIT ?",
                 (self.name, self.after, _CHUNK),
             ).fetchall()
         # In index order (no sort of the backlog): every row fetched leaves this range
@@ -368,7 +333,7 @@ class _Receive:
         skip = self.still_visible
         where = f" AND seq NOT IN ({','.join('?' * len(skip))})" if skip else ""
         return self.db.execute(
-            f"SELECT {_COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ?{where} "
+            f"SELECT {COLUMNS} FROM messages WHERE queue = ? AND visible_at <= ?{where} "
             "ORDER BY visible_at LIMIT ?",
             (self.name, self.now, *skip, min(_CHUNK, wanted)),
         ).fetchall()
@@ -405,4 +370,4 @@ class _Receive:
         fresh[9] += 1
         fresh[10] = first
         fresh[11] = token
-        return _message(fresh)
+        return message(fresh)
